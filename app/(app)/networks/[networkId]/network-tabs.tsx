@@ -1,0 +1,32 @@
+"use client";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+
+export function NetworkTabs({ networkId }: { networkId: string }) {
+  const pathname = usePathname();
+  const base = `/networks/${networkId}`;
+  const tabs = [
+    { href: base, label: "Overview" },
+    { href: `${base}/members`, label: "Members" },
+    { href: `${base}/audit`, label: "Audit" },
+  ];
+  return (
+    <nav className="flex gap-1 border-b border-slate-200 dark:border-slate-800" aria-label="Network sections">
+      {tabs.map((t) => {
+        const active = pathname === t.href;
+        return (
+          <Link
+            key={t.href}
+            href={t.href}
+            aria-current={active ? "page" : undefined}
+            className={`-mb-px border-b-2 px-4 py-2 text-sm font-medium ${
+              active ? "border-indigo-500 text-indigo-700 dark:text-indigo-300" : "border-transparent text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-100"
+            }`}
+          >
+            {t.label}
+          </Link>
+        );
+      })}
+    </nav>
+  );
+}

@@ -1,0 +1,80 @@
+"use client";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { apiCall, ApiCallError, type FieldErrors } from "../../../_components/api-client";
+import { buttonClass, Field, FormError, Spinner } from "../../../_components/form-controls";
+import { useToast } from "../../../_components/toast";
+
+export function CreateNetworkForm({ suggestedCidr }: { suggestedCidr: string }) {
+  const router = useRouter();
+  const toast = useToast();
+  const [cidr, setCidr] = useState(suggestedCidr);
+  const [fields, setFields] = useState<FieldErrors>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [askPublic, setAskPublic] = useState(false);
+
+  async function submit(e: React.FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const data = new FormData(e.currentTarget);
+    setBusy(true);
+    setFields({});
+    setFormError(null);
+    try {
+      const { network } = await apiCall<{ network: { id: string; name: string } }>("POST", "/api/v1/networks", {
+        name: String(data.get("name") ?? ""),
+        cidr: String(data.get("cidr") ?? ""),
+        description: String(data.get("description") ?? ""),
+        confirmPublicRange: data.get("confirmPublicRange") === "on",
+      });
+      toast("success", `Network “${network.name}” created`);
+      router.push(`/networks/${network.id}`);
+      router.refresh();
+    } catch (err) {
+      if (err instanceof ApiCallError && Object.keys(err.fields).length) {
+        setFields(err.fields);
+        if (err.fields.cidr?.some((m) => m.includes("public range"))) setAskPublic(true);
+      } else {
+        setFormError(err instanceof Error ? err.message : "Could not create the network");
+      }
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={submit} noValidate className="space-y-5 rounded-lg border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+      <FormError message={formError} />
+      <Field label="Name" name="name" required maxLength={64} autoFocus errors={fields.name} placeholder="office" />
+      <Field
+        label="Address range (CIDR)"
+        name="cidr"
+        required
+        value={cidr}
+        onChange={(e) => setCidr(e.target.value)}
+        errors={fields.cidr}
+        className="font-mono"
+        hint={
+          <>
+            A private range from /8 to /30. Suggested:{" "}
+            <button type="button" className="font-mono text-indigo-600 underline dark:text-indigo-400" onClick={() => setCidr(suggestedCidr)}>
+              {suggestedCidr}
+            </button>
+          </>
+        }
+      />
+      {askPublic && (
+        <label className="flex items-start gap-2 text-sm">
+          <input type="checkbox" name="confirmPublicRange" className="mt-1" />
+          <span>I know this is a public range and want to use it anyway.</span>
+        </label>
+      )}
+      <Field label="Description" name="description" maxLength={500} errors={fields.description} placeholder="Optional" />
+      <div className="flex justify-end">
+        <button type="submit" className={buttonClass} disabled={busy}>
+          {busy && <Spinner />}
+          {busy ? "Creating…" : "Create network"}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,30 @@
+import Link from "next/link";
+import { requirePageActor } from "@/lib/auth/page-session";
+import { listNetworksFor } from "@/lib/networks/network-service";
+import { NetworkTable } from "./network-table";
+
+export const metadata = { title: "Networks" };
+
+export default async function DashboardPage() {
+  const actor = await requirePageActor();
+  const networks = await listNetworksFor(actor);
+  return (
+    <div className="space-y-6">
+      <div className="flex flex-wrap items-end justify-between gap-4">
+        <div>
+          <h1 className="text-2xl font-semibold">Networks</h1>
+          <p className="text-sm text-slate-500 dark:text-slate-400">
+            {actor.systemRole === "admin" ? "Every network; those you are not a member of are read-only." : "The networks you are a member of."}
+          </p>
+        </div>
+        <Link
+          href="/networks/new"
+          className="inline-flex items-center rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white shadow-sm hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+        >
+          New network
+        </Link>
+      </div>
+      <NetworkTable networks={networks} />
+    </div>
+  );
+}

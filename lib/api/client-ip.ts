@@ -1,0 +1,49 @@
+/**
+ * The caller's address. server.ts writes the socket's peer address into CLIENT_IP_HEADER (after
+ * discarding any copy the client sent); X-Forwarded-For is believed only when that peer is a
+ * proxy listed in TRUSTED_PROXIES.
+ */
+import ipaddr from "ipaddr.js";
+
+export const CLIENT_IP_HEADER = "x-nc-client-ip";
+
+type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+function parseRanges(list: string | undefined): Range[] {
+  return (list ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => (s.includes("/") ? ipaddr.parseCIDR(s) : ([ipaddr.parse(s), ipaddr.parse(s).kind() === "ipv4" ? 32 : 128] as Range)));
+}
+
+function normalise(address: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  try {
+    const parsed = ipaddr.parse(address.trim());
+    // "::ffff:10.0.0.1" from a dual-stack socket is the IPv4 address.
+    return parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).isIPv4MappedAddress()
+      ? (parsed as ipaddr.IPv6).toIPv4Address()
+      : parsed;
+  } catch {
+    return null;
+  }
+}
+
+function isTrusted(address: ipaddr.IPv4 | ipaddr.IPv6, ranges: Range[]): boolean {
+  return ranges.some(([net, bits]) => address.kind() === net.kind() && address.match([net, bits] as never));
+}
+
+export function clientIpFrom(headers: Headers, trustedProxies = process.env.TRUSTED_PROXIES): string | null {
+  const peer = normalise(headers.get(CLIENT_IP_HEADER) ?? "");
+  if (!peer) return null;
+  const ranges = parseRanges(trustedProxies);
+  if (!isTrusted(peer, ranges)) return peer.toString();
+  // Walk X-Forwarded-For from the right: the first hop that is not one of our proxies is the client.
+  const hops = (headers.get("x-forwarded-for") ?? "").split(",").map(normalise);
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = hops[i];
+    if (!hop) break;
+    if (!isTrusted(hop, ranges)) return hop.toString();
+  }
+  return peer.toString();
+}

@@ -1,0 +1,184 @@
+/**
+ * The one way into the API. Every route handler is built with `withActor`, `withNetwork` or
+ * `withPublic`; each request passes through the same steps in the same order:
+ *   request id -> session -> CSRF -> network + membership from the database -> role -> zod -> handler,
+ * and every failure leaves as the same JSON error shape.
+ */
+import { NextResponse } from "next/server";
+import { randomUUID } from "node:crypto";
+import type { z } from "zod";
+import { actorFromCookies, type Actor } from "@/lib/auth/session";
+import { CSRF_HEADER, isValidCsrfToken } from "@/lib/auth/csrf";
+import type { MemberRole } from "@/lib/auth/roles";
+import { authorizeNetwork, type AuthorizedNetwork } from "./authorize-network";
+import { ApiError, type ErrorBody } from "./api-error";
+import { clientIpFrom } from "./client-ip";
+import { parseOrThrow } from "./zod-errors";
+import { Prisma } from "@/lib/generated/prisma/client";
+
+export const MAX_JSON_BODY_BYTES = 64 * 1024;
+
+const unsafeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export interface RequestMeta {
+  requestId: string;
+  clientIp: string | null;
+}
+
+type RouteParams = Record<string, string | string[] | undefined>;
+type RouteContext = { params: Promise<RouteParams> };
+
+interface Schemas<B extends z.ZodType | undefined, Q extends z.ZodType | undefined> {
+  body?: B;
+  query?: Q;
+  /** HTTP status of a successful answer (default 200). */
+  status?: number;
+}
+
+type Parsed<S> = S extends z.ZodType ? z.infer<S> : undefined;
+
+interface BaseContext<B, Q> {
+  req: Request;
+  params: RouteParams;
+  meta: RequestMeta;
+  body: B;
+  query: Q;
+}
+
+export interface ActorContext<B = undefined, Q = undefined> extends BaseContext<B, Q> {
+  actor: Actor;
+}
+
+export interface NetworkContext<B = undefined, Q = undefined> extends ActorContext<B, Q> {
+  access: AuthorizedNetwork;
+}
+
+type Handler<C> = (ctx: C) => Promise<Response | object | null>;
+
+export function errorResponse(error: unknown, requestId: string): Response {
+  const apiError = toApiError(error, requestId);
+  const body: ErrorBody = {
+    error: { code: apiError.code, message: apiError.message, requestId, ...(apiError.fields ? { fields: apiError.fields } : {}) },
+  };
+  return NextResponse.json(body, { status: apiError.status, headers: { "x-request-id": requestId, ...apiError.headers } });
+}
+
+function toApiError(error: unknown, requestId: string): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof Prisma.PrismaClientKnownRequestError) {
+    if (error.code === "P2025") return new ApiError("not_found", "Not found");
+    if (error.code === "P2002") return new ApiError("conflict", "That already exists");
+  }
+  // Unexpected: the details stay in the server log, keyed by the request id the user is shown.
+  console.error(`[api] request ${requestId} failed:`, error);
+  return new ApiError("internal", `Something went wrong. Quote request id ${requestId} when reporting this.`);
+}
+
+async function readJsonBody(req: Request): Promise<unknown> {
+  const type = req.headers.get("content-type") ?? "";
+  if (!type.toLowerCase().startsWith("application/json")) {
+    throw new ApiError("unsupported_media_type", "Send the request body as application/json");
+  }
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > MAX_JSON_BODY_BYTES) throw new ApiError("payload_too_large", "The request body is too large");
+  const text = await req.text();
+  if (Buffer.byteLength(text) > MAX_JSON_BODY_BYTES) throw new ApiError("payload_too_large", "The request body is too large");
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ApiError("bad_request", "The request body is not valid JSON");
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new ApiError("bad_request", "The request body must be a JSON object");
+  }
+  return value;
+}
+
+function queryObject(req: Request): Record<string, string> {
+  return Object.fromEntries(new URL(req.url).searchParams.entries());
+}
+
+function respond(result: Response | object | null, status: number, requestId: string): Response {
+  if (result instanceof Response) {
+    result.headers.set("x-request-id", requestId);
+    return result;
+  }
+  if (result === null) return new NextResponse(null, { status: 204, headers: { "x-request-id": requestId } });
+  return NextResponse.json(result, { status, headers: { "x-request-id": requestId } });
+}
+
+async function parseInputs<B extends z.ZodType | undefined, Q extends z.ZodType | undefined>(
+  req: Request,
+  schemas: Schemas<B, Q>,
+): Promise<{ body: Parsed<B>; query: Parsed<Q> }> {
+  const body = schemas.body ? parseOrThrow(schemas.body, await readJsonBody(req)) : undefined;
+  const query = schemas.query ? parseOrThrow(schemas.query, queryObject(req)) : undefined;
+  return { body: body as Parsed<B>, query: query as Parsed<Q> };
+}
+
+async function requireActor(req: Request): Promise<Actor> {
+  const actor = await actorFromCookies(req.headers.get("cookie"));
+  if (!actor) throw new ApiError("unauthenticated", "Sign in to continue");
+  // Cookies ride along on cross-site requests; only our own pages know the session's CSRF token.
+  if (unsafeMethods.has(req.method) && !isValidCsrfToken(actor.sid, req.headers.get(CSRF_HEADER))) {
+    throw new ApiError("csrf_failed", "The request's CSRF token is missing or wrong; reload the page and try again");
+  }
+  return actor;
+}
+
+function run<C>(build: (req: Request, params: RouteParams, meta: RequestMeta) => Promise<C>, status: number, handler: Handler<C>) {
+  return async (req: Request, context?: RouteContext): Promise<Response> => {
+    const meta: RequestMeta = { requestId: randomUUID(), clientIp: clientIpFrom(req.headers) };
+    try {
+      const params = (await context?.params) ?? {};
+      const ctx = await build(req, params, meta);
+      return respond(await handler(ctx), status, meta.requestId);
+    } catch (error) {
+      return errorResponse(error, meta.requestId);
+    }
+  };
+}
+
+/** A route open to anyone (first-run setup, enrollment). Still parsed, still error-mapped. */
+export function withPublic<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
+  schemas: Schemas<B, Q>,
+  handler: Handler<BaseContext<Parsed<B>, Parsed<Q>>>,
+) {
+  return run(async (req, params, meta) => ({ req, params, meta, ...(await parseInputs(req, schemas)) }), schemas.status ?? 200, handler);
+}
+
+/** A route for any signed-in user, not tied to one network. */
+export function withActor<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
+  schemas: Schemas<B, Q>,
+  handler: Handler<ActorContext<Parsed<B>, Parsed<Q>>>,
+) {
+  return run(
+    async (req, params, meta) => {
+      const actor = await requireActor(req);
+      return { req, params, meta, actor, ...(await parseInputs(req, schemas)) };
+    },
+    schemas.status ?? 200,
+    handler,
+  );
+}
+
+/**
+ * A route under /networks/[networkId]. The network and the caller's membership come from the
+ * database; a network the caller may not see answers 404 exactly like one that does not exist.
+ */
+export function withNetwork<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
+  options: Schemas<B, Q> & { role: MemberRole },
+  handler: Handler<NetworkContext<Parsed<B>, Parsed<Q>>>,
+) {
+  return run(
+    async (req, params, meta) => {
+      const actor = await requireActor(req);
+      const networkId = typeof params.networkId === "string" ? params.networkId : "";
+      const access = await authorizeNetwork(actor, networkId, options.role);
+      return { req, params, meta, actor, access, ...(await parseInputs(req, options)) };
+    },
+    options.status ?? 200,
+    handler,
+  );
+}

@@ -1,0 +1,26 @@
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { db } from "@/lib/db/client";
+import { realmRolesOf, upsertKeycloakUser } from "./keycloak-users";
+
+const accessToken = (roles: string[]) => `h.${Buffer.from(JSON.stringify({ realm_access: { roles } })).toString("base64url")}.s`;
+
+describe("Keycloak users", () => {
+  it("reads realm roles from the access token", () => {
+    expect(realmRolesOf(accessToken(["nebula-admin", "offline_access"]))).toEqual(["nebula-admin", "offline_access"]);
+    expect(realmRolesOf("garbage")).toEqual([]);
+    expect(realmRolesOf(undefined)).toEqual([]);
+  });
+
+  it("creates the user on first sign-in and re-reads the admin role every time", async () => {
+    const sub = randomUUID();
+    const issuer = "http://kc.test/realms/nebula";
+    const first = await upsertKeycloakUser(issuer, { sub, email: "Carol@Example.test", name: "Carol" }, ["nebula-admin"]);
+    expect(first).toMatchObject({ systemRole: "admin", email: "carol@example.test", displayName: "Carol" });
+    const second = await upsertKeycloakUser(issuer, { sub, email: "carol@example.test", name: "Carol" }, []);
+    expect(second.id).toBe(first.id);
+    expect(second.systemRole).toBe("user");
+    const actions = (await db.auditEvent.findMany({ where: { targetId: first.id }, orderBy: { createdAt: "asc" } })).map((e) => e.action);
+    expect(actions).toEqual(["user.create", "user.role"]);
+  });
+});

@@ -1,0 +1,60 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import * as setup from "@/app/api/setup/route";
+import { db } from "@/lib/db/client";
+import { call } from "@/lib/testing/api-harness";
+import { LOCAL_ISSUER, localSetupNeeded, verifyLocalLogin } from "./local-accounts";
+import { LoginThrottledError, MAX_FAILURES_PER_USERNAME } from "./login-throttle";
+
+const admin = { username: "Root-Admin", displayName: "Root Admin", email: "root@example.test", password: "correct horse battery" };
+
+beforeAll(async () => {
+  // This file owns the local accounts of the shared test database.
+  await db.user.deleteMany({ where: { issuer: LOCAL_ISSUER } });
+  await db.rateCounter.deleteMany({});
+});
+
+describe("first-run setup", () => {
+  it("validates every field", async () => {
+    const r = await call(setup.POST, "POST", { body: { username: "a b", displayName: "", email: "nope", password: "short" } });
+    expect(r.status).toBe(400);
+    expect(Object.keys(r.json.error.fields).sort()).toEqual(["displayName", "email", "password", "username"]);
+    expect(await localSetupNeeded()).toBe(true);
+  });
+
+  it("creates exactly one admin even when raced, with an argon2id hash", async () => {
+    const results = await Promise.all([1, 2, 3].map(() => call(setup.POST, "POST", { body: admin })));
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+    const user = await db.user.findFirstOrThrow({ where: { issuer: LOCAL_ISSUER }, select: { subject: true, systemRole: true, passwordHash: true } });
+    expect(user.subject).toBe("root-admin");
+    expect(user.systemRole).toBe("admin");
+    expect(user.passwordHash).toMatch(/^\$argon2id\$/);
+    expect(await db.auditEvent.count({ where: { action: "user.setup" } })).toBeGreaterThanOrEqual(1);
+  });
+
+  it("never returns the password hash through the default client", async () => {
+    const user = await db.user.findFirstOrThrow({ where: { issuer: LOCAL_ISSUER } });
+    expect(Object.keys(user)).not.toContain("passwordHash");
+  });
+});
+
+describe("password sign-in", () => {
+  it("accepts the right password, case-insensitively on the username", async () => {
+    const user = await verifyLocalLogin("ROOT-admin", admin.password, "192.0.2.1");
+    expect(user?.name).toBe("Root Admin");
+  });
+
+  it("slows down repeated failures, with counters in Postgres", async () => {
+    for (let i = 0; i < MAX_FAILURES_PER_USERNAME; i++) {
+      expect(await verifyLocalLogin("root-admin", `wrong-${i}`, "192.0.2.2")).toBeNull();
+    }
+    // Now even the right password is refused until the window ends.
+    await expect(verifyLocalLogin("root-admin", admin.password, "192.0.2.2")).rejects.toBeInstanceOf(LoginThrottledError);
+    const counter = await db.rateCounter.findFirstOrThrow({ where: { key: "login:user:root-admin" } });
+    expect(counter.count).toBe(MAX_FAILURES_PER_USERNAME);
+  });
+
+  it("throttles unknown usernames too, so they cannot be told apart", async () => {
+    for (let i = 0; i < MAX_FAILURES_PER_USERNAME; i++) expect(await verifyLocalLogin("ghost", "x", "192.0.2.3")).toBeNull();
+    await expect(verifyLocalLogin("ghost", "x", "192.0.2.3")).rejects.toBeInstanceOf(LoginThrottledError);
+  });
+});

@@ -1,0 +1,85 @@
+/** Local accounts: the first-run admin and password sign-in, used when Keycloak is not configured. */
+import { hash, verify } from "@node-rs/argon2";
+import { z } from "zod";
+import { advisoryLock, db } from "@/lib/db/client";
+import { recordAudit } from "@/lib/audit/record-audit";
+import { ApiError } from "@/lib/api/api-error";
+import type { RequestMeta } from "@/lib/api/with-network";
+import { assertLoginAllowed, recordLoginFailure, recordLoginSuccess } from "./login-throttle";
+
+export const LOCAL_ISSUER = "local";
+
+// OWASP's argon2id baseline (19 MiB, 2 passes); @node-rs/argon2 defaults to the id variant.
+const argonOptions = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
+
+export const usernameSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(3, "Use at least 3 characters")
+  .max(64, "Use at most 64 characters")
+  .regex(/^[a-z0-9._-]+$/, "Use letters, digits, dot, dash or underscore");
+
+export const setupSchema = z
+  .object({
+    username: usernameSchema,
+    displayName: z.string().trim().min(1, "Enter your name").max(100, "Use at most 100 characters"),
+    email: z.string().trim().toLowerCase().email("Enter an email address").max(254),
+    password: z.string().min(12, "Use at least 12 characters").max(256, "Use at most 256 characters"),
+  })
+  .strict();
+export type SetupInput = z.infer<typeof setupSchema>;
+
+export async function localSetupNeeded(): Promise<boolean> {
+  return (await db.user.count({ where: { issuer: LOCAL_ISSUER } })) === 0;
+}
+
+/** Creates the first administrator. Refused once any local account exists, even under a race. */
+export async function createFirstAdmin(input: SetupInput, meta: RequestMeta) {
+  const passwordHash = await hash(input.password, argonOptions);
+  return db.$transaction(async (tx) => {
+    await advisoryLock(tx, "first-run-setup");
+    if ((await tx.user.count({ where: { issuer: LOCAL_ISSUER } })) > 0) {
+      throw new ApiError("conflict", "Setup is already complete; sign in instead");
+    }
+    const user = await tx.user.create({
+      data: {
+        issuer: LOCAL_ISSUER,
+        subject: input.username,
+        email: input.email,
+        displayName: input.displayName,
+        systemRole: "admin",
+        passwordHash,
+      },
+    });
+    await recordAudit(tx, {
+      actor: { id: user.id, displayName: user.displayName },
+      action: "user.setup",
+      target: { type: "user", id: user.id, name: input.username },
+      after: { username: input.username, email: input.email, systemRole: "admin" },
+      meta,
+    });
+    return user;
+  });
+}
+
+/** Checks a username and password. Returns the user, or null; throws LoginThrottledError when slowed down. */
+export async function verifyLocalLogin(rawUsername: string, password: string, address: string | null) {
+  const parsed = usernameSchema.safeParse(rawUsername);
+  const username = parsed.success ? parsed.data : rawUsername.trim().toLowerCase().slice(0, 64);
+  await assertLoginAllowed(username, address);
+  const user = parsed.success
+    ? await db.user.findUnique({
+        where: { issuer_subject: { issuer: LOCAL_ISSUER, subject: username } },
+        select: { id: true, displayName: true, email: true, systemRole: true, passwordHash: true },
+      })
+    : null;
+  const ok = user?.passwordHash ? await verify(user.passwordHash, password).catch(() => false) : false;
+  if (!user || !ok) {
+    await recordLoginFailure(username, address);
+    return null;
+  }
+  await recordLoginSuccess(username);
+  await db.user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
+  return { id: user.id, name: user.displayName, email: user.email };
+}

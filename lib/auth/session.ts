@@ -1,0 +1,76 @@
+/**
+ * Reads the signed-in user from a request's cookies. Works on a plain Request, so route
+ * handlers, server components and integration tests all take the same path.
+ */
+import { decode } from "next-auth/jwt";
+import { db } from "@/lib/db/client";
+import { authSecret, sessionCookieName } from "./auth-config";
+import type { SystemRole } from "./roles";
+
+/** What next-auth keeps in its encrypted session cookie (see lib/auth/auth-options.ts). */
+export interface SessionClaims {
+  uid: string;
+  /** Random per sign-in; CSRF tokens are bound to it. */
+  sid: string;
+  provider: string;
+  idToken?: string;
+}
+
+export interface Actor {
+  id: string;
+  displayName: string;
+  email: string | null;
+  systemRole: SystemRole;
+  sid: string;
+}
+
+export function parseCookies(header: string | null): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const part of (header ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 1) continue;
+    const name = part.slice(0, eq).trim();
+    try {
+      map.set(name, decodeURIComponent(part.slice(eq + 1).trim()));
+    } catch {
+      // A malformed cookie is ignored, not fatal.
+    }
+  }
+  return map;
+}
+
+/** next-auth splits large session cookies into `name.0`, `name.1`, ...; join them back. */
+function sessionToken(cookies: Map<string, string>): string | null {
+  const name = sessionCookieName();
+  const whole = cookies.get(name);
+  if (whole) return whole;
+  const chunks: string[] = [];
+  for (let i = 0; cookies.has(`${name}.${i}`); i++) chunks.push(cookies.get(`${name}.${i}`)!);
+  return chunks.length ? chunks.join("") : null;
+}
+
+export async function readSessionClaims(cookieHeader: string | null): Promise<SessionClaims | null> {
+  const token = sessionToken(parseCookies(cookieHeader));
+  if (!token) return null;
+  try {
+    const claims = await decode({ token, secret: authSecret() });
+    if (!claims || typeof claims.uid !== "string" || typeof claims.sid !== "string") return null;
+    return {
+      uid: claims.uid,
+      sid: claims.sid,
+      provider: String(claims.provider ?? ""),
+      idToken: typeof claims.idToken === "string" ? claims.idToken : undefined,
+    };
+  } catch {
+    return null; // forged, expired or from another secret
+  }
+}
+
+/** The actor behind a cookie header, loaded fresh from the database (a deleted user is signed out). */
+export async function actorFromCookies(cookieHeader: string | null): Promise<Actor | null> {
+  const claims = await readSessionClaims(cookieHeader);
+  if (!claims) return null;
+  const user = await db.user.findUnique({ where: { id: claims.uid } });
+  if (!user) return null;
+  return { id: user.id, displayName: user.displayName, email: user.email, systemRole: user.systemRole, sid: claims.sid };
+}

@@ -1,0 +1,107 @@
+/** Network membership. Owners manage it; a network always keeps at least one owner. */
+import { advisoryLock, db, type Tx } from "@/lib/db/client";
+import { recordAudit } from "@/lib/audit/record-audit";
+import { ApiError } from "@/lib/api/api-error";
+import type { RequestMeta } from "@/lib/api/with-network";
+import type { Actor } from "@/lib/auth/session";
+import { wouldRemoveLastOwner, type MemberRole } from "@/lib/auth/roles";
+import type { MemberAddInput, MemberUpdateInput } from "./network-schemas";
+
+export interface MemberView {
+  id: string;
+  userId: string;
+  displayName: string;
+  email: string | null;
+  role: MemberRole;
+  createdAt: string;
+}
+
+export async function listMembers(networkId: string): Promise<MemberView[]> {
+  const rows = await db.networkMember.findMany({
+    where: { networkId },
+    include: { user: { select: { displayName: true, email: true } } },
+    orderBy: [{ createdAt: "asc" }],
+  });
+  return rows.map((m) => ({
+    id: m.id,
+    userId: m.userId,
+    displayName: m.user.displayName,
+    email: m.user.email,
+    role: m.role,
+    createdAt: m.createdAt.toISOString(),
+  }));
+}
+
+async function lockedMember(tx: Tx, networkId: string, memberId: string) {
+  // Serialise membership changes per network so two owners cannot demote each other at once.
+  await advisoryLock(tx, `network-members:${networkId}`);
+  const member = await tx.networkMember.findFirst({
+    where: { id: memberId, networkId },
+    include: { user: { select: { displayName: true, email: true } } },
+  });
+  if (!member) throw new ApiError("not_found", "Member not found");
+  const owners = await tx.networkMember.count({ where: { networkId, role: "owner" } });
+  return { member, owners };
+}
+
+export async function addMember(actor: Actor, networkId: string, input: MemberAddInput, meta: RequestMeta) {
+  return db.$transaction(async (tx) => {
+    await advisoryLock(tx, `network-members:${networkId}`);
+    const user = await tx.user.findFirst({ where: { email: { equals: input.email, mode: "insensitive" } } });
+    if (!user) {
+      throw new ApiError("validation_failed", "Some fields are not valid", {
+        email: ["No user with this email has signed in yet; ask them to sign in once first"],
+      });
+    }
+    const existing = await tx.networkMember.findUnique({ where: { networkId_userId: { networkId, userId: user.id } } });
+    if (existing) throw new ApiError("validation_failed", "Some fields are not valid", { email: ["Already a member of this network"] });
+    const member = await tx.networkMember.create({ data: { networkId, userId: user.id, role: input.role } });
+    await recordAudit(tx, {
+      actor,
+      action: "member.add",
+      networkId,
+      target: { type: "member", id: member.id, name: user.email ?? user.displayName },
+      after: { userId: user.id, role: member.role },
+      meta,
+    });
+    return member;
+  });
+}
+
+export async function changeMemberRole(actor: Actor, networkId: string, memberId: string, input: MemberUpdateInput, meta: RequestMeta) {
+  return db.$transaction(async (tx) => {
+    const { member, owners } = await lockedMember(tx, networkId, memberId);
+    if (wouldRemoveLastOwner(owners, member.role, input.role)) {
+      throw new ApiError("conflict", "A network needs at least one owner; make someone else owner first");
+    }
+    const updated = await tx.networkMember.update({ where: { id: member.id }, data: { role: input.role } });
+    await recordAudit(tx, {
+      actor,
+      action: "member.role",
+      networkId,
+      target: { type: "member", id: member.id, name: member.user.email ?? member.user.displayName },
+      before: { role: member.role },
+      after: { role: updated.role },
+      meta,
+    });
+    return updated;
+  });
+}
+
+export async function removeMember(actor: Actor, networkId: string, memberId: string, meta: RequestMeta): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const { member, owners } = await lockedMember(tx, networkId, memberId);
+    if (wouldRemoveLastOwner(owners, member.role, null)) {
+      throw new ApiError("conflict", "The last owner cannot be removed; make someone else owner first");
+    }
+    await tx.networkMember.delete({ where: { id: member.id } });
+    await recordAudit(tx, {
+      actor,
+      action: "member.remove",
+      networkId,
+      target: { type: "member", id: member.id, name: member.user.email ?? member.user.displayName },
+      before: { userId: member.userId, role: member.role },
+      meta,
+    });
+  });
+}

@@ -1,0 +1,45 @@
+import { z } from "zod";
+import { isPrivateRange, parseNetworkCidr } from "@/lib/ipam/cidr";
+import { memberRoles } from "@/lib/auth/roles";
+
+const name = z.string().trim().min(1, "Enter a name").max(64, "Use at most 64 characters");
+const description = z.string().trim().max(500, "Use at most 500 characters");
+
+export const networkCreateSchema = z
+  .object({
+    name,
+    cidr: z.string().max(32, "Enter an IPv4 range such as 10.42.0.0/16"),
+    description: description.default(""),
+    /** A public range is almost always a typo; it is accepted only when this is set. */
+    confirmPublicRange: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    const parsed = parseNetworkCidr(value.cidr);
+    if (!parsed.ok) {
+      ctx.addIssue({ code: "custom", path: ["cidr"], message: parsed.error });
+    } else if (!isPrivateRange(parsed.cidr) && !value.confirmPublicRange) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cidr"],
+        message: "This is a public range. Use a private (10/8, 172.16/12, 192.168/16) or CGNAT (100.64/10) range, or confirm that you mean it",
+      });
+    }
+  });
+export type NetworkCreateInput = z.infer<typeof networkCreateSchema>;
+
+export const networkUpdateSchema = z
+  .object({ name: name.optional(), description: description.optional() })
+  .strict()
+  .refine((v) => v.name !== undefined || v.description !== undefined, { message: "Nothing to change" });
+export type NetworkUpdateInput = z.infer<typeof networkUpdateSchema>;
+
+const role = z.enum(memberRoles, { message: "Choose owner, admin or viewer" });
+
+export const memberAddSchema = z
+  .object({ email: z.string().trim().toLowerCase().email("Enter an email address").max(254), role })
+  .strict();
+export type MemberAddInput = z.infer<typeof memberAddSchema>;
+
+export const memberUpdateSchema = z.object({ role }).strict();
+export type MemberUpdateInput = z.infer<typeof memberUpdateSchema>;

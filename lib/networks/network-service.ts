@@ -1,0 +1,117 @@
+/** Creating, changing and deleting networks. Each mutation and its audit event share one transaction. */
+import { advisoryLock, db, type Tx } from "@/lib/db/client";
+import { recordAudit } from "@/lib/audit/record-audit";
+import { ApiError } from "@/lib/api/api-error";
+import type { RequestMeta } from "@/lib/api/with-network";
+import type { Actor } from "@/lib/auth/session";
+import { cidrsOverlap, parseNetworkCidr, type Ipv4Cidr } from "@/lib/ipam/cidr";
+import type { NetworkCreateInput, NetworkUpdateInput } from "./network-schemas";
+
+export interface NetworkSummary {
+  id: string;
+  name: string;
+  cidr: string;
+  description: string;
+  createdAt: string;
+  role: "owner" | "admin" | "viewer" | null;
+  memberCount: number;
+}
+
+/** Test hook: lets an integration test fail a transaction after its writes, to prove they roll back. */
+export const testHooks: { afterNetworkWrite?: (tx: Tx) => Promise<void> } = {};
+
+function toCidr(text: string): Ipv4Cidr {
+  const parsed = parseNetworkCidr(text);
+  if (!parsed.ok) throw new Error(`stored CIDR ${text} is invalid`);
+  return parsed.cidr;
+}
+
+/** The caller's networks (and, for a system admin, everyone else's, read-only). */
+export async function listNetworksFor(actor: Actor): Promise<NetworkSummary[]> {
+  const networks = await db.network.findMany({
+    where: actor.systemRole === "admin" ? {} : { members: { some: { userId: actor.id } } },
+    include: { members: { where: { userId: actor.id }, select: { role: true } }, _count: { select: { members: true } } },
+    orderBy: [{ name: "asc" }, { createdAt: "asc" }],
+  });
+  return networks.map((n) => ({
+    id: n.id,
+    name: n.name,
+    cidr: n.cidr,
+    description: n.description,
+    createdAt: n.createdAt.toISOString(),
+    role: n.members[0]?.role ?? null,
+    memberCount: n._count.members,
+  }));
+}
+
+/** CIDRs of the networks `userId` belongs to, for the overlap rule and for suggestions. */
+export async function memberCidrs(userId: string, client: Pick<Tx, "network"> = db): Promise<Array<{ name: string; cidr: Ipv4Cidr }>> {
+  const rows = await client.network.findMany({ where: { members: { some: { userId } } }, select: { name: true, cidr: true } });
+  return rows.map((r) => ({ name: r.name, cidr: toCidr(r.cidr) }));
+}
+
+export async function createNetwork(actor: Actor, input: NetworkCreateInput, meta: RequestMeta) {
+  const cidr = toCidr(input.cidr);
+  return db.$transaction(async (tx) => {
+    // Two concurrent creates by one user must not both pass the overlap check.
+    await advisoryLock(tx, `user-networks:${actor.id}`);
+    const clash = (await memberCidrs(actor.id, tx)).find((n) => cidrsOverlap(n.cidr, cidr));
+    if (clash) {
+      throw new ApiError("validation_failed", "Some fields are not valid", {
+        cidr: [`Overlaps your network "${clash.name}" (${clash.cidr.text})`],
+      });
+    }
+    const network = await tx.network.create({
+      data: {
+        name: input.name,
+        cidr: cidr.text,
+        description: input.description,
+        createdById: actor.id,
+        members: { create: { userId: actor.id, role: "owner" } },
+      },
+    });
+    await recordAudit(tx, {
+      actor,
+      action: "network.create",
+      networkId: network.id,
+      target: { type: "network", id: network.id, name: network.name },
+      after: { name: network.name, cidr: network.cidr, description: network.description },
+      meta,
+    });
+    await testHooks.afterNetworkWrite?.(tx);
+    return network;
+  });
+}
+
+export async function updateNetwork(actor: Actor, networkId: string, input: NetworkUpdateInput, meta: RequestMeta) {
+  return db.$transaction(async (tx) => {
+    const before = await tx.network.findUniqueOrThrow({ where: { id: networkId } });
+    const after = await tx.network.update({ where: { id: networkId }, data: input });
+    await recordAudit(tx, {
+      actor,
+      action: "network.update",
+      networkId,
+      target: { type: "network", id: networkId, name: after.name },
+      before: { name: before.name, description: before.description },
+      after: { name: after.name, description: after.description },
+      meta,
+    });
+    await testHooks.afterNetworkWrite?.(tx);
+    return after;
+  });
+}
+
+export async function deleteNetwork(actor: Actor, networkId: string, meta: RequestMeta): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const before = await tx.network.findUniqueOrThrow({ where: { id: networkId } });
+    await tx.network.delete({ where: { id: networkId } });
+    await recordAudit(tx, {
+      actor,
+      action: "network.delete",
+      networkId,
+      target: { type: "network", id: networkId, name: before.name },
+      before: { name: before.name, cidr: before.cidr, description: before.description },
+      meta,
+    });
+  });
+}

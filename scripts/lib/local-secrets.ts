@@ -1,0 +1,21 @@
+/** Secrets the demo generates once and keeps under .data/ (git-ignored, mode 0600). */
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+export interface LocalSecrets {
+  nextAuthSecret: string;
+  postgresPassword: string;
+}
+
+export function loadOrCreateSecrets(dataDir: string): LocalSecrets {
+  const file = path.join(dataDir, "secrets.json");
+  const existing: Partial<LocalSecrets> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+  const secrets: LocalSecrets = {
+    nextAuthSecret: existing.nextAuthSecret ?? randomBytes(32).toString("base64url"),
+    postgresPassword: existing.postgresPassword ?? randomBytes(18).toString("base64url"),
+  };
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}

@@ -1,0 +1,174 @@
+/**
+ * The test orchestrator behind `npm test`: starts every service the suites need (embedded
+ * Postgres, the app in both sign-in modes, a real Keycloak), runs unit, integration and browser
+ * suites, stops everything it started (by PID) and prints one summary line.
+ */
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, cpSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+import { startEmbeddedPostgres, type RunningPostgres } from "./lib/embedded-pg";
+import { runCommand, runOrThrow, startService, waitForHttp, type Started } from "./lib/processes";
+
+const root = path.resolve(import.meta.dirname, "..");
+const work = path.join(root, ".data", "test");
+const logs = path.join(work, "logs");
+const ports = { pg: 54329, localApp: 3100, keycloakApp: 3000, keycloak: 8180 };
+const secret = "test-secret-that-is-long-enough-for-next-auth-0001";
+const keycloakDir = process.env.KEYCLOAK_DIR ?? "";
+
+interface SuiteResult {
+  name: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+  seconds: number;
+}
+const results: SuiteResult[] = [];
+const services: Started[] = [];
+let pg: RunningPostgres | null = null;
+
+function log(message: string) {
+  console.log(`\n[test] ${message}`);
+}
+
+async function assertPortFree(port: number) {
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", () => reject(new Error(`port ${port} is in use; stop whatever listens there (a running demo?) and retry`)));
+    probe.listen(port, "0.0.0.0", () => probe.close(() => resolve()));
+  });
+}
+
+function service(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, cwd = root): Started {
+  const s = startService(name, command, args, { cwd, env, logFile: createWriteStream(path.join(logs, `${name}.log`)) });
+  services.push(s);
+  return s;
+}
+
+async function stopService(s: Started) {
+  await s.stop();
+  services.splice(services.indexOf(s), 1);
+}
+
+async function migrate(database: string): Promise<string> {
+  await pg!.ensureDatabase(database);
+  const url = pg!.url(database);
+  await runOrThrow("npx", ["prisma", "migrate", "deploy"], { cwd: root, env: { ...process.env, DATABASE_URL: url }, stdio: "ignore" });
+  return url;
+}
+
+async function vitest(project: string, env: NodeJS.ProcessEnv) {
+  const out = path.join(work, `vitest-${project}.json`);
+  const started = Date.now();
+  await runCommand("npx", ["vitest", "run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile.json=${out}`], { cwd: root, env });
+  const report = existsSync(out) ? JSON.parse(readFileSync(out, "utf8")) : null;
+  results.push({
+    name: `${project} (vitest)`,
+    passed: report?.numPassedTests ?? 0,
+    failed: report ? report.numFailedTests + (report.numTotalTestSuites > 0 && !report.success && report.numFailedTests === 0 ? 1 : 0) : 1,
+    skipped: (report?.numPendingTests ?? 0) + (report?.numTodoTests ?? 0),
+    seconds: (Date.now() - started) / 1000,
+  });
+}
+
+async function playwright(project: string, env: NodeJS.ProcessEnv) {
+  const out = path.join(work, `playwright-${project}.json`);
+  const started = Date.now();
+  await runCommand("npx", ["playwright", "test", "--project", project], { cwd: root, env: { ...env, PLAYWRIGHT_JSON_OUTPUT: out } });
+  const stats = existsSync(out) ? JSON.parse(readFileSync(out, "utf8")).stats : null;
+  results.push({
+    name: `e2e ${project} (playwright)`,
+    passed: stats ? stats.expected + stats.flaky : 0,
+    failed: stats ? stats.unexpected : 1,
+    skipped: stats?.skipped ?? 0,
+    seconds: (Date.now() - started) / 1000,
+  });
+}
+
+function startKeycloak(): Started {
+  if (!existsSync(path.join(keycloakDir, "bin", "kc.sh"))) throw new Error(`KEYCLOAK_DIR (${keycloakDir}) has no bin/kc.sh; run scripts/fetch-keycloak.sh`);
+  // A fresh dev database each run, so the realm file is imported as committed.
+  rmSync(path.join(keycloakDir, "data"), { recursive: true, force: true });
+  mkdirSync(path.join(keycloakDir, "data", "import"), { recursive: true });
+  cpSync(path.join(root, "keycloak", "nebula-realm.json"), path.join(keycloakDir, "data", "import", "nebula-realm.json"));
+  return service("keycloak", "bash", [path.join(keycloakDir, "bin", "kc.sh"), "start-dev", "--http-port", String(ports.keycloak), "--import-realm"], process.env, keycloakDir);
+}
+
+function appEnv(databaseUrl: string, port: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NEXT_TELEMETRY_DISABLED: "1",
+    DATABASE_URL: databaseUrl,
+    NEXTAUTH_SECRET: secret,
+    NEXTAUTH_URL: `http://localhost:${port}`,
+    PORT: String(port),
+    ...extra,
+    NODE_ENV: "production",
+  };
+  for (const k of ["KEYCLOAK_ISSUER", "KEYCLOAK_CLIENT_ID", "KEYCLOAK_CLIENT_SECRET"]) if (!(k in extra)) delete env[k];
+  return env;
+}
+
+async function main() {
+  const started = Date.now();
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(logs, { recursive: true });
+  for (const port of Object.values(ports)) await assertPortFree(port);
+
+  log("starting the embedded Postgres");
+  pg = await startEmbeddedPostgres({ dataDir: path.join(work, "pg"), port: ports.pg, password: "test" });
+  const [integrationDb, localDb, keycloakDb] = (await Promise.all(["nc_integration", "nc_e2e_local", "nc_e2e_keycloak"].map(migrate))) as [string, string, string];
+
+  // Keycloak takes a while to boot; let it do so while the other suites run.
+  log(`starting Keycloak from ${path.relative(root, keycloakDir)}`);
+  const keycloak = startKeycloak();
+
+  log("unit tests");
+  await vitest("unit", { ...process.env });
+  log("integration tests (real Postgres)");
+  await vitest("integration", { ...process.env, DATABASE_URL: integrationDb, NEXTAUTH_SECRET: secret });
+
+  log("building the app");
+  await runOrThrow("npx", ["next", "build"], { cwd: root, env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+
+  log("end-to-end: local-account mode");
+  const localApp = service("app-local", "npx", ["tsx", "server.ts"], appEnv(localDb, ports.localApp));
+  await waitForHttp(`http://localhost:${ports.localApp}/signin`, 60_000, localApp);
+  await playwright("local", { ...process.env, LOCAL_APP_URL: `http://localhost:${ports.localApp}` });
+  await stopService(localApp);
+
+  log("end-to-end: Keycloak mode");
+  const issuer = `http://localhost:${ports.keycloak}/realms/nebula`;
+  await waitForHttp(`${issuer}/.well-known/openid-configuration`, 180_000, keycloak);
+  const kcApp = service(
+    "app-keycloak",
+    "npx",
+    ["tsx", "server.ts"],
+    appEnv(keycloakDb, ports.keycloakApp, { KEYCLOAK_ISSUER: issuer, KEYCLOAK_CLIENT_ID: "nebula-commander", KEYCLOAK_CLIENT_SECRET: "nebula-commander-dev-secret" }),
+  );
+  await waitForHttp(`http://localhost:${ports.keycloakApp}/signin`, 60_000, kcApp);
+  await playwright("keycloak", { ...process.env, KEYCLOAK_APP_URL: `http://localhost:${ports.keycloakApp}` });
+
+  const total = results.reduce((t, r) => ({ passed: t.passed + r.passed, failed: t.failed + r.failed, skipped: t.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });
+  console.log("\n[test] summary");
+  for (const r of results) console.log(`  ${r.name.padEnd(32)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed ${String(r.skipped).padStart(3)} skipped  ${r.seconds.toFixed(0)} s`);
+  console.log(`  whole run: ${((Date.now() - started) / 1000).toFixed(0)} s; service logs in ${path.relative(root, logs)}/`);
+  console.log(`\ntests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+  return total.failed === 0 ? 0 : 1;
+}
+
+async function cleanup() {
+  for (const s of [...services].reverse()) await s.stop();
+  await pg?.stop().catch(() => {});
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (error) {
+  console.error("\n[test] aborted:", error instanceof Error ? error.message : error);
+  console.log(`\ntests: ${results.reduce((n, r) => n + r.passed, 0)} passed, ${Math.max(1, results.reduce((n, r) => n + r.failed, 0))} failed`);
+} finally {
+  await cleanup();
+}
+process.exit(code);
