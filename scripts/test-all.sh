@@ -14,8 +14,9 @@ if [ ! -f node_modules/.nc-lock-hash ] || [ "$(cat node_modules/.nc-lock-hash)" 
   npm ci --no-audit --no-fund
   echo "$lock_hash" > node_modules/.nc-lock-hash
 fi
-# npm 11 does not run install scripts, so Prisma's client is generated explicitly.
-npx prisma generate >/dev/null
+# npm 11 does not run install scripts, so Prisma's client is generated explicitly. Without a
+# DATABASE_URL the 6.19 CLI tries to download engines, so it gets a placeholder (nothing connects).
+DATABASE_URL="${DATABASE_URL:-postgres://placeholder:x@127.0.0.1:1/none}" npx prisma generate >/dev/null
 
 export NEBULA_CURRENT_DIR="$(bash scripts/build-nebula.sh)"
 export KEYCLOAK_DIR="$PWD/$(bash scripts/fetch-keycloak.sh)"
