@@ -7,6 +7,7 @@ import path from "node:path";
 import { startEmbeddedPostgres, type RunningPostgres } from "./lib/embedded-pg";
 import { loadOrCreateSecrets } from "./lib/local-secrets";
 import { runOrThrow, startService } from "./lib/processes";
+import { locateNebulaCert } from "./lib/locate-nebula-cert";
 
 const dev = process.argv.includes("--dev");
 const root = path.resolve(import.meta.dirname, "..");
@@ -14,6 +15,7 @@ const dataDir = path.join(root, ".data");
 const port = Number(process.env.PORT ?? 3000);
 
 const secrets = loadOrCreateSecrets(dataDir);
+const nebulaCertBin = await locateNebulaCert(root);
 let pg: RunningPostgres | null = null;
 if (!process.env.DATABASE_URL) {
   const pgPort = Number(process.env.NC_EMBEDDED_PG_PORT ?? 5439);
@@ -26,6 +28,8 @@ const env: NodeJS.ProcessEnv = {
   ...process.env,
   DATABASE_URL: process.env.DATABASE_URL ?? pg!.url("nebula_commander"),
   NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? secrets.nextAuthSecret,
+  NC_MASTER_KEY: process.env.NC_MASTER_KEY ?? secrets.masterKey,
+  NEBULA_CERT_BIN: nebulaCertBin,
   NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}`,
   NEXT_TELEMETRY_DISABLED: "1",
   PORT: String(port),

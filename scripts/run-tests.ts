@@ -14,6 +14,13 @@ const work = path.join(root, ".data", "test");
 const logs = path.join(work, "logs");
 const ports = { pg: 54329, localApp: 3100, keycloakApp: 3000, keycloak: 8180 };
 const secret = "test-secret-that-is-long-enough-for-next-auth-0001";
+// A fixed test-only master key (32 bytes); real deployments generate their own.
+const masterKey = Buffer.alloc(32, 42).toString("base64");
+const currentNebula = process.env.NEBULA_CURRENT_DIR ?? path.join(root, ".cache/nebula/v1.10.3");
+const nebulaCerts = [
+  { label: "nebula-cert 1.6.1", bin: "/usr/bin/nebula-cert" },
+  { label: `nebula-cert ${path.basename(currentNebula)}`, bin: path.join(currentNebula, "nebula-cert") },
+];
 const keycloakDir = process.env.KEYCLOAK_DIR ?? "";
 
 interface SuiteResult {
@@ -57,13 +64,13 @@ async function migrate(database: string): Promise<string> {
   return url;
 }
 
-async function vitest(project: string, env: NodeJS.ProcessEnv) {
-  const out = path.join(work, `vitest-${project}.json`);
+async function vitest(project: string, env: NodeJS.ProcessEnv, label = project) {
+  const out = path.join(work, `vitest-${label.replace(/[^a-z0-9.]+/gi, "-")}.json`);
   const started = Date.now();
   await runCommand("npx", ["vitest", "run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile.json=${out}`], { cwd: root, env });
   const report = existsSync(out) ? JSON.parse(readFileSync(out, "utf8")) : null;
   results.push({
-    name: `${project} (vitest)`,
+    name: `${label} (vitest)`,
     passed: report?.numPassedTests ?? 0,
     failed: report ? report.numFailedTests + (report.numTotalTestSuites > 0 && !report.success && report.numFailedTests === 0 ? 1 : 0) : 1,
     skipped: (report?.numPendingTests ?? 0) + (report?.numTodoTests ?? 0),
@@ -100,6 +107,8 @@ function appEnv(databaseUrl: string, port: number, extra: Record<string, string>
     NEXT_TELEMETRY_DISABLED: "1",
     DATABASE_URL: databaseUrl,
     NEXTAUTH_SECRET: secret,
+    NC_MASTER_KEY: masterKey,
+    NEBULA_CERT_BIN: nebulaCerts[1]!.bin,
     NEXTAUTH_URL: `http://localhost:${port}`,
     PORT: String(port),
     ...extra,
@@ -117,16 +126,19 @@ async function main() {
 
   log("starting the embedded Postgres");
   pg = await startEmbeddedPostgres({ dataDir: path.join(work, "pg"), port: ports.pg, password: "test" });
-  const [integrationDb, localDb, keycloakDb] = (await Promise.all(["nc_integration", "nc_e2e_local", "nc_e2e_keycloak"].map(migrate))) as [string, string, string];
+  const [localDb, keycloakDb, ...integrationDbs] = (await Promise.all(["nc_e2e_local", "nc_e2e_keycloak", "nc_integration_0", "nc_integration_1"].map(migrate))) as [string, string, string, string];
 
   // Keycloak takes a while to boot; let it do so while the other suites run.
   log(`starting Keycloak from ${path.relative(root, keycloakDir)}`);
   const keycloak = startKeycloak();
 
-  log("unit tests");
-  await vitest("unit", { ...process.env });
-  log("integration tests (real Postgres)");
-  await vitest("integration", { ...process.env, DATABASE_URL: integrationDb, NEXTAUTH_SECRET: secret });
+  log("unit tests (with real nebula binaries of both versions)");
+  await vitest("unit", { ...process.env, NEBULA_CURRENT_DIR: currentNebula });
+  // The whole integration suite runs once per nebula-cert version, each on its own database.
+  for (const [i, v] of nebulaCerts.entries()) {
+    log(`integration tests (real Postgres, ${v.label})`);
+    await vitest("integration", { ...process.env, DATABASE_URL: integrationDbs[i], NEXTAUTH_SECRET: secret, NC_MASTER_KEY: masterKey, NEBULA_CERT_BIN: v.bin, NEBULA_CURRENT_DIR: currentNebula }, `integration, ${v.label}`);
+  }
 
   log("building the app");
   await runOrThrow("npx", ["next", "build"], { cwd: root, env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
@@ -151,7 +163,7 @@ async function main() {
 
   const total = results.reduce((t, r) => ({ passed: t.passed + r.passed, failed: t.failed + r.failed, skipped: t.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });
   console.log("\n[test] summary");
-  for (const r of results) console.log(`  ${r.name.padEnd(32)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed ${String(r.skipped).padStart(3)} skipped  ${r.seconds.toFixed(0)} s`);
+  for (const r of results) console.log(`  ${r.name.padEnd(44)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed ${String(r.skipped).padStart(3)} skipped  ${r.seconds.toFixed(0)} s`);
   console.log(`  whole run: ${((Date.now() - started) / 1000).toFixed(0)} s; service logs in ${path.relative(root, logs)}/`);
   console.log(`\ntests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
   return total.failed === 0 ? 0 : 1;

@@ -9,7 +9,7 @@ function createClient() {
   });
   // Secret columns are left out of every query unless a caller asks for them by name
   // (see lib/auth/local-accounts.ts), so they cannot leak through a careless `include`.
-  return new PrismaClient({ adapter, omit: { user: { passwordHash: true } } });
+  return new PrismaClient({ adapter, omit: { user: { passwordHash: true }, ca: { keyCiphertext: true } } });
 }
 
 export type Db = ReturnType<typeof createClient>;
@@ -38,4 +38,13 @@ export const db: Db = new Proxy({} as Db, {
  */
 export async function advisoryLock(tx: Tx, key: string): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
+}
+
+/**
+ * An interactive transaction with room to wait: under a burst (many enrollments at once) a
+ * transaction may queue for a pooled connection or an advisory lock for longer than Prisma's 2 s
+ * and 5 s defaults, and that must slow it down, not fail it.
+ */
+export function transaction<T>(fn: (tx: Tx) => Promise<T>, options: { maxWait?: number; timeout?: number } = {}): Promise<T> {
+  return db.$transaction(fn, { maxWait: 30_000, timeout: 60_000, ...options });
 }

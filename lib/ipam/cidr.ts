@@ -47,6 +47,13 @@ export function parseNetworkCidr(input: string): CidrParse {
   return { ok: true, cidr: { text: `${intToIpv4(start)}/${prefix}`, start, end: start + size - 1, prefix } };
 }
 
+/** The prefix length of a stored network range ("10.42.0.0/16" gives 16). */
+export function prefixOf(text: string): number {
+  const parsed = parseNetworkCidr(text);
+  if (!parsed.ok) throw new Error(`stored CIDR ${text} is invalid`);
+  return parsed.cidr.prefix;
+}
+
 export function cidrsOverlap(a: Ipv4Cidr, b: Ipv4Cidr): boolean {
   return a.start <= b.end && b.start <= a.end;
 }

@@ -2,6 +2,9 @@ import { z } from "zod";
 import { isPrivateRange, parseNetworkCidr } from "@/lib/ipam/cidr";
 import { memberRoles } from "@/lib/auth/roles";
 
+export const nebulaTargets = ["1.6", "1.7", "1.10"] as const;
+export type NebulaTargetText = (typeof nebulaTargets)[number];
+
 const name = z.string().trim().min(1, "Enter a name").max(64, "Use at most 64 characters");
 const description = z.string().trim().max(500, "Use at most 500 characters");
 
@@ -12,9 +15,22 @@ export const networkCreateSchema = z
     description: description.default(""),
     /** A public range is almost always a typo; it is accepted only when this is set. */
     confirmPublicRange: z.boolean().default(false),
+    caName: z
+      .string()
+      .trim()
+      .max(64, "Use at most 64 characters")
+      .regex(/^[A-Za-z0-9 ._-]*$/, "Use letters, digits, spaces, '.', '_' or '-'")
+      .default(""),
+    caDurationDays: z.number().int().min(30, "At least 30 days").max(3650, "At most ten years").default(730),
+    /** v1 lets Nebula 1.6 nodes join; v2 needs 1.10 everywhere. */
+    certVersion: z.union([z.literal(1), z.literal(2)], { message: "Choose certificate version 1 or 2" }).default(1),
+    nebulaTarget: z.enum(nebulaTargets, { message: "Choose 1.6, 1.7 or 1.10" }).default("1.6"),
   })
   .strict()
   .superRefine((value, ctx) => {
+    if (value.certVersion === 2 && value.nebulaTarget !== "1.10") {
+      ctx.addIssue({ code: "custom", path: ["certVersion"], message: "v2 certificates need every node on Nebula 1.10 or later" });
+    }
     const parsed = parseNetworkCidr(value.cidr);
     if (!parsed.ok) {
       ctx.addIssue({ code: "custom", path: ["cidr"], message: parsed.error });

@@ -19,7 +19,7 @@ describe("creating networks", () => {
     expect(await db.networkMember.findFirst({ where: { networkId: id, userId: user.id, role: "owner" } })).not.toBeNull();
     const event = await db.auditEvent.findFirstOrThrow({ where: { networkId: id, action: "network.create" } });
     expect(event).toMatchObject({ actorId: user.id, actorName: user.displayName, targetName: "lab", clientIp: "127.0.0.1" });
-    expect(event.after).toEqual({ name: "lab", cidr, description: "test lab" });
+    expect(event.after).toMatchObject({ name: "lab", cidr, description: "test lab", ca: { name: "lab CA" } });
     expect(event.requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
 

@@ -5,7 +5,14 @@ import { ApiError } from "@/lib/api/api-error";
 import type { RequestMeta } from "@/lib/api/with-network";
 import type { Actor } from "@/lib/auth/session";
 import { cidrsOverlap, parseNetworkCidr, type Ipv4Cidr } from "@/lib/ipam/cidr";
-import type { NetworkCreateInput, NetworkUpdateInput } from "./network-schemas";
+import { createCa } from "@/lib/pki/certificate-authority";
+import { nebulaCert } from "@/lib/pki/nebula-cert";
+import { createDefaultRules } from "@/lib/firewall/rule-store";
+import { randomUUID } from "node:crypto";
+import type { NetworkCreateInput, NetworkUpdateInput, NebulaTargetText } from "./network-schemas";
+
+export const targetToDb = { "1.6": "v1_6", "1.7": "v1_7", "1.10": "v1_10" } as const satisfies Record<NebulaTargetText, string>;
+export const targetFromDb = { v1_6: "1.6", v1_7: "1.7", v1_10: "1.10" } as const;
 
 export interface NetworkSummary {
   id: string;
@@ -19,6 +26,20 @@ export interface NetworkSummary {
 
 /** Test hook: lets an integration test fail a transaction after its writes, to prove they roll back. */
 export const testHooks: { afterNetworkWrite?: (tx: Tx) => Promise<void> } = {};
+
+/** The API's view of a network row (no BigInt cursor, which JSON cannot carry). */
+export function toNetworkView(n: { id: string; name: string; cidr: string; description: string; createdAt: Date; certVersion: number; nebulaTarget: keyof typeof targetFromDb; configRevision: number }) {
+  return {
+    id: n.id,
+    name: n.name,
+    cidr: n.cidr,
+    description: n.description,
+    createdAt: n.createdAt.toISOString(),
+    certVersion: n.certVersion,
+    nebulaTarget: targetFromDb[n.nebulaTarget],
+    configRevision: n.configRevision,
+  };
+}
 
 function toCidr(text: string): Ipv4Cidr {
   const parsed = parseNetworkCidr(text);
@@ -52,6 +73,12 @@ export async function memberCidrs(userId: string, client: Pick<Tx, "network"> = 
 
 export async function createNetwork(actor: Actor, input: NetworkCreateInput, meta: RequestMeta) {
   const cidr = toCidr(input.cidr);
+  if (input.certVersion === 2 && !(await nebulaCert().supportsV2())) {
+    throw new ApiError("validation_failed", "Some fields are not valid", { certVersion: ["This server's nebula-cert is older than 1.10 and cannot make v2 certificates"] });
+  }
+  // The CA is made before the transaction: if nebula-cert fails nothing has been written, and
+  // if the transaction fails the CA, which lived only in memory and a removed temp dir, is gone.
+  const ca = await createCa(randomUUID(), { name: input.caName || `${input.name} CA`.slice(0, 64), durationDays: input.caDurationDays, certVersion: input.certVersion });
   return db.$transaction(async (tx) => {
     // Two concurrent creates by one user must not both pass the overlap check.
     await advisoryLock(tx, `user-networks:${actor.id}`);
@@ -67,19 +94,23 @@ export async function createNetwork(actor: Actor, input: NetworkCreateInput, met
         cidr: cidr.text,
         description: input.description,
         createdById: actor.id,
+        certVersion: input.certVersion,
+        nebulaTarget: targetToDb[input.nebulaTarget],
         members: { create: { userId: actor.id, role: "owner" } },
+        cas: { create: ca },
       },
     });
+    await createDefaultRules(tx, network.id);
     await recordAudit(tx, {
       actor,
       action: "network.create",
       networkId: network.id,
       target: { type: "network", id: network.id, name: network.name },
-      after: { name: network.name, cidr: network.cidr, description: network.description },
+      after: { name: network.name, cidr: network.cidr, description: network.description, ca: { name: ca.name, fingerprint: ca.fingerprint, notAfter: ca.notAfter } },
       meta,
     });
     await testHooks.afterNetworkWrite?.(tx);
-    return network;
+    return toNetworkView(network);
   });
 }
 
@@ -97,7 +128,7 @@ export async function updateNetwork(actor: Actor, networkId: string, input: Netw
       meta,
     });
     await testHooks.afterNetworkWrite?.(tx);
-    return after;
+    return toNetworkView(after);
   });
 }
 

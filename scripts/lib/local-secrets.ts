@@ -6,6 +6,7 @@ import path from "node:path";
 export interface LocalSecrets {
   nextAuthSecret: string;
   postgresPassword: string;
+  masterKey: string;
 }
 
 export function loadOrCreateSecrets(dataDir: string): LocalSecrets {
@@ -14,6 +15,7 @@ export function loadOrCreateSecrets(dataDir: string): LocalSecrets {
   const secrets: LocalSecrets = {
     nextAuthSecret: existing.nextAuthSecret ?? randomBytes(32).toString("base64url"),
     postgresPassword: existing.postgresPassword ?? randomBytes(18).toString("base64url"),
+    masterKey: existing.masterKey ?? randomBytes(32).toString("base64"),
   };
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });

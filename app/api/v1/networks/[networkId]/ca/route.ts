@@ -1,0 +1,4 @@
+import { withNetwork } from "@/lib/api/with-network";
+import { caView } from "@/lib/pki/certificate-queries";
+
+export const GET = withNetwork({ role: "viewer" }, async ({ access }) => ({ cas: await caView(access.network.id) }));

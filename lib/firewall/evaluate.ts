@@ -1,0 +1,177 @@
+/**
+ * Reachability: would Nebula let host A open `proto/port` on host B under these rules? Pure: no
+ * Next, no Prisma. Mirrors how a Nebula node evaluates its own firewall section, so the answer is
+ * what the rendered configs will actually do, not what the editor's wording suggests.
+ */
+import { ipv4ToInt } from "@/lib/ipam/cidr";
+import { parsePort, type AppliesTo, type Direction, type FirewallRule, type PeerSelector } from "./rule-schema";
+
+/** What a Nebula certificate carries, which is all a node's firewall can see of its peer. */
+export interface HostIdentity {
+  name: string;
+  ip: string;
+  groups: string[];
+}
+
+/** The first packet of a flow. `port` is the destination port; it is ignored for ICMP (use 0). */
+export interface Query {
+  proto: "tcp" | "udp" | "icmp";
+  port: number;
+}
+
+export type DirectionVerdict = { allowed: true; ruleId: string; rule: FirewallRule } | { allowed: false; reason: string };
+
+export interface Reachability {
+  allowed: boolean;
+  outbound: DirectionVerdict;
+  inbound: DirectionVerdict;
+  summary: string;
+}
+
+/** Rules of `direction` that `host` loads into its own firewall, in the order they are rendered. */
+export function rulesApplyingTo(rules: FirewallRule[], host: HostIdentity, direction: Direction): FirewallRule[] {
+  return rules.filter((rule) => rule.direction === direction && appliesToHost(rule.appliesTo, host)).sort((a, b) => a.position - b.position);
+}
+
+function appliesToHost(appliesTo: AppliesTo, host: HostIdentity): boolean {
+  return appliesTo.kind === "all" || host.groups.includes(appliesTo.group);
+}
+
+/** Whether `rule` lets traffic of `query` through when the other end of the flow is `peer`. */
+export function ruleMatches(rule: FirewallRule, peer: HostIdentity, query: Query): boolean {
+  return protoMatches(rule, query) && portMatches(rule.port, query) && peerMatches(rule.peer, peer);
+}
+
+function protoMatches(rule: FirewallRule, query: Query): boolean {
+  return rule.proto === "any" || rule.proto === query.proto;
+}
+
+/**
+ * Nebula carries no ports for ICMP: the packet is looked up as port 0, which only the `any` port
+ * slot holds. So `proto: any, port: 443` does not let ping through, while `proto: any, port: any`
+ * does.
+ */
+function matchedPort(query: Query): number {
+  return query.proto === "icmp" ? 0 : query.port;
+}
+
+function portMatches(portText: string, query: Query): boolean {
+  const spec = parsePort(portText);
+  if (spec === null) return false;
+  switch (spec.kind) {
+    case "any":
+      return true;
+    case "fragment":
+      // `fragment` only admits the non-first fragments of a packet; a query is always a first packet.
+      return false;
+    case "range": {
+      const port = matchedPort(query);
+      return spec.from <= port && port <= spec.to;
+    }
+  }
+}
+
+/**
+ * Nebula treats a selector naming the group `any` (even inside a `groups` list), the host `any` or
+ * the CIDR 0.0.0.0/0 as matching every peer, whatever its certificate says.
+ */
+function peerMatches(selector: PeerSelector, peer: HostIdentity): boolean {
+  switch (selector.kind) {
+    case "any":
+      return true;
+    case "group":
+      return selector.group === "any" || peer.groups.includes(selector.group);
+    case "groups":
+      return selector.groups.includes("any") || selector.groups.every((group) => peer.groups.includes(group));
+    case "cidr":
+      return cidrContains(selector.cidr, peer.ip);
+    case "host":
+      return selector.host === "any" || selector.host === peer.name;
+  }
+}
+
+const DOTTED_QUAD = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+
+function cidrContains(cidr: string, address: string): boolean {
+  const [network, bits] = cidr.split("/");
+  const prefix = Number(bits);
+  if (network === undefined || !DOTTED_QUAD.test(network) || !DOTTED_QUAD.test(address) || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) {
+    return false;
+  }
+  // Compare by division rather than bit masks: JavaScript's shifts wrap at 32 bits, so a /0 mask
+  // cannot be built with `<<`.
+  const blockSize = 2 ** (32 - prefix);
+  return Math.floor(ipv4ToInt(network) / blockSize) === Math.floor(ipv4ToInt(address) / blockSize);
+}
+
+/**
+ * Nebula checks a flow twice: the sender's outbound rules must admit the receiver, and the
+ * receiver's inbound rules must admit the sender. Both sides look at the receiver's port. Anything
+ * no rule admits is dropped; rules only ever allow, so the first match by position is reported.
+ */
+export function evaluate(rules: FirewallRule[], src: HostIdentity, dst: HostIdentity, query: Query): Reachability {
+  const outbound = directionVerdict(rules, src, dst, "outbound", query);
+  const inbound = directionVerdict(rules, dst, src, "inbound", query);
+  const allowed = outbound.allowed && inbound.allowed;
+  return { allowed, outbound, inbound, summary: summarize(src, dst, query, outbound, inbound) };
+}
+
+function directionVerdict(rules: FirewallRule[], self: HostIdentity, peer: HostIdentity, direction: Direction, query: Query): DirectionVerdict {
+  const rule = rulesApplyingTo(rules, self, direction).find((candidate) => ruleMatches(candidate, peer, query));
+  if (rule) return { allowed: true, ruleId: rule.id, rule };
+  return { allowed: false, reason: denialReason(self, peer, direction, query) };
+}
+
+function denialReason(self: HostIdentity, peer: HostIdentity, direction: Direction, query: Query): string {
+  const preposition = direction === "outbound" ? "to" : "from";
+  return `No ${direction} rule on ${self.name} allows ${describeQuery(query)} ${preposition} ${peer.name}`;
+}
+
+function summarize(src: HostIdentity, dst: HostIdentity, query: Query, outbound: DirectionVerdict, inbound: DirectionVerdict): string {
+  const flow = `${src.name} ${outbound.allowed && inbound.allowed ? "can" : "cannot"} reach ${dst.name} on ${describeQuery(query)}`;
+  if (outbound.allowed && inbound.allowed) {
+    return `${flow}, allowed by "${describeRule(outbound.rule)}" and "${describeRule(inbound.rule)}".`;
+  }
+  const reasons = [outbound, inbound].flatMap((verdict) => (verdict.allowed ? [] : [lowerFirst(verdict.reason)]));
+  return `${flow}: ${reasons.join(", and ")}.`;
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+export function describeQuery(query: Query): string {
+  return query.proto === "icmp" ? "icmp" : `${query.proto}/${query.port}`;
+}
+
+/** One line for lists and tooltips, e.g. "inbound tcp/443 from group web (applies to group db)". */
+export function describeRule(rule: FirewallRule): string {
+  const preposition = rule.direction === "inbound" ? "from" : "to";
+  return `${rule.direction} ${describeTraffic(rule)} ${preposition} ${describePeer(rule.peer)} (applies to ${describeAppliesTo(rule.appliesTo)})`;
+}
+
+function describeTraffic(rule: FirewallRule): string {
+  if (rule.proto === "icmp") return "icmp";
+  if (rule.port === "any") return rule.proto === "any" ? "any" : `${rule.proto}/any`;
+  if (rule.port === "fragment") return `${rule.proto} fragments`;
+  return `${rule.proto}/${rule.port}`;
+}
+
+function describePeer(peer: PeerSelector): string {
+  switch (peer.kind) {
+    case "any":
+      return "any host";
+    case "group":
+      return `group ${peer.group}`;
+    case "groups":
+      return `groups ${peer.groups.join(" + ")}`;
+    case "cidr":
+      return peer.cidr;
+    case "host":
+      return `host ${peer.host}`;
+  }
+}
+
+function describeAppliesTo(appliesTo: AppliesTo): string {
+  return appliesTo.kind === "all" ? "all hosts" : `group ${appliesTo.group}`;
+}

@@ -1,0 +1,39 @@
+/** Answers "can node A reach node B on proto/port?" from the stored rules and the nodes' identities. */
+import { z } from "zod";
+import { ApiError } from "@/lib/api/api-error";
+import { getNode } from "@/lib/nodes/node-service";
+import { db } from "@/lib/db/client";
+import { evaluate, type HostIdentity, type Reachability } from "./evaluate";
+import { groupMatrix } from "./matrix";
+import { listRules } from "./rule-store";
+
+export const reachabilityQuerySchema = z
+  .object({
+    from: z.string().uuid("Choose the source node"),
+    to: z.string().uuid("Choose the destination node"),
+    proto: z.enum(["tcp", "udp", "icmp"], { message: "Choose tcp, udp or icmp" }),
+    port: z.coerce.number().int().min(0).max(65535, "A port is 1 to 65535").default(0),
+  })
+  .strict()
+  .superRefine((q, ctx) => {
+    if (q.proto !== "icmp" && q.port < 1) ctx.addIssue({ code: "custom", path: ["port"], message: "Enter a port from 1 to 65535" });
+  });
+export type ReachabilityQuery = z.infer<typeof reachabilityQuerySchema>;
+
+async function identityOf(networkId: string, nodeId: string): Promise<HostIdentity> {
+  const node = await getNode(networkId, nodeId).catch(() => {
+    throw new ApiError("validation_failed", "Some fields are not valid", { node: ["That node is not in this network"] });
+  });
+  if (!node.ip) throw new ApiError("conflict", `${node.name} has no address`);
+  return { name: node.name, ip: node.ip, groups: node.groups };
+}
+
+export async function checkReachability(networkId: string, q: ReachabilityQuery): Promise<Reachability & { from: HostIdentity; to: HostIdentity }> {
+  const [from, to, rules] = await Promise.all([identityOf(networkId, q.from), identityOf(networkId, q.to), listRules(networkId)]);
+  return { ...evaluate(rules, from, to, { proto: q.proto, port: q.proto === "icmp" ? 0 : q.port }), from, to };
+}
+
+export async function networkMatrix(networkId: string) {
+  const [rules, groups] = await Promise.all([listRules(networkId), db.group.findMany({ where: { networkId }, select: { name: true }, orderBy: { name: "asc" } })]);
+  return groupMatrix(rules, groups.map((g) => g.name));
+}

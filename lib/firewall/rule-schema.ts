@@ -1,0 +1,122 @@
+/**
+ * The firewall rule model, shared by the editor, the API, the config renderer and the
+ * reachability evaluator. Pure: no Next, no Prisma. Groups and hosts are referred to by name here;
+ * the database layer maps them to ids.
+ */
+import { z } from "zod";
+import { ipv4ToInt } from "@/lib/ipam/cidr";
+
+export const directions = ["inbound", "outbound"] as const;
+export const protocols = ["any", "tcp", "udp", "icmp"] as const;
+export type Direction = (typeof directions)[number];
+export type Protocol = (typeof protocols)[number];
+
+/** Group names as Nebula certificates carry them. */
+export const groupNameSchema = z
+  .string()
+  .trim()
+  .min(1, "Enter a group name")
+  .max(64, "Use at most 64 characters")
+  .regex(/^[A-Za-z0-9._-]+$/, "Use letters, digits, '-', '_' or '.'")
+  // Nebula's firewall treats a group named "any" as everyone.
+  .refine((n) => n.toLowerCase() !== "any", { message: '"any" is reserved: Nebula reads it as every host' });
+
+/** Node names: DNS hostnames (RFC 1123 labels), which is also what certificate names should be. */
+export const hostNameSchema = z
+  .string()
+  .trim()
+  .min(1, "Enter a name")
+  .max(253, "Use at most 253 characters")
+  .regex(/^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i, "Use a hostname: letters, digits and '-', dot-separated")
+  // A host named "any" would match every peer in Nebula's firewall.
+  .refine((n) => n.toLowerCase() !== "any", { message: '"any" is reserved: Nebula reads it as every host' });
+
+/**
+ * A port: `any`, `N`, `a-b` or `fragment`, exactly the strings Nebula accepts. Kept as text so a
+ * range is rendered as a range, never expanded.
+ */
+export const portSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((p) => parsePort(p) !== null, { message: "Use any, a port (443), a range (8000-8100) or fragment" });
+
+export type PortSpec = { kind: "any" } | { kind: "fragment" } | { kind: "range"; from: number; to: number };
+
+export function parsePort(text: string): PortSpec | null {
+  if (text === "any") return { kind: "any" };
+  if (text === "fragment") return { kind: "fragment" };
+  const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(text);
+  if (!m) return null;
+  const from = Number(m[1]);
+  const to = m[2] === undefined ? from : Number(m[2]);
+  if (from < 1 || to > 65535 || from > to) return null;
+  return { kind: "range", from, to };
+}
+
+const cidrSchema = z
+  .string()
+  .trim()
+  .refine((c) => /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c) && isValidIpv4Cidr(c), { message: "Use an IPv4 CIDR such as 192.168.1.0/24" });
+
+/** Any prefix from /0 to /32 is a fine peer selector (unlike a network range), but host bits must be zero. */
+function isValidIpv4Cidr(text: string): boolean {
+  const [addr, bits] = text.split("/");
+  const prefix = Number(bits);
+  if (prefix > 32 || !addr!.split(".").every((o) => Number(o) <= 255 && !/^0\d/.test(o))) return false;
+  const size = 2 ** (32 - prefix);
+  return ipv4ToInt(addr!) % size === 0;
+}
+
+export const peerSelectorSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("any") }).strict(),
+  z.object({ kind: z.literal("group"), group: groupNameSchema }).strict(),
+  z
+    .object({ kind: z.literal("groups"), groups: z.array(groupNameSchema).min(2, "Pick at least two groups, or use a single group").max(16) })
+    .strict()
+    .refine((v) => new Set(v.groups).size === v.groups.length, { message: "A group is listed twice", path: ["groups"] }),
+  z.object({ kind: z.literal("cidr"), cidr: cidrSchema }).strict(),
+  z.object({ kind: z.literal("host"), host: hostNameSchema }).strict(),
+]);
+export type PeerSelector = z.infer<typeof peerSelectorSchema>;
+
+export const appliesToSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("all") }).strict(),
+  z.object({ kind: z.literal("group"), group: groupNameSchema }).strict(),
+]);
+export type AppliesTo = z.infer<typeof appliesToSchema>;
+
+export const ruleInputSchema = z
+  .object({
+    direction: z.enum(directions, { message: "Choose inbound or outbound" }),
+    port: portSchema,
+    proto: z.enum(protocols, { message: "Choose any, tcp, udp or icmp" }),
+    peer: peerSelectorSchema,
+    appliesTo: appliesToSchema.default({ kind: "all" }),
+    description: z.string().trim().max(200, "Use at most 200 characters").default(""),
+  })
+  .strict()
+  .superRefine((rule, ctx) => {
+    // ICMP has no ports; Nebula ignores them, so a port here would only mislead the reader.
+    if (rule.proto === "icmp" && rule.port !== "any") {
+      ctx.addIssue({ code: "custom", path: ["port"], message: "ICMP rules use port any" });
+    }
+  });
+export type RuleInput = z.infer<typeof ruleInputSchema>;
+
+/** A stored rule, in order. `position` decides the order rules are rendered in. */
+export interface FirewallRule extends RuleInput {
+  id: string;
+  position: number;
+}
+
+/** The rules every new network starts with: all outbound, and ICMP (ping) inbound. */
+export const defaultRules: RuleInput[] = [
+  { direction: "outbound", port: "any", proto: "any", peer: { kind: "any" }, appliesTo: { kind: "all" }, description: "Allow all outbound traffic" },
+  { direction: "inbound", port: "any", proto: "icmp", peer: { kind: "any" }, appliesTo: { kind: "all" }, description: "Allow ping (ICMP) from any host" },
+];
+
+/** Whether `rule` is the inbound ICMP default that the UI's ICMP toggle switches on and off. */
+export function isInboundIcmpDefault(rule: RuleInput): boolean {
+  return rule.direction === "inbound" && rule.proto === "icmp" && rule.port === "any" && rule.peer.kind === "any" && rule.appliesTo.kind === "all";
+}

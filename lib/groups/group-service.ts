@@ -1,0 +1,97 @@
+/** Groups: the names certificates carry and firewall rules select on. */
+import { transaction, db, type Tx } from "@/lib/db/client";
+import { ApiError } from "@/lib/api/api-error";
+import type { RequestMeta } from "@/lib/api/with-network";
+import type { Actor } from "@/lib/auth/session";
+import { recordAudit } from "@/lib/audit/record-audit";
+import { bumpConfigRevision } from "@/lib/networks/config-revision";
+import { intToIpv4, prefixOf } from "@/lib/ipam/cidr";
+import { issueCertificate } from "@/lib/pki/certificate-service";
+
+export async function listGroups(networkId: string) {
+  const rows = await db.group.findMany({
+    where: { networkId },
+    include: { _count: { select: { nodes: true, peerOf: true, appliesTo: true } } },
+    orderBy: { name: "asc" },
+  });
+  return rows.map((g) => ({ id: g.id, name: g.name, description: g.description, nodeCount: g._count.nodes, ruleCount: g._count.peerOf + g._count.appliesTo }));
+}
+
+async function findGroup(tx: Tx, networkId: string, groupId: string) {
+  const g = await tx.group.findFirst({ where: { id: groupId, networkId } });
+  if (!g) throw new ApiError("not_found", "Group not found");
+  return g;
+}
+
+async function assertNameFree(tx: Tx, networkId: string, name: string) {
+  if (await tx.group.findUnique({ where: { networkId_name: { networkId, name } } })) {
+    throw new ApiError("validation_failed", "Some fields are not valid", { name: [`A group named "${name}" already exists`] });
+  }
+}
+
+export async function createGroup(actor: Actor, networkId: string, input: { name: string; description: string }, meta: RequestMeta) {
+  return transaction(async (tx) => {
+    await assertNameFree(tx, networkId, input.name);
+    const group = await tx.group.create({ data: { networkId, ...input } });
+    await recordAudit(tx, { actor, action: "group.create", networkId, target: { type: "group", id: group.id, name: group.name }, after: input, meta });
+    return group;
+  });
+}
+
+/**
+ * Renaming changes every rule at once (rules hold the group's id) and re-signs the certificates of
+ * the group's nodes, since the name is baked into them.
+ */
+export async function updateGroup(actor: Actor, networkId: string, groupId: string, input: { name?: string; description?: string }, meta: RequestMeta) {
+  return transaction(async (tx) => {
+    const before = await findGroup(tx, networkId, groupId);
+    const renamed = input.name !== undefined && input.name !== before.name;
+    if (renamed) await assertNameFree(tx, networkId, input.name!);
+    const after = await tx.group.update({ where: { id: groupId }, data: input });
+    if (renamed) {
+      const network = await tx.network.findUniqueOrThrow({ where: { id: networkId }, select: { cidr: true } });
+      const prefix = prefixOf(network.cidr);
+      const nodes = await tx.node.findMany({
+        where: { networkId, status: "active", groups: { some: { groupId } } },
+        include: { groups: { include: { group: true } }, lease: true, certificates: { where: { revokedAt: null }, take: 1, orderBy: { createdAt: "desc" } } },
+      });
+      for (const node of nodes) {
+        const cert = node.certificates[0];
+        if (!cert || !node.lease) continue;
+        await issueCertificate(tx, {
+          networkId,
+          nodeId: node.id,
+          name: node.name,
+          ipWithPrefix: `${intToIpv4(Number(node.lease.address))}/${prefix}`,
+          groups: node.groups.map((g) => g.group.name),
+          publicKeyPem: cert.publicKeyPem,
+        });
+      }
+      await bumpConfigRevision(tx, networkId);
+    }
+    await recordAudit(tx, { actor, action: "group.update", networkId, target: { type: "group", id: groupId, name: after.name }, before: { name: before.name, description: before.description }, after: { name: after.name, description: after.description }, meta });
+    return after;
+  });
+}
+
+/** Refused while nodes or rules use the group, naming them, so nothing is silently widened or narrowed. */
+export async function deleteGroup(actor: Actor, networkId: string, groupId: string, meta: RequestMeta): Promise<void> {
+  await transaction(async (tx) => {
+    const group = await findGroup(tx, networkId, groupId);
+    const nodes = await tx.node.findMany({ where: { networkId, groups: { some: { groupId } } }, select: { name: true }, take: 10, orderBy: { name: "asc" } });
+    const rules = await tx.firewallRule.findMany({
+      where: { networkId, OR: [{ appliesToGroupId: groupId }, { peerGroups: { some: { groupId } } }] },
+      select: { position: true, description: true },
+      orderBy: { position: "asc" },
+    });
+    if (nodes.length || rules.length) {
+      const parts = [
+        nodes.length ? `nodes ${nodes.map((n) => n.name).join(", ")}` : "",
+        rules.length ? `rules ${rules.map((r) => `#${r.position + 1}${r.description ? ` (${r.description})` : ""}`).join(", ")}` : "",
+      ].filter(Boolean);
+      throw new ApiError("conflict", `Group "${group.name}" is still used by ${parts.join(" and ")}`);
+    }
+    await tx.group.delete({ where: { id: groupId } });
+    await recordAudit(tx, { actor, action: "group.delete", networkId, target: { type: "group", id: groupId, name: group.name }, before: { name: group.name }, meta });
+  });
+}

@@ -1,0 +1,97 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+import * as networks from "@/app/api/v1/networks/route";
+import { db, transaction } from "@/lib/db/client";
+import { call, createTestUser, type TestUser } from "@/lib/testing/api-harness";
+import { ApiError } from "@/lib/api/api-error";
+import { ipv4ToInt } from "./cidr";
+import { allocateLease, releaseLease } from "./lease-allocator";
+
+const run = promisify(execFile);
+let user: TestUser;
+let seq = 0;
+
+beforeAll(async () => {
+  user = await createTestUser();
+});
+
+async function newNetwork(cidr: string) {
+  const r = await call(networks.POST, "POST", { as: user, body: { name: `ipam-${++seq}`, cidr } });
+  expect(r.status).toBe(201);
+  return { id: r.json.network.id as string, cidr };
+}
+
+async function allocate(network: { id: string; cidr: string }, ip?: string) {
+  return transaction(async (tx) => {
+    const node = await tx.node.create({ data: { networkId: network.id, name: `n${Date.now()}${Math.random().toString(36).slice(2, 8)}`, endpoints: [] } });
+    return { ...(await allocateLease(tx, network, node.id, ip)), nodeId: node.id };
+  });
+}
+
+describe("lease allocation", () => {
+  it("hands out the lowest free host address, skipping the network address and reserved ranges", async () => {
+    const net = await newNetwork("10.200.1.0/29"); // hosts .1-.6
+    await db.reservedRange.create({ data: { networkId: net.id, start: BigInt(ipv4ToInt("10.200.1.2")), end: BigInt(ipv4ToInt("10.200.1.3")) } });
+    const ips = [];
+    for (let i = 0; i < 4; i++) ips.push((await allocate(net)).ip);
+    expect(ips).toEqual(["10.200.1.1", "10.200.1.4", "10.200.1.5", "10.200.1.6"]);
+    // Broadcast (.7) is never handed out: the range is full.
+    await expect(allocate(net)).rejects.toThrow(/No free addresses left in 10.200.1.0\/29/);
+    expect(await db.node.count({ where: { networkId: net.id } })).toBe(4); // the failed allocation rolled back its node
+  });
+
+  it("reuses a released address, lowest first", async () => {
+    const net = await newNetwork("10.200.2.0/24");
+    const a = await allocate(net);
+    const b = await allocate(net);
+    await allocate(net);
+    await transaction((tx) => releaseLease(tx, net.id, b.nodeId, null));
+    await transaction((tx) => releaseLease(tx, net.id, a.nodeId, null));
+    expect((await allocate(net)).ip).toBe("10.200.2.1");
+    expect((await allocate(net)).ip).toBe("10.200.2.2");
+    expect((await allocate(net)).ip).toBe("10.200.2.4");
+  });
+
+  it("holds an address whose certificate is still valid, until it expires", async () => {
+    const net = await newNetwork("10.200.3.0/24");
+    const a = await allocate(net);
+    await transaction((tx) => releaseLease(tx, net.id, a.nodeId, new Date(Date.now() + 3_600_000)));
+    expect((await allocate(net)).ip).toBe("10.200.3.2");
+    await expect(allocate(net, "10.200.3.1")).rejects.toThrow(ApiError);
+    // Once the hold has passed, the address comes back.
+    await db.lease.updateMany({ where: { networkId: net.id, nodeId: null }, data: { quarantinedUntil: new Date(Date.now() - 1000) } });
+    expect((await allocate(net)).ip).toBe("10.200.3.1");
+  });
+
+  it("validates a requested static address", async () => {
+    const net = await newNetwork("10.200.4.0/24");
+    const fieldError = async (ip: string) => {
+      const e = await allocate(net, ip).catch((err: unknown) => err);
+      expect(e).toBeInstanceOf(ApiError);
+      return (e as ApiError).fields?.ip?.[0];
+    };
+    expect(await fieldError("10.200.5.1")).toMatch(/outside/);
+    expect(await fieldError("10.200.4.0")).toMatch(/network address/);
+    expect(await fieldError("10.200.4.255")).toMatch(/broadcast/);
+    expect(await fieldError("not-an-ip")).toMatch(/IPv4/);
+    expect((await allocate(net, "10.200.4.77")).ip).toBe("10.200.4.77");
+    expect(await fieldError("10.200.4.77")).toMatch(/already leased/);
+    expect(await db.lease.count({ where: { networkId: net.id } })).toBe(1);
+  });
+
+  it("gives 200 concurrent allocations from two separate processes 200 distinct addresses", async () => {
+    const net = await newNetwork("10.201.0.0/16");
+    const worker = (prefix: string) =>
+      run("npx", ["tsx", "lib/ipam/lease-worker.fixture.ts", net.id, "100", prefix], { env: process.env, timeout: 120_000 }).then(
+        ({ stdout }) => JSON.parse(stdout.trim().split("\n").pop()!) as { ips: string[]; errors: string[] },
+      );
+    const [one, two] = await Promise.all([worker("a"), worker("b")]);
+    expect([...one.errors, ...two.errors]).toEqual([]);
+    const all = [...one.ips, ...two.ips];
+    expect(all).toHaveLength(200);
+    expect(new Set(all).size).toBe(200);
+    // Lowest-first still holds under contention: exactly .0.1 through .0.200.
+    expect(all.map(ipv4ToInt).sort((x, y) => x - y).at(-1)).toBe(ipv4ToInt("10.201.0.200"));
+  }, 150_000);
+});

@@ -1,0 +1,124 @@
+/**
+ * IP leases. Uniqueness is the database's: (networkId, address) is a unique key. Allocation runs
+ * under a per-network advisory lock, so replicas never race, and finds the lowest free address
+ * with one indexed probe from the network's cursor instead of scanning every lease.
+ */
+import { advisoryLock, type Tx } from "@/lib/db/client";
+import { ApiError } from "@/lib/api/api-error";
+import { intToIpv4, ipv4ToInt, parseNetworkCidr, type Ipv4Cidr } from "./cidr";
+
+export interface LeaseResult {
+  address: number;
+  ip: string;
+  /** The address with the network's prefix, as certificates want it. */
+  ipWithPrefix: string;
+}
+
+function networkRange(cidrText: string): Ipv4Cidr {
+  const parsed = parseNetworkCidr(cidrText);
+  if (!parsed.ok) throw new Error(`stored CIDR ${cidrText} is invalid`);
+  return parsed.cidr;
+}
+
+function result(address: number, cidr: Ipv4Cidr): LeaseResult {
+  const ip = intToIpv4(address);
+  return { address, ip, ipWithPrefix: `${ip}/${cidr.prefix}` };
+}
+
+/** Frees quarantined addresses whose certificates have expired, and lowers the cursor to them. */
+async function releaseExpiredQuarantine(tx: Tx, networkId: string): Promise<void> {
+  const freed = await tx.$queryRaw<Array<{ address: bigint }>>`
+    DELETE FROM "Lease" WHERE "networkId" = ${networkId}::uuid AND "nodeId" IS NULL AND "quarantinedUntil" < now()
+    RETURNING "address"`;
+  if (freed.length) {
+    const lowest = freed.reduce((m, r) => (r.address < m ? r.address : m), freed[0]!.address);
+    await tx.$executeRaw`UPDATE "Network" SET "leaseCursor" = LEAST("leaseCursor", ${lowest}) WHERE id = ${networkId}::uuid`;
+  }
+}
+
+/** The lowest unleased address at or above `from`: `from` itself, or the first lease whose successor is free. */
+async function firstFreeFrom(tx: Tx, networkId: string, from: number): Promise<number | null> {
+  const rows = await tx.$queryRaw<Array<{ free: bigint | null }>>`
+    SELECT CASE
+      WHEN NOT EXISTS (SELECT 1 FROM "Lease" WHERE "networkId" = ${networkId}::uuid AND "address" = ${from}) THEN ${from}::bigint
+      ELSE (SELECT l."address" + 1 FROM "Lease" l
+            WHERE l."networkId" = ${networkId}::uuid AND l."address" >= ${from}
+              AND NOT EXISTS (SELECT 1 FROM "Lease" n WHERE n."networkId" = ${networkId}::uuid AND n."address" = l."address" + 1)
+            ORDER BY l."address" LIMIT 1)
+    END AS free`;
+  const free = rows[0]?.free;
+  return free === null || free === undefined ? null : Number(free);
+}
+
+async function reservedRanges(tx: Tx, networkId: string): Promise<Array<{ start: number; end: number }>> {
+  const rows = await tx.reservedRange.findMany({ where: { networkId }, select: { start: true, end: true } });
+  return rows.map((r) => ({ start: Number(r.start), end: Number(r.end) })).sort((a, b) => a.start - b.start);
+}
+
+/** Validates a requested static address: inside the range, a host address, not reserved. */
+function checkStatic(ip: string, cidr: Ipv4Cidr, reserved: Array<{ start: number; end: number }>): number {
+  let address: number;
+  try {
+    address = ipv4ToInt(ip);
+  } catch {
+    throw new ApiError("validation_failed", "Some fields are not valid", { ip: ["Enter an IPv4 address"] });
+  }
+  const bad = (message: string) => new ApiError("validation_failed", "Some fields are not valid", { ip: [message] });
+  if (address < cidr.start || address > cidr.end) throw bad(`${ip} is outside ${cidr.text}`);
+  if (address === cidr.start || address === cidr.end) throw bad(`${ip} is the network's ${address === cidr.start ? "network" : "broadcast"} address`);
+  if (reserved.some((r) => address >= r.start && address <= r.end)) throw bad(`${ip} is in a reserved range`);
+  return address;
+}
+
+export async function allocateLease(tx: Tx, network: { id: string; cidr: string }, nodeId: string, requestedIp?: string | null): Promise<LeaseResult> {
+  const cidr = networkRange(network.cidr);
+  await advisoryLock(tx, `leases:${network.id}`);
+  await releaseExpiredQuarantine(tx, network.id);
+  const reserved = await reservedRanges(tx, network.id);
+
+  if (requestedIp) {
+    const address = checkStatic(requestedIp, cidr, reserved);
+    const taken = await tx.lease.findUnique({ where: { networkId_address: { networkId: network.id, address: BigInt(address) } } });
+    if (taken) {
+      throw new ApiError("validation_failed", "Some fields are not valid", {
+        ip: [taken.nodeId ? `${requestedIp} is already leased` : `${requestedIp} is held until its old certificate expires`],
+      });
+    }
+    await tx.lease.create({ data: { networkId: network.id, address: BigInt(address), nodeId } });
+    return result(address, cidr);
+  }
+
+  const { leaseCursor } = await tx.network.findUniqueOrThrow({ where: { id: network.id }, select: { leaseCursor: true } });
+  const lastHost = cidr.end - 1;
+  let from = Math.max(Number(leaseCursor), cidr.start + 1);
+  // Bounded: each pass either succeeds or skips past one reserved range.
+  for (let pass = 0; pass <= reserved.length + 1; pass++) {
+    const free = await firstFreeFrom(tx, network.id, from);
+    if (free === null || free > lastHost) break;
+    const inReserved = reserved.find((r) => free >= r.start && free <= r.end);
+    if (inReserved) {
+      from = inReserved.end + 1;
+      continue;
+    }
+    await tx.lease.create({ data: { networkId: network.id, address: BigInt(free), nodeId } });
+    await tx.network.update({ where: { id: network.id }, data: { leaseCursor: BigInt(free + 1) } });
+    return result(free, cidr);
+  }
+  throw new ApiError("conflict", `No free addresses left in ${cidr.text}`);
+}
+
+/**
+ * Gives a node's address back. While a still-valid, unrevoked certificate names it, the address is
+ * held (quarantined) until that certificate expires, so it is never handed to another node.
+ */
+export async function releaseLease(tx: Tx, networkId: string, nodeId: string, holdUntil: Date | null): Promise<void> {
+  const lease = await tx.lease.findUnique({ where: { nodeId } });
+  if (!lease) return;
+  await advisoryLock(tx, `leases:${networkId}`);
+  if (holdUntil && holdUntil > new Date()) {
+    await tx.lease.update({ where: { id: lease.id }, data: { nodeId: null, quarantinedUntil: holdUntil } });
+    return;
+  }
+  await tx.lease.delete({ where: { id: lease.id } });
+  await tx.$executeRaw`UPDATE "Network" SET "leaseCursor" = LEAST("leaseCursor", ${lease.address}) WHERE id = ${networkId}::uuid`;
+}

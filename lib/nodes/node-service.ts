@@ -1,0 +1,211 @@
+/**
+ * Nodes: create (lease + optional certificate), update (re-sign when the name, groups or address
+ * change), delete (revoke, release the lease), sign a host's public key, and bundles. Each runs in
+ * one transaction with its audit event; a nebula-cert failure rolls back the lease too.
+ */
+import { transaction, db, type Tx } from "@/lib/db/client";
+import { ApiError } from "@/lib/api/api-error";
+import type { RequestMeta } from "@/lib/api/with-network";
+import type { Actor } from "@/lib/auth/session";
+import { recordAudit } from "@/lib/audit/record-audit";
+import { bumpConfigRevision } from "@/lib/networks/config-revision";
+import { allocateLease, releaseLease } from "@/lib/ipam/lease-allocator";
+import { intToIpv4, prefixOf } from "@/lib/ipam/cidr";
+import { certificateSummary, issueCertificate, revokeCertificate } from "@/lib/pki/certificate-service";
+import type { NodeCreateInput, NodeOverrides, NodeUpdateInput } from "./node-schemas";
+
+export const nodeInclude = {
+  groups: { include: { group: { select: { name: true } } } },
+  lease: { select: { address: true } },
+  certificates: { where: { revokedAt: null }, orderBy: { createdAt: "desc" as const }, take: 1 },
+} as const;
+
+type NodeRow = NonNullable<Awaited<ReturnType<typeof findNodeRow>>>;
+
+function findNodeRow(client: Pick<Tx, "node">, networkId: string, nodeId: string) {
+  return client.node.findFirst({ where: { id: nodeId, networkId }, include: nodeInclude });
+}
+
+export function toNodeView(row: NodeRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    ip: row.lease ? intToIpv4(Number(row.lease.address)) : null,
+    groups: row.groups.map((g) => g.group.name).sort(),
+    isLighthouse: row.isLighthouse,
+    isRelay: row.isRelay,
+    endpoints: row.endpoints,
+    listenPort: row.listenPort,
+    overrides: row.overrides as NodeOverrides,
+    status: row.status,
+    lastSeenAt: row.lastSeenAt?.toISOString() ?? null,
+    certificate: certificateSummary(row.certificates[0]),
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+export type NodeView = ReturnType<typeof toNodeView>;
+
+export async function listNodes(networkId: string): Promise<NodeView[]> {
+  const rows = await db.node.findMany({ where: { networkId }, include: nodeInclude, orderBy: { name: "asc" } });
+  return rows.map(toNodeView);
+}
+
+export async function getNode(networkId: string, nodeId: string, client: Pick<Tx, "node"> = db): Promise<NodeView> {
+  const row = await findNodeRow(client, networkId, nodeId);
+  if (!row) throw new ApiError("not_found", "Node not found");
+  return toNodeView(row);
+}
+
+async function groupIds(tx: Tx, networkId: string, names: string[]): Promise<string[]> {
+  if (!names.length) return [];
+  const rows = await tx.group.findMany({ where: { networkId, name: { in: names } }, select: { id: true, name: true } });
+  const missing = names.filter((n) => !rows.some((r) => r.name === n));
+  if (missing.length) {
+    throw new ApiError("validation_failed", "Some fields are not valid", { groups: missing.map((m) => `There is no group "${m}"; create it first`) });
+  }
+  return rows.map((r) => r.id);
+}
+
+async function nameTaken(tx: Tx, networkId: string, name: string, exceptId?: string) {
+  const clash = await tx.node.findUnique({ where: { networkId_name: { networkId, name } }, select: { id: true } });
+  if (clash && clash.id !== exceptId) throw new ApiError("validation_failed", "Some fields are not valid", { name: [`A node named "${name}" already exists`] });
+}
+
+export async function createNode(actor: Actor, network: { id: string; cidr: string }, input: NodeCreateInput, meta: RequestMeta) {
+  return transaction(async (tx) => {
+    await nameTaken(tx, network.id, input.name);
+    const ids = await groupIds(tx, network.id, input.groups);
+    const node = await tx.node.create({
+      data: {
+        networkId: network.id,
+        name: input.name,
+        description: input.description,
+        isLighthouse: input.isLighthouse,
+        isRelay: input.isRelay,
+        endpoints: input.endpoints,
+        listenPort: input.listenPort,
+        overrides: input.overrides,
+        status: input.publicKeyPem ? "active" : "pending",
+        groups: { create: ids.map((groupId) => ({ groupId })) },
+      },
+    });
+    const lease = await allocateLease(tx, network, node.id, input.ip);
+    if (input.publicKeyPem) {
+      await issueCertificate(tx, { networkId: network.id, nodeId: node.id, name: node.name, ipWithPrefix: lease.ipWithPrefix, groups: input.groups, publicKeyPem: input.publicKeyPem });
+    }
+    await bumpConfigRevision(tx, network.id);
+    const view = await getNode(network.id, node.id, tx);
+    await recordAudit(tx, { actor, action: "node.create", networkId: network.id, target: { type: "node", id: node.id, name: node.name }, after: view, meta });
+    return view;
+  });
+}
+
+/** Re-signs the node's certificate with its stored public key, e.g. after a change of groups. */
+async function resign(tx: Tx, networkId: string, nodeId: string) {
+  const row = await findNodeRow(tx, networkId, nodeId);
+  const current = row?.certificates[0];
+  if (!row || !current || !row.lease) return;
+  const network = await tx.network.findUniqueOrThrow({ where: { id: networkId }, select: { cidr: true } });
+  await issueCertificate(tx, {
+    networkId,
+    nodeId,
+    name: row.name,
+    ipWithPrefix: `${intToIpv4(Number(row.lease.address))}/${prefixOf(network.cidr)}`,
+    groups: row.groups.map((g) => g.group.name),
+    publicKeyPem: current.publicKeyPem,
+  });
+}
+
+export async function updateNode(actor: Actor, networkId: string, nodeId: string, input: NodeUpdateInput, meta: RequestMeta) {
+  return transaction(async (tx) => {
+    const before = await getNode(networkId, nodeId, tx);
+    if (input.name && input.name !== before.name) await nameTaken(tx, networkId, input.name, nodeId);
+    const merged = { ...before, ...input };
+    if ((merged.isLighthouse || merged.isRelay) && (!merged.endpoints.length || !merged.listenPort)) {
+      throw new ApiError("validation_failed", "Some fields are not valid", {
+        ...(!merged.endpoints.length ? { endpoints: ["A lighthouse or relay needs at least one public endpoint"] } : {}),
+        ...(!merged.listenPort ? { listenPort: ["A lighthouse or relay needs a fixed listen port"] } : {}),
+      });
+    }
+    if (input.groups) {
+      const ids = await groupIds(tx, networkId, input.groups);
+      await tx.nodeGroup.deleteMany({ where: { nodeId } });
+      await tx.nodeGroup.createMany({ data: ids.map((groupId) => ({ nodeId, groupId })) });
+    }
+    await tx.node.update({
+      where: { id: nodeId },
+      data: {
+        name: input.name,
+        description: input.description,
+        isLighthouse: input.isLighthouse,
+        isRelay: input.isRelay,
+        endpoints: input.endpoints,
+        listenPort: input.listenPort,
+        overrides: input.overrides,
+      },
+    });
+    const identityChanged = (input.name !== undefined && input.name !== before.name) || (input.groups !== undefined && [...input.groups].sort().join() !== before.groups.join());
+    if (identityChanged && before.status === "active") await resign(tx, networkId, nodeId);
+    await bumpConfigRevision(tx, networkId);
+    const after = await getNode(networkId, nodeId, tx);
+    await recordAudit(tx, { actor, action: "node.update", networkId, target: { type: "node", id: nodeId, name: after.name }, before, after, meta });
+    return after;
+  });
+}
+
+/** Deleting a node revokes its certificate (it must not stay trusted) and frees its address. */
+export async function deleteNode(actor: Actor, networkId: string, nodeId: string, meta: RequestMeta): Promise<void> {
+  await transaction(async (tx) => {
+    const before = await getNode(networkId, nodeId, tx);
+    const usedBy = await tx.firewallRule.count({ where: { networkId, peerNodeId: nodeId } });
+    if (usedBy) throw new ApiError("conflict", `${usedBy} firewall rule(s) name this node as their peer; change them first`);
+    const live = await tx.certificate.findMany({ where: { nodeId, revokedAt: null } });
+    for (const cert of live) await revokeCertificate(tx, networkId, cert.id, "node deleted");
+    await releaseLease(tx, networkId, nodeId, null);
+    await tx.node.delete({ where: { id: nodeId } });
+    await bumpConfigRevision(tx, networkId);
+    await recordAudit(tx, { actor, action: "node.delete", networkId, target: { type: "node", id: nodeId, name: before.name }, before, meta });
+  });
+}
+
+/**
+ * Signs a public key the host generated itself (the preferred path), or, with `publicKeyPem`
+ * null, makes a key pair here for a one-time bundle. Returns the private key only in that case.
+ */
+export async function issueNodeCertificate(actor: Actor, network: { id: string; cidr: string }, nodeId: string, publicKeyPem: string | null, meta: RequestMeta) {
+  return transaction(async (tx) => {
+    const row = await findNodeRow(tx, network.id, nodeId);
+    if (!row) throw new ApiError("not_found", "Node not found");
+    if (row.status === "blocked") throw new ApiError("conflict", "This node is blocked; it needs a new enrollment");
+    if (!row.lease) throw new ApiError("conflict", "This node has no address");
+    const { certificate, privateKeyPem } = await issueCertificate(tx, {
+      networkId: network.id,
+      nodeId,
+      name: row.name,
+      ipWithPrefix: `${intToIpv4(Number(row.lease.address))}/${prefixOf(network.cidr)}`,
+      groups: row.groups.map((g) => g.group.name),
+      publicKeyPem,
+    });
+    await tx.node.update({ where: { id: nodeId }, data: { status: "active" } });
+    await bumpConfigRevision(tx, network.id);
+    await recordAudit(tx, {
+      actor,
+      action: publicKeyPem ? "certificate.sign" : "certificate.bundle",
+      networkId: network.id,
+      target: { type: "node", id: nodeId, name: row.name },
+      after: { fingerprint: certificate.fingerprint, notAfter: certificate.notAfter, groups: certificate.groups, ip: certificate.ip },
+      meta,
+    });
+    return { certificate, privateKeyPem };
+  });
+}
+
+export async function revokeNodeCertificate(actor: Actor, networkId: string, certificateId: string, reason: string, meta: RequestMeta) {
+  return transaction(async (tx) => {
+    const cert = await revokeCertificate(tx, networkId, certificateId, reason);
+    await bumpConfigRevision(tx, networkId);
+    await recordAudit(tx, { actor, action: "certificate.revoke", networkId, target: { type: "certificate", id: cert.id, name: cert.name }, after: { fingerprint: cert.fingerprint, reason }, meta });
+    return cert;
+  });
+}

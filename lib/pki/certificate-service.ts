@@ -1,0 +1,86 @@
+/** Issuing and revoking host certificates inside the caller's transaction. */
+import type { Tx } from "@/lib/db/client";
+import { db } from "@/lib/db/client";
+import { ApiError } from "@/lib/api/api-error";
+import { unsealCaKey } from "./certificate-authority";
+import { isRenewalDue, signHost } from "./sign-host";
+
+/** Host certificates last a year unless the CA ends sooner; agents renew at two thirds. */
+export const HOST_CERT_HOURS = Number(process.env.NC_HOST_CERT_HOURS ?? 8760);
+
+export async function activeCaWithKey(tx: Tx, networkId: string) {
+  const ca = await tx.ca.findFirst({ where: { networkId, active: true }, orderBy: { createdAt: "desc" }, omit: { keyCiphertext: false } });
+  if (!ca) throw new ApiError("conflict", "This network has no active CA");
+  return { id: ca.id, certPem: ca.certPem, keyPem: unsealCaKey(ca), notAfter: ca.notAfter, version: ca.version };
+}
+
+export interface IssueRequest {
+  networkId: string;
+  nodeId: string;
+  name: string;
+  ipWithPrefix: string;
+  groups: string[];
+  publicKeyPem: string | null;
+}
+
+/**
+ * Signs a certificate for a node and stores it; the node's earlier certificates are revoked as
+ * superseded, so a removed group or a changed address is not still granted by an old certificate.
+ */
+export async function issueCertificate(tx: Tx, req: IssueRequest) {
+  const ca = await activeCaWithKey(tx, req.networkId);
+  const signed = await signHost({ ca, name: req.name, ipWithPrefix: req.ipWithPrefix, groups: [...req.groups].sort(), publicKeyPem: req.publicKeyPem, durationHours: HOST_CERT_HOURS });
+  await tx.certificate.updateMany({
+    where: { nodeId: req.nodeId, revokedAt: null },
+    data: { revokedAt: new Date(), revokeReason: "superseded" },
+  });
+  const certificate = await tx.certificate.create({
+    data: {
+      networkId: req.networkId,
+      nodeId: req.nodeId,
+      caId: ca.id,
+      name: req.name,
+      pem: signed.certPem,
+      publicKeyPem: signed.publicKeyPem,
+      fingerprint: signed.details.fingerprint,
+      notBefore: signed.details.notBefore,
+      notAfter: signed.details.notAfter,
+      ip: req.ipWithPrefix,
+      groups: [...req.groups].sort(),
+      origin: req.publicKeyPem ? "signed" : "bundle",
+    },
+  });
+  return { certificate, privateKeyPem: signed.privateKeyPem };
+}
+
+export async function revokeCertificate(tx: Tx, networkId: string, certificateId: string, reason: string) {
+  const cert = await tx.certificate.findFirst({ where: { id: certificateId, networkId } });
+  if (!cert) throw new ApiError("not_found", "Certificate not found");
+  if (cert.revokedAt) return cert;
+  return tx.certificate.update({ where: { id: cert.id }, data: { revokedAt: new Date(), revokeReason: reason } });
+}
+
+/** Fingerprints every node must refuse: revoked certificates that would otherwise still be valid. */
+export async function blocklistFor(networkId: string, client: Pick<Tx, "certificate"> = db): Promise<string[]> {
+  const rows = await client.certificate.findMany({
+    where: { networkId, revokedAt: { not: null }, notAfter: { gt: new Date() } },
+    select: { fingerprint: true },
+    orderBy: { fingerprint: "asc" },
+  });
+  return rows.map((r) => r.fingerprint);
+}
+
+export function certificateSummary(cert: { id: string; fingerprint: string; notBefore: Date; notAfter: Date; revokedAt: Date | null; origin: string; ip: string; groups: string[] } | null | undefined) {
+  if (!cert) return null;
+  return {
+    id: cert.id,
+    fingerprint: cert.fingerprint,
+    notBefore: cert.notBefore.toISOString(),
+    notAfter: cert.notAfter.toISOString(),
+    revoked: cert.revokedAt !== null,
+    renewalDue: isRenewalDue(cert),
+    origin: cert.origin,
+    ip: cert.ip,
+    groups: cert.groups,
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * The only way the app runs `nebula-cert`: execFile with an argument array (never a shell), in a
+ * private 0700 temporary directory that is always removed, with a timeout. Knows the flag
+ * differences between 1.6 (-ip/-subnets, one JSON object from print) and 1.10+ (-networks,
+ * -version, a JSON array from print).
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ApiError } from "@/lib/api/api-error";
+
+export const DEFAULT_TIMEOUT_MS = Number(process.env.NEBULA_CERT_TIMEOUT_MS ?? 15_000);
+
+export interface NebulaCertVersion {
+  text: string;
+  major: number;
+  minor: number;
+  patch: number;
+}
+
+/** Parsed `nebula-cert print -json`, normalised across versions. */
+export interface CertDetails {
+  name: string;
+  networks: string[];
+  groups: string[];
+  notBefore: Date;
+  notAfter: Date;
+  isCa: boolean;
+  issuer: string;
+  publicKey: string;
+  fingerprint: string;
+  version: number;
+}
+
+export class NebulaCertError extends ApiError {
+  constructor(message: string) {
+    super("unavailable", message);
+  }
+}
+
+export function nebulaCertPath(): string {
+  return process.env.NEBULA_CERT_BIN || "nebula-cert";
+}
+
+function run(bin: string, args: string[], cwd: string, timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    // A minimal environment: nothing of the app's (database URL, master key) reaches the child.
+    execFile(bin, args, { cwd, timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } as unknown as NodeJS.ProcessEnv }, (error, stdout, stderr) => {
+      if (!error) return resolve({ stdout, stderr });
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return reject(new NebulaCertError(`nebula-cert was not found at "${bin}". Install Debian's nebula package or set NEBULA_CERT_BIN.`));
+      if (error.killed || error.signal === "SIGTERM") return reject(new NebulaCertError(`nebula-cert did not finish within ${timeoutMs} ms`));
+      // stderr carries nebula-cert's own message (never key material: keys travel only as files).
+      const detail = (stderr || stdout).trim().split("\n").slice(-3).join(" ").slice(0, 300);
+      reject(new NebulaCertError(`nebula-cert ${args[0]} failed: ${detail || `exit code ${String(code)}`}`));
+    });
+  });
+}
+
+/** A private workspace for one operation; everything in it (keys included) is gone afterwards. */
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(tmpdir(), "nc-pki-")); // mkdtemp creates it 0700
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function writePrivate(file: string, content: string): Promise<void> {
+  await writeFile(file, content, { mode: 0o600 });
+}
+
+interface RawPrint {
+  details: {
+    name: string;
+    ips?: string[];
+    networks?: string[];
+    groups?: string[];
+    notBefore: string;
+    notAfter: string;
+    isCa: boolean;
+    issuer: string;
+    publicKey: string;
+  };
+  fingerprint: string;
+  publicKey?: string;
+  version?: number;
+}
+
+/** 1.6 prints one JSON object per certificate (one per line); 1.10+ prints a JSON array. */
+export function parsePrintJson(stdout: string): CertDetails[] {
+  const text = stdout.trim();
+  const raws: RawPrint[] = text.startsWith("[")
+    ? (JSON.parse(text) as RawPrint[])
+    : text
+        .split("\n")
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l) as RawPrint);
+  return raws.map((r) => ({
+    name: r.details.name,
+    networks: r.details.networks ?? r.details.ips ?? [],
+    groups: r.details.groups ?? [],
+    notBefore: new Date(r.details.notBefore),
+    notAfter: new Date(r.details.notAfter),
+    isCa: r.details.isCa,
+    issuer: r.details.issuer,
+    publicKey: r.details.publicKey || r.publicKey || "",
+    fingerprint: r.fingerprint,
+    version: r.version ?? 1,
+  }));
+}
+
+export class NebulaCert {
+  private versionPromise: Promise<NebulaCertVersion> | null = null;
+
+  constructor(
+    readonly bin: string = nebulaCertPath(),
+    readonly timeoutMs: number = DEFAULT_TIMEOUT_MS,
+  ) {}
+
+  /** Runs nebula-cert in `cwd` (a directory from withTempDir). */
+  exec(args: string[], cwd: string) {
+    return run(this.bin, args, cwd, this.timeoutMs);
+  }
+
+  version(): Promise<NebulaCertVersion> {
+    this.versionPromise ??= withTempDir(async (dir) => {
+      const { stdout } = await this.exec(["-version"], dir);
+      const m = /Version:\s*(\d+)\.(\d+)\.(\d+)/.exec(stdout);
+      if (!m) throw new NebulaCertError(`could not read the nebula-cert version from "${stdout.trim().slice(0, 80)}"`);
+      return { text: `${m[1]}.${m[2]}.${m[3]}`, major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) };
+    }).catch((e) => {
+      this.versionPromise = null; // a missing binary may be installed later; do not cache the failure
+      throw e;
+    });
+    return this.versionPromise;
+  }
+
+  /** v2 certificates, -networks and -version arrived in 1.10. */
+  async supportsV2(): Promise<boolean> {
+    const v = await this.version();
+    return v.major > 1 || (v.major === 1 && v.minor >= 10);
+  }
+
+  async print(certPath: string, cwd: string): Promise<CertDetails[]> {
+    const { stdout } = await this.exec(["print", "-json", "-path", certPath], cwd);
+    return parsePrintJson(stdout);
+  }
+
+  async readCert(certPath: string, cwd: string): Promise<{ pem: string; details: CertDetails }> {
+    const [details] = await this.print(certPath, cwd);
+    if (!details) throw new NebulaCertError("nebula-cert printed no certificate");
+    return { pem: await readFile(certPath, "utf8"), details };
+  }
+}
+
+let shared: NebulaCert | null = null;
+/** The process-wide runner for the configured binary. */
+export function nebulaCert(): NebulaCert {
+  if (!shared || shared.bin !== nebulaCertPath()) shared = new NebulaCert();
+  return shared;
+}

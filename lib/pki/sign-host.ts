@@ -1,0 +1,68 @@
+/**
+ * Signing host certificates. The main path signs a public key the host made itself (`-in-pub`),
+ * so the server never sees the host's private key. The bundle path has nebula-cert make the key
+ * pair here, for convenience; that key is returned once and never stored.
+ */
+import path from "node:path";
+import { readFile } from "node:fs/promises";
+import { nebulaCert, withTempDir, writePrivate, type CertDetails, type NebulaCert } from "./nebula-cert";
+
+export interface SignRequest {
+  ca: { certPem: string; keyPem: string; notAfter: Date; version: number };
+  name: string;
+  /** Address with the network's prefix, e.g. 10.42.0.5/16, so hosts share the network. */
+  ipWithPrefix: string;
+  groups: string[];
+  /** The host's own public key; null makes a key pair here (the bundle path). */
+  publicKeyPem: string | null;
+  durationHours: number;
+}
+
+export interface SignedHost {
+  certPem: string;
+  publicKeyPem: string;
+  privateKeyPem: string | null;
+  details: CertDetails;
+}
+
+/** Never past the CA's own expiry: nebula-cert refuses that, and the certificate could not be used anyway. */
+export function clampDurationHours(requested: number, caNotAfter: Date, now = new Date()): number {
+  const caLeftHours = Math.floor((caNotAfter.getTime() - now.getTime()) / 3_600_000) - 1;
+  return Math.max(1, Math.min(requested, caLeftHours));
+}
+
+export async function signHost(req: SignRequest, runner: NebulaCert = nebulaCert()): Promise<SignedHost> {
+  const current = await runner.supportsV2();
+  return withTempDir(async (dir) => {
+    const file = (n: string) => path.join(dir, n);
+    await writePrivate(file("ca.crt"), req.ca.certPem);
+    await writePrivate(file("ca.key"), req.ca.keyPem);
+    const args = ["sign", "-ca-crt", file("ca.crt"), "-ca-key", file("ca.key"), "-name", req.name, "-out-crt", file("host.crt")];
+    // 1.6 knows only -ip; 1.10 renamed it -networks (keeping -ip as an alias) and added -version.
+    args.push(current ? "-networks" : "-ip", req.ipWithPrefix);
+    if (current) args.push("-version", String(req.ca.version));
+    if (req.groups.length) args.push("-groups", req.groups.join(","));
+    args.push("-duration", `${clampDurationHours(req.durationHours, req.ca.notAfter)}h`);
+    if (req.publicKeyPem) {
+      await writePrivate(file("host.pub"), req.publicKeyPem);
+      args.push("-in-pub", file("host.pub"));
+    } else {
+      args.push("-out-key", file("host.key"));
+    }
+    await runner.exec(args, dir);
+    const { pem, details } = await runner.readCert(file("host.crt"), dir);
+    const privateKeyPem = req.publicKeyPem ? null : await readFile(file("host.key"), "utf8");
+    return { certPem: pem, publicKeyPem: req.publicKeyPem ?? publicKeyPemFromHex(details.publicKey), privateKeyPem, details };
+  });
+}
+
+/** The PEM form of a raw X25519 public key, as `nebula-cert keygen` writes it. */
+export function publicKeyPemFromHex(hex: string): string {
+  return `-----BEGIN NEBULA X25519 PUBLIC KEY-----\n${Buffer.from(hex, "hex").toString("base64")}\n-----END NEBULA X25519 PUBLIC KEY-----\n`;
+}
+
+/** A certificate is due for renewal when less than a third of its lifetime is left. */
+export function isRenewalDue(cert: { notBefore: Date; notAfter: Date }, now = new Date()): boolean {
+  const lifetime = cert.notAfter.getTime() - cert.notBefore.getTime();
+  return cert.notAfter.getTime() - now.getTime() < lifetime / 3;
+}
