@@ -19,7 +19,7 @@ test("a non-admin signs in through Keycloak, creates a network, and signs out of
   await expect(page.getByText("System admin")).toHaveCount(0);
 
   await page.getByRole("link", { name: "New network" }).click();
-  await page.getByLabel("Name").fill("Bob's net");
+  await page.getByLabel("Name", { exact: true }).fill("Bob's net");
   await page.getByLabel("Address range (CIDR)").fill("10.77.0.0/16");
   await page.getByRole("button", { name: "Create network" }).click();
   await expect(page.getByRole("heading", { name: "Bob's net" })).toBeVisible();

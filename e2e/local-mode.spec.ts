@@ -1,4 +1,8 @@
 /** Local-account mode on a fresh database: first-run setup through to sign-out. */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 
 const admin = { username: "admin", name: "Ada Admin", email: "ada@example.test", password: "a-long-enough-password" };
@@ -39,7 +43,7 @@ test("create a network: inline errors, then listed and audited", async ({ page }
   await expect(page.getByRole("heading", { name: "Networks" })).toBeVisible();
   await page.getByRole("link", { name: "New network" }).click();
 
-  await page.getByLabel("Name").fill("Home lab");
+  await page.getByLabel("Name", { exact: true }).fill("Home lab");
   await page.getByLabel("Address range (CIDR)").fill("10.42.0.1/16");
   await page.getByRole("button", { name: "Create network" }).click();
   await expect(page.locator('[data-field-error="cidr"]')).toContainText("Host bits must be zero");
@@ -56,7 +60,7 @@ test("create a network: inline errors, then listed and audited", async ({ page }
 
   // An overlapping range is refused inline.
   await page.goto("/networks/new");
-  await page.getByLabel("Name").fill("Overlap");
+  await page.getByLabel("Name", { exact: true }).fill("Overlap");
   await page.getByLabel("Address range (CIDR)").fill("10.42.7.0/24");
   await page.getByRole("button", { name: "Create network" }).click();
   await expect(page.locator('[data-field-error="cidr"]')).toContainText('Overlaps your network "Home lab"');
@@ -86,4 +90,95 @@ test("wrong password is refused; sign-out ends the session", async ({ page }) =>
   await expect(page).toHaveURL(/\/signin$/);
   await page.goto("/");
   await expect(page).toHaveURL(/\/signin$/);
+});
+
+/** A host key pair made the way a host makes one, with the real nebula-cert. */
+function hostPublicKey(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "nc-e2e-"));
+  try {
+    execFileSync(process.env.NEBULA_CERT_BIN ?? "/usr/bin/nebula-cert", ["keygen", "-out-pub", `${dir}/h.pub`, "-out-key", `${dir}/h.key`], { timeout: 10_000 });
+    return readFileSync(`${dir}/h.pub`, "utf8");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("build a network in the UI: CA, groups, a lighthouse, nodes, rules, reachability, config", async ({ page }) => {
+  await signIn(page, admin.password);
+  await page.getByRole("link", { name: "Home lab" }).click();
+
+  await page.getByRole("link", { name: "Certificates" }).click();
+  await expect(page.getByRole("region", { name: "Certificate authority" })).toContainText("Home lab CA");
+  await expect(page.getByRole("region", { name: "Certificate authority" })).toContainText(/[0-9a-f]{64}/);
+
+  await page.getByRole("link", { name: "Groups" }).click();
+  for (const g of ["web", "db"]) {
+    await page.getByLabel("New group").fill(g);
+    await page.getByRole("button", { name: "Create" }).click();
+    await expect(page.getByRole("row", { name: new RegExp(`^${g}`) })).toBeVisible();
+  }
+  await page.getByLabel("New group").fill("bad name!");
+  await page.getByRole("button", { name: "Create" }).click();
+  await expect(page.locator('[data-field-error="name"]')).toContainText("Use letters, digits");
+
+  await page.getByRole("link", { name: "Nodes" }).click();
+  const addNode = async (name: string, opts: { group?: string; lighthouse?: boolean }) => {
+    await page.getByRole("button", { name: "Add node" }).first().click();
+    await page.getByLabel("Hostname").fill(name);
+    if (opts.group) await page.locator("label", { hasText: new RegExp(`^${opts.group}$`) }).click();
+    if (opts.lighthouse) {
+      await page.getByLabel("Lighthouse").check();
+      await page.getByLabel(/Public endpoints/).fill("192.0.2.1:4242");
+      await page.getByLabel("Listen port").fill("4242");
+    }
+    await page.getByLabel(/Host public key/).fill(hostPublicKey());
+    await page.getByRole("button", { name: "Add node" }).last().click();
+    await expect(page.getByRole("row", { name: new RegExp(name) })).toContainText("active");
+  };
+  // A lighthouse without an endpoint is refused inline.
+  await page.getByRole("button", { name: "Add node" }).first().click();
+  await page.getByLabel("Hostname").fill("lh-bad");
+  await page.getByLabel("Lighthouse").check();
+  await page.getByRole("button", { name: "Add node" }).last().click();
+  await expect(page.locator('[data-field-error="endpoints"]')).toContainText("at least one public endpoint");
+  await page.getByRole("button", { name: "Cancel" }).click();
+
+  await addNode("lighthouse-1", { lighthouse: true });
+  await addNode("web-1", { group: "web" });
+  await addNode("db-1", { group: "db" });
+  await expect(page.getByRole("row", { name: /lighthouse-1/ })).toContainText("10.42.0.1");
+
+  await page.getByRole("link", { name: "Firewall" }).click();
+  await page.getByRole("button", { name: "Add rule" }).click();
+  const form = page.getByRole("form", { name: "New rule" });
+  await form.getByLabel("Port").fill("5432");
+  await form.getByLabel("Peer group").selectOption("web");
+  await form.getByLabel("Applies to").selectOption("db");
+  await form.getByLabel("Description").fill("web to postgres");
+  await form.getByRole("button", { name: "Add rule" }).click();
+  await expect(page.getByRole("list", { name: "Firewall rules" })).toContainText("web to postgres");
+
+  await page.getByLabel("From", { exact: true }).selectOption({ label: "web-1" });
+  await page.getByLabel("To", { exact: true }).selectOption({ label: "db-1" });
+  await page.getByLabel("Port", { exact: true }).last().fill("5432");
+  await page.getByRole("button", { name: "Check" }).click();
+  await expect(page.getByTestId("reachability-answer")).toContainText("web-1 can reach db-1 on tcp/5432");
+  await page.getByLabel("From", { exact: true }).selectOption({ label: "db-1" });
+  await page.getByLabel("To", { exact: true }).selectOption({ label: "web-1" });
+  await page.getByRole("button", { name: "Check" }).click();
+  await expect(page.getByTestId("reachability-answer")).toContainText("No inbound rule on web-1");
+  await expect(page.getByRole("table", { name: "Group matrix" })).toContainText("tcp/5432");
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.screenshot({ path: ".data/test/screenshots/firewall.png", fullPage: true });
+
+  await page.getByRole("link", { name: "Nodes" }).click();
+  await page.getByRole("link", { name: "db-1" }).click();
+  const config = page.getByTestId("config-preview");
+  await expect(config).toContainText('port: "5432"');
+  await expect(config).toContainText("group: web");
+  await expect(config).toContainText("am_lighthouse: false");
+
+  await page.getByRole("link", { name: "Overview" }).click();
+  await expect(page.getByRole("img", { name: /Topology: 1 lighthouses/ })).toBeVisible();
+  await page.screenshot({ path: ".data/test/screenshots/overview.png" });
 });

@@ -19,7 +19,12 @@ export function setCsrfToken(token: string): void {
   csrfToken = token;
 }
 
-export async function apiCall<T>(method: "GET" | "POST" | "PATCH" | "DELETE", url: string, body?: unknown): Promise<T> {
+/** For the few calls that need a raw Response (file downloads). */
+export function apiFetch(method: "POST" | "GET", url: string, body?: unknown): Promise<Response> {
+  return fetch(url, { method, headers: { "content-type": "application/json", "x-csrf-token": csrfToken }, body: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+export async function apiCall<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", url: string, body?: unknown): Promise<T> {
   const res = await fetch(url, {
     method,
     headers: { "content-type": "application/json", "x-csrf-token": csrfToken },

@@ -63,3 +63,86 @@ export function FormError({ message }: { message: string | null }) {
 export function Spinner() {
   return <span aria-hidden className="h-4 w-4 animate-spin rounded-full border-2 border-white/40 border-t-white" />;
 }
+
+interface SelectProps extends React.SelectHTMLAttributes<HTMLSelectElement> {
+  label: string;
+  name: string;
+  errors?: string[];
+  options: Array<{ value: string; label: string }>;
+}
+
+export function SelectField({ label, name, errors, options, ...select }: SelectProps) {
+  const id = useId();
+  const invalid = Boolean(errors?.length);
+  return (
+    <div className="space-y-1">
+      <label htmlFor={id} className="block text-sm font-medium text-slate-700 dark:text-slate-300">
+        {label}
+      </label>
+      <select id={id} name={name} aria-invalid={invalid} className={inputClass} {...select}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+      {invalid && (
+        <p data-field-error={name} className="text-sm text-red-600 dark:text-red-400">
+          {errors!.join(" ")}
+        </p>
+      )}
+    </div>
+  );
+}
+
+interface TextAreaProps extends React.TextareaHTMLAttributes<HTMLTextAreaElement> {
+  label: string;
+  name: string;
+  errors?: string[];
+  hint?: React.ReactNode;
+}
+
+export function TextAreaField({ label, name, errors, hint, ...area }: TextAreaProps) {
+  const id = useId();
+  const invalid = Boolean(errors?.length);
+  return (
+    <div className="space-y-1">
+      <label htmlFor={id} className="block text-sm font-medium text-slate-700 dark:text-slate-300">
+        {label}
+      </label>
+      <textarea id={id} name={name} aria-invalid={invalid} className={`${inputClass} font-mono text-xs`} {...area} />
+      {hint && !invalid && <p className="text-xs text-slate-500 dark:text-slate-400">{hint}</p>}
+      {invalid && (
+        <p data-field-error={name} className="text-sm text-red-600 dark:text-red-400">
+          {errors!.join(" ")}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** Checkbox chips for picking several names (groups). */
+export function ChipPicker({ label, name, options, value, onChange, errors }: { label: string; name: string; options: string[]; value: string[]; onChange: (v: string[]) => void; errors?: string[] }) {
+  return (
+    <fieldset className="space-y-1">
+      <legend className="text-sm font-medium text-slate-700 dark:text-slate-300">{label}</legend>
+      {options.length === 0 && <p className="text-xs text-slate-500">No groups yet: create them on the Groups tab.</p>}
+      <div className="flex flex-wrap gap-2">
+        {options.map((o) => {
+          const on = value.includes(o);
+          return (
+            <label key={o} className={`cursor-pointer rounded-full border px-3 py-1 text-xs focus-within:ring-2 focus-within:ring-indigo-500 ${on ? "border-indigo-500 bg-indigo-50 text-indigo-800 dark:bg-indigo-950 dark:text-indigo-200" : "border-slate-300 dark:border-slate-700"}`}>
+              <input type="checkbox" name={name} value={o} checked={on} className="sr-only" onChange={() => onChange(on ? value.filter((v) => v !== o) : [...value, o])} />
+              {o}
+            </label>
+          );
+        })}
+      </div>
+      {errors?.length ? (
+        <p data-field-error={name} className="text-sm text-red-600 dark:text-red-400">
+          {errors.join(" ")}
+        </p>
+      ) : null}
+    </fieldset>
+  );
+}

@@ -24,8 +24,9 @@ export function ToastProvider({ children }: { children: React.ReactNode }) {
   const [toasts, setToasts] = useState<Toast[]>([]);
   const push = useCallback((tone: Tone, message: string) => {
     const id = Date.now() + Math.random();
-    setToasts((t) => [...t, { id, tone, message }]);
-    setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), 5000);
+    // At most three at once: a burst of actions should not bury the page.
+    setToasts((t) => [...t.slice(-2), { id, tone, message }]);
+    setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), 4000);
   }, []);
   return (
     <ToastContext.Provider value={push}>

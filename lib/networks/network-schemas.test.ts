@@ -5,7 +5,7 @@ import { networkCreateSchema } from "./network-schemas";
 describe("networkCreateSchema", () => {
   it("accepts a private range and trims the name", () => {
     const r = networkCreateSchema.parse({ name: "  office ", cidr: "10.42.0.0/16" });
-    expect(r).toEqual({ name: "office", cidr: "10.42.0.0/16", description: "", confirmPublicRange: false });
+    expect(r).toEqual({ name: "office", cidr: "10.42.0.0/16", description: "", confirmPublicRange: false, caName: "", caDurationDays: 730, certVersion: 1, nebulaTarget: "1.6" });
   });
 
   it("collects every field error at once", () => {

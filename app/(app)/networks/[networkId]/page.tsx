@@ -1,22 +1,31 @@
 import { loadNetworkForPage, requirePageActor } from "@/lib/auth/page-session";
-import { hasRole } from "@/lib/auth/roles";
-import { NetworkSettings } from "./network-settings";
+import { db } from "@/lib/db/client";
+import { listNodes } from "@/lib/nodes/node-service";
+import { Topology } from "../../../_components/topology";
 
 export default async function NetworkOverviewPage({ params }: { params: Promise<{ networkId: string }> }) {
   const { networkId } = await params;
   const actor = await requirePageActor();
   const { network, role } = await loadNetworkForPage(actor, networkId);
+  const [nodes, details] = await Promise.all([
+    listNodes(network.id),
+    db.network.findUniqueOrThrow({ where: { id: network.id }, select: { certVersion: true, nebulaTarget: true, configRevision: true, _count: { select: { groups: true, rules: true } } } }),
+  ]);
   const facts: Array<[string, React.ReactNode]> = [
     ["Address range", <code key="c" className="font-mono">{network.cidr}</code>],
     ["Description", network.description || <span className="text-slate-400">None</span>],
+    ["Nodes", `${nodes.length} (${nodes.filter((n) => n.status === "active").length} active, ${nodes.filter((n) => n.isLighthouse).length} lighthouses)`],
+    ["Groups · rules", `${details._count.groups} · ${details._count.rules}`],
+    ["Certificates", `v${details.certVersion}, for Nebula ${details.nebulaTarget.replace("v", "").replace("_", ".")} and later`],
+    ["Config revision", details.configRevision],
     ["Created", network.createdAt.toLocaleString()],
     ["Your access", role],
   ];
   return (
-    <div className="grid gap-6 lg:grid-cols-2">
+    <div className="grid gap-6 lg:grid-cols-[1fr_2fr]">
       <section className="rounded-lg border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900">
         <h2 className="mb-4 text-lg font-medium">Overview</h2>
-        <dl className="grid grid-cols-[auto,1fr] gap-x-6 gap-y-2 text-sm">
+        <dl className="grid grid-cols-[auto_1fr] gap-x-6 gap-y-2 text-sm">
           {facts.map(([k, v]) => (
             <div key={k} className="contents">
               <dt className="text-slate-500 dark:text-slate-400">{k}</dt>
@@ -25,9 +34,10 @@ export default async function NetworkOverviewPage({ params }: { params: Promise<
           ))}
         </dl>
       </section>
-      {hasRole(role, "admin") && (
-        <NetworkSettings network={{ id: network.id, name: network.name, description: network.description }} canDelete={hasRole(role, "owner")} />
-      )}
+      <section className="rounded-lg border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900">
+        <h2 className="mb-2 text-lg font-medium">Topology</h2>
+        <Topology nodes={nodes} networkId={network.id} />
+      </section>
     </div>
   );
 }

@@ -2,10 +2,10 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { apiCall, ApiCallError, type FieldErrors } from "../../../_components/api-client";
-import { buttonClass, Field, FormError, Spinner } from "../../../_components/form-controls";
+import { buttonClass, Field, FormError, SelectField, Spinner } from "../../../_components/form-controls";
 import { useToast } from "../../../_components/toast";
 
-export function CreateNetworkForm({ suggestedCidr }: { suggestedCidr: string }) {
+export function CreateNetworkForm({ suggestedCidr, supportsV2 }: { suggestedCidr: string; supportsV2: boolean }) {
   const router = useRouter();
   const toast = useToast();
   const [cidr, setCidr] = useState(suggestedCidr);
@@ -26,6 +26,10 @@ export function CreateNetworkForm({ suggestedCidr }: { suggestedCidr: string }) 
         cidr: String(data.get("cidr") ?? ""),
         description: String(data.get("description") ?? ""),
         confirmPublicRange: data.get("confirmPublicRange") === "on",
+        caName: String(data.get("caName") ?? ""),
+        caDurationDays: Number(data.get("caDurationDays") ?? 730),
+        certVersion: Number(data.get("certVersion") ?? 1),
+        nebulaTarget: String(data.get("nebulaTarget") ?? "1.6"),
       });
       toast("success", `Network “${network.name}” created`);
       router.push(`/networks/${network.id}`);
@@ -69,6 +73,34 @@ export function CreateNetworkForm({ suggestedCidr }: { suggestedCidr: string }) 
         </label>
       )}
       <Field label="Description" name="description" maxLength={500} errors={fields.description} placeholder="Optional" />
+      <details className="rounded-md border border-slate-200 p-3 dark:border-slate-800" open={Boolean(fields.caName || fields.caDurationDays || fields.certVersion || fields.nebulaTarget)}>
+        <summary className="cursor-pointer text-sm font-medium">Certificate authority and Nebula versions</summary>
+        <div className="mt-3 grid gap-4 sm:grid-cols-2">
+          <Field label="CA name" name="caName" placeholder="<network name> CA" errors={fields.caName} />
+          <Field label="CA lifetime (days)" name="caDurationDays" type="number" defaultValue={730} min={30} max={3650} errors={fields.caDurationDays} />
+          <SelectField
+            label="Oldest Nebula on your nodes"
+            name="nebulaTarget"
+            defaultValue="1.6"
+            errors={fields.nebulaTarget}
+            options={[
+              { value: "1.6", label: "1.6 (Debian bookworm)" },
+              { value: "1.7", label: "1.7 – 1.9" },
+              { value: "1.10", label: "1.10 or later" },
+            ]}
+          />
+          <SelectField
+            label="Certificate format"
+            name="certVersion"
+            defaultValue="1"
+            errors={fields.certVersion}
+            options={[
+              { value: "1", label: "v1 (works with every version)" },
+              ...(supportsV2 ? [{ value: "2", label: "v2 (needs 1.10 everywhere)" }] : []),
+            ]}
+          />
+        </div>
+      </details>
       <div className="flex justify-end">
         <button type="submit" className={buttonClass} disabled={busy}>
           {busy && <Spinner />}

@@ -1,0 +1,99 @@
+"use client";
+import type { caView, listCertificates } from "@/lib/pki/certificate-queries";
+import { apiCall } from "../../../../_components/api-client";
+import { ExpiryText, Pill } from "../../../../_components/badges";
+import { CopyButton } from "../../../../_components/copy-button";
+import { DataTable } from "../../../../_components/data-table";
+import { secondaryButtonClass } from "../../../../_components/form-controls";
+import { useApiAction } from "../../../../_components/use-api-action";
+
+type Cas = Awaited<ReturnType<typeof caView>>;
+type Certs = Awaited<ReturnType<typeof listCertificates>>;
+
+const card = "rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900";
+
+export function CertificatesPanel({ networkId, cas, certificates, blocklist, canEdit }: { networkId: string; cas: Cas; certificates: Certs; blocklist: string[]; canEdit: boolean }) {
+  const action = useApiAction();
+  const revoke = async (id: string, name: string) => {
+    const reason = window.prompt(`Revoke ${name}'s certificate? Every node will refuse it on its next config update. Reason:`, "compromised");
+    if (!reason) return;
+    await action.run(() => apiCall("POST", `/api/v1/networks/${networkId}/certificates/${id}/revoke`, { reason }), { success: "Certificate revoked and blocklisted", toastErrors: true });
+  };
+  return (
+    <div className="space-y-6">
+      {cas.map((ca) => (
+        <section key={ca.id} className={card} aria-label="Certificate authority">
+          <div className="mb-3 flex flex-wrap items-center gap-2">
+            <h2 className="text-lg font-medium">{ca.name}</h2>
+            <Pill tone={ca.active ? "green" : "slate"}>{ca.active ? "active CA" : "retired"}</Pill>
+            <Pill tone="slate">certificate v{ca.version}</Pill>
+          </div>
+          <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
+            <dt className="text-slate-500">Fingerprint</dt>
+            <dd className="flex items-center gap-2">
+              <code className="break-all font-mono text-xs">{ca.fingerprint}</code>
+              <CopyButton text={ca.fingerprint} className="px-2 py-1 text-xs" />
+            </dd>
+            <dt className="text-slate-500">Valid</dt>
+            <dd>
+              {new Date(ca.notBefore).toLocaleDateString()} – {new Date(ca.notAfter).toLocaleDateString()} (<ExpiryText iso={ca.notAfter} />)
+            </dd>
+            <dt className="text-slate-500">ca.crt</dt>
+            <dd className="flex gap-2">
+              <CopyButton text={ca.pem} label="Copy PEM" className="px-2 py-1 text-xs" />
+              <a className={`${secondaryButtonClass} px-2 py-1 text-xs`} href={`data:application/x-pem-file;charset=utf-8,${encodeURIComponent(ca.pem)}`} download="ca.crt">
+                Download
+              </a>
+            </dd>
+            <dt className="text-slate-500">Private key</dt>
+            <dd className="text-slate-500">sealed with AES-256-GCM; never shown or exported</dd>
+          </dl>
+        </section>
+      ))}
+      <section className="space-y-3">
+        <h2 className="text-lg font-medium">Issued certificates</h2>
+        <DataTable
+          label="certificates"
+          rows={certificates}
+          rowKey={(c) => c.id}
+          searchText={(c) => `${c.nodeName} ${c.ip} ${c.fingerprint} ${c.groups.join(" ")}`}
+          empty="No certificates issued yet."
+          columns={[
+            { header: "Node", cell: (c) => <span className="font-medium">{c.nodeName}</span> },
+            { header: "IP", cell: (c) => <code className="font-mono text-xs">{c.ip}</code> },
+            { header: "Groups", cell: (c) => c.groups.join(", ") || "—" },
+            { header: "Fingerprint", cell: (c) => <code className="font-mono text-xs" title={c.fingerprint}>{c.fingerprint.slice(0, 16)}…</code> },
+            {
+              header: "Status",
+              cell: (c) =>
+                c.revokedAt ? <Pill tone="red">revoked: {c.revokeReason}</Pill> : c.expired ? <Pill tone="slate">expired</Pill> : <ExpiryText iso={c.notAfter} renewalDue={c.renewalDue} />,
+            },
+            {
+              header: "",
+              className: "text-right",
+              cell: (c) =>
+                canEdit && !c.revokedAt && !c.expired ? (
+                  <button className={secondaryButtonClass} disabled={action.busy} onClick={() => revoke(c.id, c.nodeName)}>
+                    Revoke
+                  </button>
+                ) : null,
+            },
+          ]}
+        />
+      </section>
+      <section className={card}>
+        <h2 className="mb-2 text-lg font-medium">Blocklist</h2>
+        <p className="mb-3 text-sm text-slate-500">Revoked certificates that have not expired yet. Every node&apos;s config carries this list (pki.blocklist).</p>
+        {blocklist.length === 0 ? (
+          <p className="text-sm text-slate-500">Empty.</p>
+        ) : (
+          <ul className="space-y-1 font-mono text-xs">
+            {blocklist.map((f) => (
+              <li key={f}>{f}</li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </div>
+  );
+}

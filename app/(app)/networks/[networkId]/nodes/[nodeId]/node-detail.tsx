@@ -1,0 +1,249 @@
+"use client";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import type { NodeView } from "@/lib/nodes/node-service";
+import { apiCall, apiFetch } from "../../../../../_components/api-client";
+import { ExpiryText, NodeStatusPill, Pill, RolePills } from "../../../../../_components/badges";
+import { CopyButton } from "../../../../../_components/copy-button";
+import { buttonClass, ChipPicker, dangerButtonClass, Field, FormError, secondaryButtonClass, SelectField, Spinner, TextAreaField } from "../../../../../_components/form-controls";
+import { useToast } from "../../../../../_components/toast";
+import { useApiAction } from "../../../../../_components/use-api-action";
+
+interface Props {
+  networkId: string;
+  node: NodeView;
+  groups: string[];
+  config: { yaml: string | null; etag: string | null; error: string | null };
+  canEdit: boolean;
+}
+
+const card = "rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900";
+
+export function NodeDetail({ networkId, node, groups, config, canEdit }: Props) {
+  const base = `/api/v1/networks/${networkId}/nodes/${node.id}`;
+  return (
+    <div className="space-y-6">
+      <div className="flex flex-wrap items-center gap-3">
+        <h2 className="text-xl font-semibold">{node.name}</h2>
+        <code className="font-mono text-sm">{node.ip}</code>
+        <NodeStatusPill status={node.status} />
+        <RolePills isLighthouse={node.isLighthouse} isRelay={node.isRelay} />
+        {node.groups.map((g) => (
+          <Pill key={g} tone="slate">
+            {g}
+          </Pill>
+        ))}
+      </div>
+      <div className="grid gap-6 lg:grid-cols-2">
+        <CertificateCard node={node} />
+        {canEdit && <SignAndBundle base={base} node={node} />}
+      </div>
+      <ConfigPreview base={base} config={config} />
+      {canEdit && <EditNode base={base} node={node} groups={groups} networkId={networkId} />}
+    </div>
+  );
+}
+
+function CertificateCard({ node }: { node: NodeView }) {
+  const c = node.certificate;
+  return (
+    <section className={card}>
+      <h3 className="mb-3 font-medium">Certificate</h3>
+      {!c ? (
+        <p className="text-sm text-slate-500">No certificate yet. Sign the host&apos;s public key, or download a bundle.</p>
+      ) : (
+        <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
+          <dt className="text-slate-500">Fingerprint</dt>
+          <dd className="flex items-center gap-2">
+            <code className="truncate font-mono text-xs" title={c.fingerprint}>
+              {c.fingerprint.slice(0, 24)}…
+            </code>
+            <CopyButton text={c.fingerprint} className="px-2 py-1 text-xs" />
+          </dd>
+          <dt className="text-slate-500">Signed for</dt>
+          <dd>
+            <code className="font-mono text-xs">{c.ip}</code> · {c.groups.join(", ") || "no groups"}
+          </dd>
+          <dt className="text-slate-500">Valid</dt>
+          <dd>
+            {new Date(c.notBefore).toLocaleDateString()} – {new Date(c.notAfter).toLocaleDateString()} (<ExpiryText iso={c.notAfter} renewalDue={c.renewalDue} />)
+          </dd>
+          <dt className="text-slate-500">Key</dt>
+          <dd>{c.origin === "signed" ? "made on the host (private key never left it)" : "made by the server for a one-time bundle"}</dd>
+        </dl>
+      )}
+    </section>
+  );
+}
+
+function saveBlob(blob: Blob, filename: string) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  a.click();
+  URL.revokeObjectURL(url);
+}
+
+function SignAndBundle({ base, node }: { base: string; node: NodeView }) {
+  const { fields, error, busy, run } = useApiAction();
+  const toast = useToast();
+  const router = useRouter();
+  const [downloading, setDownloading] = useState(false);
+
+  async function downloadBundle(newKey: boolean) {
+    setDownloading(true);
+    try {
+      const res = await apiFetch("POST", `${base}/bundle`, { newKey });
+      if (!res.ok) throw new Error(((await res.json().catch(() => null)) as { error?: { message: string } } | null)?.error?.message ?? "Download failed");
+      saveBlob(await res.blob(), `${node.name}-nebula.zip`);
+      toast("success", newKey ? "Bundle downloaded. Its private key exists only in that file." : "Bundle downloaded");
+      router.refresh();
+    } catch (e) {
+      toast("error", e instanceof Error ? e.message : "Download failed");
+    } finally {
+      setDownloading(false);
+    }
+  }
+
+  return (
+    <section className={`${card} space-y-4`}>
+      <h3 className="font-medium">Sign a public key</h3>
+      <form
+        noValidate
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const form = e.currentTarget;
+          const pem = String(new FormData(form).get("publicKeyPem") ?? "");
+          if (await run(() => apiCall("POST", `${base}/certificate`, { publicKeyPem: pem }), { success: "Certificate signed" })) form.reset();
+        }}
+        className="space-y-3"
+      >
+        <FormError message={error} />
+        <TextAreaField label="Host public key (host.pub)" name="publicKeyPem" rows={3} errors={fields.publicKeyPem} placeholder="-----BEGIN NEBULA X25519 PUBLIC KEY-----" />
+        <button type="submit" className={buttonClass} disabled={busy || node.status === "blocked"}>
+          {busy && <Spinner />} Sign
+        </button>
+      </form>
+      <div className="space-y-2 border-t border-slate-200 pt-4 dark:border-slate-800">
+        <h3 className="font-medium">Download a bundle</h3>
+        <p className="text-xs text-slate-500">config.yml, ca.crt and host.crt in a zip; with a new key pair, host.key too (made here, stored nowhere).</p>
+        <div className="flex flex-wrap gap-2">
+          <button className={secondaryButtonClass} disabled={downloading || !node.certificate} onClick={() => downloadBundle(false)}>
+            Current certificate
+          </button>
+          <button className={secondaryButtonClass} disabled={downloading || node.status === "blocked"} onClick={() => downloadBundle(true)}>
+            {downloading && <Spinner />} New key pair
+          </button>
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function ConfigPreview({ base, config }: { base: string; config: Props["config"] }) {
+  return (
+    <section className={card}>
+      <div className="mb-3 flex flex-wrap items-center justify-between gap-2">
+        <h3 className="font-medium">config.yml</h3>
+        {config.yaml && (
+          <div className="flex gap-2">
+            <CopyButton text={config.yaml} />
+            <a className={secondaryButtonClass} href={`${base}/config?download=1`}>
+              Download
+            </a>
+          </div>
+        )}
+      </div>
+      {config.yaml ? (
+        <pre className="max-h-[32rem] overflow-auto rounded bg-slate-950 p-4 font-mono text-xs leading-relaxed text-slate-100" data-testid="config-preview">
+          {config.yaml}
+        </pre>
+      ) : (
+        <p className="text-sm text-slate-500">{config.error}</p>
+      )}
+    </section>
+  );
+}
+
+function EditNode({ base, node, groups, networkId }: { base: string; node: NodeView; groups: string[]; networkId: string }) {
+  const { fields, error, busy, run } = useApiAction();
+  const router = useRouter();
+  const [picked, setPicked] = useState(node.groups);
+  const [roles, setRoles] = useState({ isLighthouse: node.isLighthouse, isRelay: node.isRelay });
+
+  async function save(e: React.FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const data = new FormData(e.currentTarget);
+    const text = (k: string) => String(data.get(k) ?? "").trim();
+    const mtu = text("tunMtu");
+    await run(
+      () =>
+        apiCall("PATCH", base, {
+          description: text("description"),
+          groups: picked,
+          ...roles,
+          endpoints: text("endpoints") ? text("endpoints").split(/[\s,]+/).filter(Boolean) : [],
+          listenPort: text("listenPort") ? Number(text("listenPort")) : null,
+          overrides: {
+            ...(text("tunDev") ? { tunDev: text("tunDev") } : {}),
+            ...(mtu ? { tunMtu: Number(mtu) } : {}),
+            ...(text("logLevel") ? { logLevel: text("logLevel") } : {}),
+          },
+        }),
+      { success: "Saved; the certificate was re-signed if its groups changed" },
+    );
+  }
+
+  async function remove() {
+    if (!window.confirm(`Delete ${node.name}? Its certificate is revoked and its address freed.`)) return;
+    if ((await run(() => apiCall("DELETE", base), { success: `${node.name} deleted`, refresh: false })) !== undefined || !error) {
+      router.push(`/networks/${networkId}/nodes`);
+      router.refresh();
+    }
+  }
+
+  const overrides = node.overrides;
+  return (
+    <section className={card}>
+      <form onSubmit={save} noValidate className="grid gap-4 md:grid-cols-2">
+        <h3 className="font-medium md:col-span-2">Settings</h3>
+        <div className="md:col-span-2">
+          <FormError message={error} />
+        </div>
+        <div className="md:col-span-2">
+          <ChipPicker label="Groups" name="groups" options={groups} value={picked} onChange={setPicked} errors={fields.groups} />
+        </div>
+        <fieldset className="flex gap-6 md:col-span-2">
+          <legend className="sr-only">Roles</legend>
+          <label className="flex items-center gap-2 text-sm">
+            <input type="checkbox" checked={roles.isLighthouse} onChange={(e) => setRoles({ ...roles, isLighthouse: e.target.checked })} /> Lighthouse
+          </label>
+          <label className="flex items-center gap-2 text-sm">
+            <input type="checkbox" checked={roles.isRelay} onChange={(e) => setRoles({ ...roles, isRelay: e.target.checked })} /> Relay
+          </label>
+        </fieldset>
+        <Field label="Public endpoints" name="endpoints" defaultValue={node.endpoints.join(", ")} errors={fields.endpoints} />
+        <Field label="Listen port" name="listenPort" type="number" defaultValue={node.listenPort ?? ""} errors={fields.listenPort} />
+        <Field label="tun device" name="tunDev" defaultValue={overrides.tunDev ?? ""} placeholder="nebula1" errors={fields["overrides.tunDev"]} />
+        <Field label="tun MTU" name="tunMtu" type="number" defaultValue={overrides.tunMtu ?? ""} placeholder="1300" errors={fields["overrides.tunMtu"]} />
+        <SelectField
+          label="Log level"
+          name="logLevel"
+          defaultValue={overrides.logLevel ?? ""}
+          errors={fields["overrides.logLevel"]}
+          options={[{ value: "", label: "network default (info)" }, ...["panic", "fatal", "error", "warning", "info", "debug"].map((l) => ({ value: l, label: l }))]}
+        />
+        <Field label="Description" name="description" defaultValue={node.description} errors={fields.description} />
+        <div className="flex justify-between md:col-span-2">
+          <button type="button" className={dangerButtonClass} onClick={remove} disabled={busy}>
+            Delete node
+          </button>
+          <button type="submit" className={buttonClass} disabled={busy}>
+            {busy && <Spinner />} Save
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,175 @@
+"use client";
+import Link from "next/link";
+import { useMemo, useState } from "react";
+import type { NodeView } from "@/lib/nodes/node-service";
+import { apiCall } from "../../../../_components/api-client";
+import { DataTable } from "../../../../_components/data-table";
+import { ExpiryText, NodeStatusPill, Pill, RolePills } from "../../../../_components/badges";
+import { buttonClass, ChipPicker, Field, FormError, inputClass, Spinner, TextAreaField } from "../../../../_components/form-controls";
+import { useApiAction } from "../../../../_components/use-api-action";
+
+interface Props {
+  networkId: string;
+  cidr: string;
+  nodes: NodeView[];
+  groups: string[];
+  canEdit: boolean;
+}
+
+function lastSeen(iso: string | null): string {
+  if (!iso) return "never";
+  const minutes = Math.round((Date.now() - new Date(iso).getTime()) / 60_000);
+  return minutes < 2 ? "online" : minutes < 60 ? `${minutes} min ago` : new Date(iso).toLocaleString();
+}
+
+export function NodesPanel({ networkId, cidr, nodes, groups, canEdit }: Props) {
+  const [groupFilter, setGroupFilter] = useState("");
+  const [roleFilter, setRoleFilter] = useState("");
+  const visible = useMemo(
+    () =>
+      nodes.filter(
+        (n) =>
+          (!groupFilter || n.groups.includes(groupFilter)) &&
+          (!roleFilter || (roleFilter === "lighthouse" ? n.isLighthouse : roleFilter === "relay" ? n.isRelay : roleFilter === "host" ? !n.isLighthouse && !n.isRelay : n.status === roleFilter)),
+      ),
+    [nodes, groupFilter, roleFilter],
+  );
+  return (
+    <div className="space-y-6">
+      {canEdit && <AddNodeForm networkId={networkId} cidr={cidr} groups={groups} />}
+      <div className="flex flex-wrap gap-3">
+        <select aria-label="Filter by group" value={groupFilter} onChange={(e) => setGroupFilter(e.target.value)} className={`${inputClass} w-44`}>
+          <option value="">All groups</option>
+          {groups.map((g) => (
+            <option key={g} value={g}>
+              {g}
+            </option>
+          ))}
+        </select>
+        <select aria-label="Filter by role or status" value={roleFilter} onChange={(e) => setRoleFilter(e.target.value)} className={`${inputClass} w-44`}>
+          <option value="">All roles</option>
+          <option value="lighthouse">Lighthouses</option>
+          <option value="relay">Relays</option>
+          <option value="host">Plain hosts</option>
+          <option value="pending">Pending</option>
+          <option value="blocked">Blocked</option>
+        </select>
+      </div>
+      <DataTable
+        label="nodes"
+        rows={visible}
+        rowKey={(n) => n.id}
+        searchText={(n) => `${n.name} ${n.ip ?? ""} ${n.groups.join(" ")} ${n.description}`}
+        empty="No nodes yet. Add a lighthouse first, then the hosts."
+        columns={[
+          {
+            header: "Name",
+            cell: (n) => (
+              <Link href={`/networks/${networkId}/nodes/${n.id}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
+                {n.name}
+              </Link>
+            ),
+          },
+          { header: "IP", cell: (n) => <code className="font-mono text-xs">{n.ip ?? "—"}</code> },
+          { header: "Groups", cell: (n) => <span className="flex flex-wrap gap-1">{n.groups.map((g) => <Pill key={g} tone="slate">{g}</Pill>)}</span> },
+          { header: "Role", cell: (n) => <RolePills isLighthouse={n.isLighthouse} isRelay={n.isRelay} /> },
+          { header: "Status", cell: (n) => <NodeStatusPill status={n.status} /> },
+          { header: "Certificate", cell: (n) => <ExpiryText iso={n.certificate?.notAfter} renewalDue={n.certificate?.renewalDue} /> },
+          { header: "Last seen", cell: (n) => <span className="text-slate-500">{lastSeen(n.lastSeenAt)}</span>, className: "hidden md:table-cell" },
+        ]}
+      />
+    </div>
+  );
+}
+
+function AddNodeForm({ networkId, cidr, groups }: { networkId: string; cidr: string; groups: string[] }) {
+  const { fields, error, busy, run } = useApiAction();
+  const [open, setOpen] = useState(false);
+  const [picked, setPicked] = useState<string[]>([]);
+  const [infra, setInfra] = useState({ isLighthouse: false, isRelay: false });
+
+  async function submit(e: React.FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const data = new FormData(form);
+    const text = (k: string) => String(data.get(k) ?? "").trim();
+    const port = text("listenPort");
+    const done = await run(
+      () =>
+        apiCall("POST", `/api/v1/networks/${networkId}/nodes`, {
+          name: text("name"),
+          description: text("description"),
+          groups: picked,
+          ...infra,
+          endpoints: text("endpoints") ? text("endpoints").split(/[\s,]+/).filter(Boolean) : [],
+          listenPort: port ? Number(port) : null,
+          ...(text("ip") ? { ip: text("ip") } : {}),
+          ...(text("publicKeyPem") ? { publicKeyPem: text("publicKeyPem") } : {}),
+        }),
+      { success: "Node added" },
+    );
+    if (done) {
+      form.reset();
+      setPicked([]);
+      setInfra({ isLighthouse: false, isRelay: false });
+      setOpen(false);
+    }
+  }
+
+  if (!open) {
+    return (
+      <button className={buttonClass} onClick={() => setOpen(true)}>
+        Add node
+      </button>
+    );
+  }
+  const needsEndpoint = infra.isLighthouse || infra.isRelay;
+  return (
+    <form onSubmit={submit} noValidate className="grid gap-4 rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900 md:grid-cols-2">
+      <div className="md:col-span-2 flex items-center justify-between">
+        <h2 className="text-lg font-medium">Add a node</h2>
+        <button type="button" className="text-sm text-slate-500 underline" onClick={() => setOpen(false)}>
+          Cancel
+        </button>
+      </div>
+      <div className="md:col-span-2">
+        <FormError message={error} />
+      </div>
+      <Field label="Hostname" name="name" required errors={fields.name} placeholder="web-1" autoFocus />
+      <Field label="Static IP (optional)" name="ip" errors={fields.ip} placeholder={`lowest free in ${cidr}`} />
+      <div className="md:col-span-2">
+        <ChipPicker label="Groups" name="groups" options={groups} value={picked} onChange={setPicked} errors={fields.groups} />
+      </div>
+      <fieldset className="flex gap-6 md:col-span-2">
+        <legend className="sr-only">Roles</legend>
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" checked={infra.isLighthouse} onChange={(e) => setInfra({ ...infra, isLighthouse: e.target.checked })} /> Lighthouse
+        </label>
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" checked={infra.isRelay} onChange={(e) => setInfra({ ...infra, isRelay: e.target.checked })} /> Relay
+        </label>
+      </fieldset>
+      {needsEndpoint && (
+        <>
+          <Field label="Public endpoints (host:port, comma-separated)" name="endpoints" errors={fields.endpoints ?? Object.entries(fields).filter(([k]) => k.startsWith("endpoints.")).flatMap(([, v]) => v)} placeholder="203.0.113.7:4242" />
+          <Field label="Listen port" name="listenPort" type="number" min={1} max={65535} errors={fields.listenPort} placeholder="4242" />
+        </>
+      )}
+      <div className="md:col-span-2">
+        <TextAreaField
+          label="Host public key (optional)"
+          name="publicKeyPem"
+          rows={3}
+          errors={fields.publicKeyPem}
+          hint="Run `nebula-cert keygen -out-key host.key -out-pub host.pub` on the host and paste host.pub. Leave empty to sign later or download a bundle."
+        />
+      </div>
+      <Field label="Description" name="description" errors={fields.description} />
+      <div className="flex items-end justify-end">
+        <button type="submit" className={buttonClass} disabled={busy}>
+          {busy && <Spinner />} {busy ? "Signing…" : "Add node"}
+        </button>
+      </div>
+    </form>
+  );
+}
