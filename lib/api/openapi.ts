@@ -1,0 +1,117 @@
+/**
+ * The OpenAPI 3 document for /api/v1, generated from the same zod schemas the routes parse with.
+ * Every route handler under app/api/v1 is listed here; openapi.int.test.ts fails if one is not.
+ */
+import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV3 } from "@asteasolutions/zod-to-openapi";
+import { z } from "zod";
+import { auditQuerySchema } from "@/lib/audit/audit-query";
+import { ruleInputSchema } from "@/lib/firewall/rule-schema";
+import { reachabilityQuerySchema } from "@/lib/firewall/reachability-service";
+import { memberAddSchema, memberUpdateSchema, networkCreateSchema, networkUpdateSchema } from "@/lib/networks/network-schemas";
+import { groupCreateSchema, groupUpdateSchema, nodeCreateSchema, nodeUpdateSchema, signKeySchema } from "@/lib/nodes/node-schemas";
+import { errorStatus } from "./api-error";
+
+extendZodWithOpenApi(z);
+
+type Method = "get" | "post" | "put" | "patch" | "delete";
+
+interface Operation {
+  method: Method;
+  path: string;
+  summary: string;
+  role?: "viewer" | "admin" | "owner";
+  body?: z.ZodType;
+  query?: z.ZodObject;
+  status?: number;
+  produces?: string;
+}
+
+const id = (name: string) => z.string().uuid().describe(`${name} id`);
+const N = "/networks/{networkId}";
+
+const operations: Operation[] = [
+  { method: "get", path: "/networks", summary: "List the networks the caller can see" },
+  { method: "post", path: "/networks", summary: "Create a network with its CA", body: networkCreateSchema, status: 201 },
+  { method: "get", path: N, summary: "Get a network", role: "viewer" },
+  { method: "patch", path: N, summary: "Rename or describe a network", role: "admin", body: networkUpdateSchema },
+  { method: "delete", path: N, summary: "Delete a network", role: "owner", status: 204 },
+  { method: "get", path: `${N}/members`, summary: "List members", role: "viewer" },
+  { method: "post", path: `${N}/members`, summary: "Add a member by email", role: "owner", body: memberAddSchema, status: 201 },
+  { method: "patch", path: `${N}/members/{memberId}`, summary: "Change a member's role", role: "owner", body: memberUpdateSchema },
+  { method: "delete", path: `${N}/members/{memberId}`, summary: "Remove a member", role: "owner", status: 204 },
+  { method: "get", path: `${N}/audit`, summary: "The network's audit trail", role: "viewer", query: auditQuerySchema },
+  { method: "get", path: "/audit", summary: "The audit trail of every network the caller can see", query: auditQuerySchema },
+  { method: "get", path: `${N}/ca`, summary: "The network's certificate authorities (no keys)", role: "viewer" },
+  { method: "get", path: `${N}/groups`, summary: "List groups", role: "viewer" },
+  { method: "post", path: `${N}/groups`, summary: "Create a group", role: "admin", body: groupCreateSchema, status: 201 },
+  { method: "patch", path: `${N}/groups/{groupId}`, summary: "Rename a group (re-signs its members)", role: "admin", body: groupUpdateSchema },
+  { method: "delete", path: `${N}/groups/{groupId}`, summary: "Delete an unused group", role: "admin", status: 204 },
+  { method: "get", path: `${N}/nodes`, summary: "List nodes", role: "viewer" },
+  { method: "post", path: `${N}/nodes`, summary: "Add a node (lease, and a certificate when a public key is given)", role: "admin", body: nodeCreateSchema, status: 201 },
+  { method: "get", path: `${N}/nodes/{nodeId}`, summary: "Get a node", role: "viewer" },
+  { method: "patch", path: `${N}/nodes/{nodeId}`, summary: "Change a node (re-signs on identity changes)", role: "admin", body: nodeUpdateSchema },
+  { method: "delete", path: `${N}/nodes/{nodeId}`, summary: "Delete a node (revokes, releases its address)", role: "admin", status: 204 },
+  { method: "post", path: `${N}/nodes/{nodeId}/certificate`, summary: "Sign the host's own public key", role: "admin", body: signKeySchema, status: 201 },
+  { method: "post", path: `${N}/nodes/{nodeId}/bundle`, summary: "Download a zip of config, CA, certificate (and a one-time key)", role: "admin", body: z.object({ newKey: z.boolean().default(false) }), produces: "application/zip" },
+  { method: "get", path: `${N}/nodes/{nodeId}/config`, summary: "The node's rendered config.yml", role: "viewer", produces: "text/yaml" },
+  { method: "get", path: `${N}/rules`, summary: "List firewall rules in order", role: "viewer" },
+  { method: "post", path: `${N}/rules`, summary: "Add a firewall rule", role: "admin", body: ruleInputSchema, status: 201 },
+  { method: "put", path: `${N}/rules/{ruleId}`, summary: "Replace a firewall rule", role: "admin", body: ruleInputSchema },
+  { method: "delete", path: `${N}/rules/{ruleId}`, summary: "Delete a firewall rule", role: "admin", status: 204 },
+  { method: "post", path: `${N}/rules/{ruleId}/move`, summary: "Move a rule up or down", role: "admin", body: z.object({ direction: z.enum(["up", "down"]) }) },
+  { method: "put", path: `${N}/rules/icmp`, summary: "Allow or block inbound ping from any host", role: "admin", body: z.object({ enabled: z.boolean() }) },
+  { method: "get", path: `${N}/certificates`, summary: "Issued certificates and the blocklist", role: "viewer" },
+  { method: "post", path: `${N}/certificates/{certificateId}/revoke`, summary: "Revoke a certificate (blocklist it)", role: "admin", body: z.object({ reason: z.string().min(1).max(200) }) },
+  { method: "get", path: `${N}/leases`, summary: "IP leases", role: "viewer" },
+  { method: "get", path: `${N}/reachability`, summary: "Can node A reach node B on proto/port?", role: "viewer", query: reachabilityQuerySchema as unknown as z.ZodObject },
+  { method: "get", path: `${N}/matrix`, summary: "Group × group matrix of what the rules allow", role: "viewer" },
+];
+
+const errorSchema = z.object({
+  error: z.object({
+    code: z.enum(Object.keys(errorStatus) as [keyof typeof errorStatus, ...Array<keyof typeof errorStatus>]),
+    message: z.string(),
+    fields: z.record(z.string(), z.array(z.string())).optional(),
+    requestId: z.string(),
+  }),
+});
+
+function pathParams(path: string) {
+  const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+  return names.length ? z.object(Object.fromEntries(names.map((n) => [n, id(n.replace(/Id$/, ""))]))) : undefined;
+}
+
+export function buildOpenApiDocument() {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent("securitySchemes", "session", { type: "apiKey", in: "cookie", name: "next-auth.session-token" });
+  const error = registry.register("Error", errorSchema);
+  for (const op of operations) {
+    const status = op.status ?? 200;
+    const params = pathParams(op.path);
+    registry.registerPath({
+      method: op.method,
+      path: `/api/v1${op.path}`,
+      summary: op.summary,
+      description: op.role ? `Needs the ${op.role} role in the network. Other tenants' networks answer 404.` : undefined,
+      security: [{ session: [] }],
+      request: {
+        ...(params ? { params } : {}),
+        ...(op.query ? { query: op.query } : {}),
+        ...(op.body ? { body: { content: { "application/json": { schema: op.body } } } } : {}),
+        ...(op.method !== "get" ? { headers: z.object({ "x-csrf-token": z.string().describe("The session's CSRF token") }) } : {}),
+      },
+      responses: {
+        [status]: { description: status === 204 ? "Done" : "Success", ...(status !== 204 ? { content: { [op.produces ?? "application/json"]: { schema: z.any() } } } : {}) },
+        400: { description: "Invalid input; `fields` has every field's errors", content: { "application/json": { schema: error } } },
+        401: { description: "Not signed in", content: { "application/json": { schema: error } } },
+        403: { description: "Role too low, or CSRF token missing", content: { "application/json": { schema: error } } },
+        404: { description: "Not found, or another tenant's", content: { "application/json": { schema: error } } },
+      },
+    });
+  }
+  return new OpenApiGeneratorV3(registry.definitions).generateDocument({
+    openapi: "3.0.3",
+    info: { title: "Nebula Commander API", version: "1", description: "Control plane for Nebula overlay networks." },
+    servers: [{ url: "/" }],
+  });
+}

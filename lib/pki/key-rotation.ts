@@ -1,0 +1,30 @@
+/**
+ * Master-key rotation: re-seals every CA key under the current NC_MASTER_KEY. Run with the new
+ * key in NC_MASTER_KEY and the old one(s) in NC_MASTER_KEY_PREVIOUS; afterwards the old key can go.
+ */
+import { transaction } from "@/lib/db/client";
+import { recordAudit } from "@/lib/audit/record-audit";
+import { caKeyAad } from "./certificate-authority";
+import { decryptSecret, encryptSecret, keyIdOf, masterKeysFromEnv } from "./secret-box";
+
+export async function rotateMasterKey(env: NodeJS.ProcessEnv = process.env): Promise<{ resealed: number; alreadyCurrent: number }> {
+  const keys = masterKeysFromEnv(env);
+  return transaction(async (tx) => {
+    // FOR UPDATE: a CA created by another replica mid-rotation is either seen here or sealed with the new key.
+    const rows = await tx.$queryRaw<Array<{ id: string; keyCiphertext: string }>>`SELECT id, "keyCiphertext" FROM "Ca" FOR UPDATE`;
+    let resealed = 0;
+    for (const row of rows) {
+      if (keyIdOf(row.keyCiphertext) === keys.current.id) continue;
+      const plain = decryptSecret(row.keyCiphertext, caKeyAad(row.id), keys.all);
+      await tx.ca.update({ where: { id: row.id }, data: { keyCiphertext: encryptSecret(plain, caKeyAad(row.id), keys.current) } });
+      resealed++;
+    }
+    await recordAudit(tx, {
+      actor: { id: null, displayName: "system" },
+      action: "pki.master-key-rotate",
+      target: { type: "master-key", id: keys.current.id },
+      after: { resealed, keyId: keys.current.id },
+    });
+    return { resealed, alreadyCurrent: rows.length - resealed };
+  }, { timeout: 10 * 60_000 });
+}
