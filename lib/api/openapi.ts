@@ -10,6 +10,7 @@ import { reachabilityQuerySchema } from "@/lib/firewall/reachability-service";
 import { memberAddSchema, memberUpdateSchema, networkCreateSchema, networkUpdateSchema } from "@/lib/networks/network-schemas";
 import { groupCreateSchema, groupUpdateSchema, nodeCreateSchema, nodeUpdateSchema, signKeySchema } from "@/lib/nodes/node-schemas";
 import { errorStatus } from "./api-error";
+import { enrollSchema, linkCreateSchema, renewSchema } from "@/lib/enroll/link-schemas";
 
 extendZodWithOpenApi(z);
 
@@ -24,6 +25,8 @@ interface Operation {
   query?: z.ZodObject;
   status?: number;
   produces?: string;
+  /** Default: the browser session (cookie + CSRF header). */
+  auth?: "session" | "node" | "none";
 }
 
 const id = (name: string) => z.string().uuid().describe(`${name} id`);
@@ -65,6 +68,14 @@ const operations: Operation[] = [
   { method: "get", path: `${N}/leases`, summary: "IP leases", role: "viewer" },
   { method: "get", path: `${N}/reachability`, summary: "Can node A reach node B on proto/port?", role: "viewer", query: reachabilityQuerySchema as unknown as z.ZodObject },
   { method: "get", path: `${N}/matrix`, summary: "Group × group matrix of what the rules allow", role: "viewer" },
+  { method: "post", path: `${N}/nodes/{nodeId}/block`, summary: "Block a node: blocklist its certificate, revoke its credential", role: "admin" },
+  { method: "post", path: `${N}/nodes/{nodeId}/approve`, summary: "Approve a node waiting after enrollment", role: "admin" },
+  { method: "get", path: `${N}/links`, summary: "List join links and their uses", role: "viewer" },
+  { method: "post", path: `${N}/links`, summary: "Create a join link (its token is shown once)", role: "admin", body: linkCreateSchema, status: 201 },
+  { method: "post", path: `${N}/links/{linkId}/revoke`, summary: "Revoke a join link", role: "admin", status: 204 },
+  { method: "post", path: "/enroll", summary: "Enroll a host: join token, hostname and its own public key", body: enrollSchema, status: 201, auth: "none" },
+  { method: "get", path: "/node/config", summary: "Poll the node's config (If-None-Match; 304 when unchanged)", auth: "node" },
+  { method: "post", path: "/node/renew", summary: "Renew the node's certificate; rotates the credential", body: renewSchema, auth: "node" },
 ];
 
 const errorSchema = z.object({
@@ -84,6 +95,7 @@ function pathParams(path: string) {
 export function buildOpenApiDocument() {
   const registry = new OpenAPIRegistry();
   registry.registerComponent("securitySchemes", "session", { type: "apiKey", in: "cookie", name: "next-auth.session-token" });
+  registry.registerComponent("securitySchemes", "nodeCredential", { type: "http", scheme: "bearer", description: "The node credential from enrollment" });
   const error = registry.register("Error", errorSchema);
   for (const op of operations) {
     const status = op.status ?? 200;
@@ -93,12 +105,12 @@ export function buildOpenApiDocument() {
       path: `/api/v1${op.path}`,
       summary: op.summary,
       description: op.role ? `Needs the ${op.role} role in the network. Other tenants' networks answer 404.` : undefined,
-      security: [{ session: [] }],
+      security: op.auth === "none" ? [] : op.auth === "node" ? [{ nodeCredential: [] }] : [{ session: [] }],
       request: {
         ...(params ? { params } : {}),
         ...(op.query ? { query: op.query } : {}),
         ...(op.body ? { body: { content: { "application/json": { schema: op.body } } } } : {}),
-        ...(op.method !== "get" ? { headers: z.object({ "x-csrf-token": z.string().describe("The session's CSRF token") }) } : {}),
+        ...(op.method !== "get" && (op.auth ?? "session") === "session" ? { headers: z.object({ "x-csrf-token": z.string().describe("The session's CSRF token") }) } : {}),
       },
       responses: {
         [status]: { description: status === 204 ? "Done" : "Success", ...(status !== 204 ? { content: { [op.produces ?? "application/json"]: { schema: z.any() } } } : {}) },

@@ -33,6 +33,8 @@ interface Schemas<B extends z.ZodType | undefined, Q extends z.ZodType | undefin
   query?: Q;
   /** HTTP status of a successful answer (default 200). */
   status?: number;
+  /** A tighter body limit than MAX_JSON_BODY_BYTES, for unauthenticated endpoints. */
+  maxBodyBytes?: number;
 }
 
 type Parsed<S> = S extends z.ZodType ? z.infer<S> : undefined;
@@ -74,15 +76,15 @@ function toApiError(error: unknown, requestId: string): ApiError {
   return new ApiError("internal", `Something went wrong. Quote request id ${requestId} when reporting this.`);
 }
 
-async function readJsonBody(req: Request): Promise<unknown> {
+async function readJsonBody(req: Request, limit = MAX_JSON_BODY_BYTES): Promise<unknown> {
   const type = req.headers.get("content-type") ?? "";
   if (!type.toLowerCase().startsWith("application/json")) {
     throw new ApiError("unsupported_media_type", "Send the request body as application/json");
   }
   const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > MAX_JSON_BODY_BYTES) throw new ApiError("payload_too_large", "The request body is too large");
+  if (declared > limit) throw new ApiError("payload_too_large", `The request body is too large (at most ${limit} bytes)`);
   const text = await req.text();
-  if (Buffer.byteLength(text) > MAX_JSON_BODY_BYTES) throw new ApiError("payload_too_large", "The request body is too large");
+  if (Buffer.byteLength(text) > limit) throw new ApiError("payload_too_large", `The request body is too large (at most ${limit} bytes)`);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -112,7 +114,7 @@ async function parseInputs<B extends z.ZodType | undefined, Q extends z.ZodType 
   req: Request,
   schemas: Schemas<B, Q>,
 ): Promise<{ body: Parsed<B>; query: Parsed<Q> }> {
-  const body = schemas.body ? parseOrThrow(schemas.body, await readJsonBody(req)) : undefined;
+  const body = schemas.body ? parseOrThrow(schemas.body, await readJsonBody(req, schemas.maxBodyBytes)) : undefined;
   const query = schemas.query ? parseOrThrow(schemas.query, queryObject(req)) : undefined;
   return { body: body as Parsed<B>, query: query as Parsed<Q> };
 }

@@ -209,3 +209,44 @@ export async function revokeNodeCertificate(actor: Actor, networkId: string, cer
     return cert;
   });
 }
+
+/**
+ * Blocking: the node's certificates join the blocklist (every other node refuses it from its next
+ * poll) and its credentials stop working. There is no unblock: the host must enroll again.
+ */
+export async function blockNode(actor: Actor, networkId: string, nodeId: string, meta: RequestMeta) {
+  return transaction(async (tx) => {
+    const before = await getNode(networkId, nodeId, tx);
+    if (before.status === "blocked") return before;
+    const live = await tx.certificate.findMany({ where: { nodeId, revokedAt: null } });
+    for (const cert of live) await revokeCertificate(tx, networkId, cert.id, "node blocked");
+    await tx.nodeCredential.updateMany({ where: { nodeId, revokedAt: null }, data: { revokedAt: new Date() } });
+    await tx.node.update({ where: { id: nodeId }, data: { status: "blocked", pendingPublicKeyPem: null } });
+    await bumpConfigRevision(tx, networkId);
+    const after = await getNode(networkId, nodeId, tx);
+    await recordAudit(tx, { actor, action: "node.block", networkId, target: { type: "node", id: nodeId, name: before.name }, before: { status: before.status }, after: { status: "blocked", revoked: live.map((c) => c.fingerprint) }, meta });
+    return after;
+  });
+}
+
+/** Approving a node that enrolled through an approval link signs the public key it sent. */
+export async function approveNode(actor: Actor, network: { id: string; cidr: string }, nodeId: string, meta: RequestMeta) {
+  return transaction(async (tx) => {
+    const row = await findNodeRow(tx, network.id, nodeId);
+    if (!row) throw new ApiError("not_found", "Node not found");
+    if (row.status !== "pending" || !row.pendingPublicKeyPem) throw new ApiError("conflict", "This node is not waiting for approval");
+    if (!row.lease) throw new ApiError("conflict", "This node has no address");
+    await issueCertificate(tx, {
+      networkId: network.id,
+      nodeId,
+      name: row.name,
+      ipWithPrefix: `${intToIpv4(Number(row.lease.address))}/${prefixOf(network.cidr)}`,
+      groups: row.groups.map((g) => g.group.name),
+      publicKeyPem: row.pendingPublicKeyPem,
+    });
+    await tx.node.update({ where: { id: nodeId }, data: { status: "active", pendingPublicKeyPem: null } });
+    await bumpConfigRevision(tx, network.id);
+    await recordAudit(tx, { actor, action: "node.approve", networkId: network.id, target: { type: "node", id: nodeId, name: row.name }, after: { status: "active" }, meta });
+    return getNode(network.id, nodeId, tx);
+  });
+}

@@ -21,6 +21,8 @@ export interface IssueRequest {
   ipWithPrefix: string;
   groups: string[];
   publicKeyPem: string | null;
+  /** Why the node's earlier certificates are revoked (they always are). */
+  supersededReason?: string;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function issueCertificate(tx: Tx, req: IssueRequest) {
   const signed = await signHost({ ca, name: req.name, ipWithPrefix: req.ipWithPrefix, groups: [...req.groups].sort(), publicKeyPem: req.publicKeyPem, durationHours: HOST_CERT_HOURS });
   await tx.certificate.updateMany({
     where: { nodeId: req.nodeId, revokedAt: null },
-    data: { revokedAt: new Date(), revokeReason: "superseded" },
+    data: { revokedAt: new Date(), revokeReason: req.supersededReason ?? "superseded" },
   });
   const certificate = await tx.certificate.create({
     data: {

@@ -1,0 +1,8 @@
+import { withNetwork } from "@/lib/api/with-network";
+import { linkCreateSchema } from "@/lib/enroll/link-schemas";
+import { createLink, listLinks } from "@/lib/enroll/link-service";
+
+export const GET = withNetwork({ role: "viewer" }, async ({ access }) => ({ links: await listLinks(access.network.id) }));
+
+/** The token is in this response only; the server keeps its SHA-256. */
+export const POST = withNetwork({ role: "admin", body: linkCreateSchema, status: 201 }, async ({ actor, access, body, meta }) => createLink(actor, access.network.id, body, meta));

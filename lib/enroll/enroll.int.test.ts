@@ -1,0 +1,268 @@
+import { randomBytes } from "node:crypto";
+import { beforeAll, describe, expect, it } from "vitest";
+import * as networks from "@/app/api/v1/networks/route";
+import * as groups from "@/app/api/v1/networks/[networkId]/groups/route";
+import * as links from "@/app/api/v1/networks/[networkId]/links/route";
+import * as revokeLinkRoute from "@/app/api/v1/networks/[networkId]/links/[linkId]/revoke/route";
+import * as block from "@/app/api/v1/networks/[networkId]/nodes/[nodeId]/block/route";
+import * as approve from "@/app/api/v1/networks/[networkId]/nodes/[nodeId]/approve/route";
+import * as rules from "@/app/api/v1/networks/[networkId]/rules/route";
+import * as enrollRoute from "@/app/api/v1/enroll/route";
+import * as configRoute from "@/app/api/v1/node/config/route";
+import * as renewRoute from "@/app/api/v1/node/renew/route";
+import { db } from "@/lib/db/client";
+import { call, createTestUser, freshCidr, type TestUser } from "@/lib/testing/api-harness";
+import { hostKeyPair, nebulaTestConfig, verifyCert } from "@/lib/testing/nebula-tools";
+import { hashToken } from "./tokens";
+
+let admin: TestUser;
+let networkId: string;
+let ipCounter = 0;
+
+/** Each enrollment comes from its own address so the per-address limit does not couple tests. */
+function fromAddress() {
+  ipCounter++;
+  return { "x-nc-client-ip": `198.51.100.${ipCounter}` };
+}
+
+async function newLink(body: Record<string, unknown> = {}) {
+  const r = await call(links.POST, "POST", { as: admin, params: { networkId }, body });
+  expect(r.status, JSON.stringify(r.json)).toBe(201);
+  return r.json as { token: string; joinUrl: string; link: { id: string } };
+}
+
+async function enroll(token: string, hostname: string, publicKeyPem?: string, headers = fromAddress()) {
+  return call(enrollRoute.POST, "POST", { body: { token, hostname, publicKeyPem: publicKeyPem ?? (await hostKeyPair()).publicKeyPem }, headers });
+}
+
+// Rate counters outlive a test run in a reused database; fresh identities keep reruns independent.
+const pollAddress = `203.0.113.${1 + Math.floor(Math.random() * 250)}`;
+const randomCredential = () => `ncn_${randomBytes(32).toString("base64url")}`;
+
+async function poll(credential: string, etag?: string, dir = "/etc/nebula") {
+  const res = await configRoute.GET(
+    new Request(`http://localhost/api/v1/node/config?dir=${encodeURIComponent(dir)}`, {
+      headers: { authorization: `Bearer ${credential}`, "x-nc-client-ip": pollAddress, ...(etag ? { "if-none-match": etag } : {}) },
+    }),
+    { params: Promise.resolve({}) },
+  );
+  const text = await res.text();
+  return { status: res.status, etag: res.headers.get("etag"), json: text ? JSON.parse(text) : null };
+}
+
+async function counts() {
+  return {
+    nodes: await db.node.count({ where: { networkId } }),
+    leases: await db.lease.count({ where: { networkId } }),
+    certs: await db.certificate.count({ where: { networkId } }),
+    uses: await db.enrollUse.count({ where: { link: { networkId } } }),
+  };
+}
+
+beforeAll(async () => {
+  admin = await createTestUser();
+  networkId = (await call(networks.POST, "POST", { as: admin, body: { name: "enroll-net", cidr: freshCidr() } })).json.network.id;
+  await call(groups.POST, "POST", { as: admin, params: { networkId }, body: { name: "web" } });
+});
+
+describe("join links", () => {
+  it("shows the token once and stores only its hash", async () => {
+    const { token, joinUrl, link } = await newLink({ presetGroups: ["web"], description: "servers" });
+    expect(token).toMatch(/^ncj_[A-Za-z0-9_-]{43}$/);
+    expect(joinUrl).toContain(`/join/${token}`);
+    const row = await db.enrollLink.findUniqueOrThrow({ where: { id: link.id } });
+    expect(row.tokenHash).toBe(hashToken(token));
+    const list = await call(links.GET, "GET", { as: admin, params: { networkId } });
+    expect(JSON.stringify(list.json)).not.toContain(token);
+  });
+
+  it("validates links: lifetime at most 30 days, unknown preset groups", async () => {
+    const r = await call(links.POST, "POST", { as: admin, params: { networkId }, body: { expiresInHours: 24 * 31, presetGroups: ["nope"] } });
+    expect(r.status).toBe(400);
+    expect(r.json.error.fields.expiresInHours).toBeDefined();
+    const r2 = await call(links.POST, "POST", { as: admin, params: { networkId }, body: { presetGroups: ["nope"] } });
+    expect(r2.json.error.fields.presetGroups[0]).toMatch(/must exist/);
+  });
+});
+
+describe("enrollment", () => {
+  it("signs the host's own key, with preset groups, and the config passes nebula -test", async () => {
+    const { token } = await newLink({ presetGroups: ["web"] });
+    const keys = await hostKeyPair();
+    const r = await enroll(token, "Web-01", keys.publicKeyPem);
+    expect(r.status).toBe(201);
+    expect(r.json).toMatchObject({ name: "web-01", status: "active", credential: expect.stringMatching(/^ncn_/) });
+    const first = await poll(r.json.credential);
+    expect(first.status).toBe(200);
+    await verifyCert(first.json.ca, first.json.certificate);
+    expect(first.json.renewalDue).toBe(false);
+    const cert = await db.certificate.findFirstOrThrow({ where: { nodeId: r.json.nodeId } });
+    expect(cert.groups).toEqual(["web"]);
+    const test = await nebulaTestConfig(async (dir) => {
+      const p = await poll(r.json.credential, undefined, dir);
+      return { yaml: p.json.config, caPem: p.json.ca, certPem: p.json.certificate };
+    }, keys.privateKeyPem);
+    expect(test.ok, test.output).toBe(true);
+    expect(await db.nodeCredential.findFirstOrThrow({ where: { nodeId: r.json.nodeId } })).toMatchObject({ tokenHash: hashToken(r.json.credential) });
+  });
+
+  it.each([
+    ["unknown", async () => "ncj_" + "A".repeat(43)],
+    ["malformed", async () => "not-a-token"],
+    ["expired", async () => {
+      const l = await newLink();
+      await db.enrollLink.update({ where: { id: l.link.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+      return l.token;
+    }],
+    ["revoked", async () => {
+      const l = await newLink();
+      expect((await call(revokeLinkRoute.POST, "POST", { as: admin, params: { networkId, linkId: l.link.id } })).status).toBe(204);
+      return l.token;
+    }],
+    ["used up (a replayed single-use link)", async () => {
+      const l = await newLink({ maxUses: 1 });
+      expect((await enroll(l.token, `first-${Date.now()}`)).status).toBe(201);
+      return l.token;
+    }],
+  ])("refuses a %s token with one message and leaves nothing behind", async (_kind, makeToken) => {
+    const token = await makeToken();
+    const before = await counts();
+    const r = await enroll(token, `host-${Date.now()}`);
+    expect(r.status).toBe(404);
+    expect(r.json.error.message).toMatch(/not valid: it may have expired, been used up or been revoked/);
+    expect(await counts()).toEqual(before);
+  });
+
+  it("refuses bad keys, bad hostnames and oversized bodies without using the token", async () => {
+    const { token, link } = await newLink({ maxUses: 1 });
+    const keys = await hostKeyPair();
+    const cases = [
+      { publicKeyPem: keys.privateKeyPem, field: "publicKeyPem", msg: /private key/ },
+      { publicKeyPem: keys.publicKeyPem.replaceAll("X25519", "P256"), field: "publicKeyPem", msg: /P256/ },
+      { publicKeyPem: "garbage", field: "publicKeyPem", msg: /PEM/ },
+    ];
+    for (const c of cases) {
+      const r = await call(enrollRoute.POST, "POST", { body: { token, hostname: "ok-host", publicKeyPem: c.publicKeyPem }, headers: fromAddress() });
+      expect(r.status).toBe(400);
+      expect(r.json.error.fields[c.field][0]).toMatch(c.msg);
+    }
+    const badName = await call(enrollRoute.POST, "POST", { body: { token, hostname: "$(reboot)", publicKeyPem: keys.publicKeyPem }, headers: fromAddress() });
+    expect(badName.json.error.fields.hostname).toBeDefined();
+    const big = await call(enrollRoute.POST, "POST", { body: { token, hostname: "ok-host", publicKeyPem: keys.publicKeyPem, pad: "x".repeat(20_000) }, headers: fromAddress() });
+    expect(big.status).toBe(413);
+    expect((await db.enrollLink.findUniqueOrThrow({ where: { id: link.id } })).usedCount).toBe(0);
+    expect((await enroll(token, "ok-host", keys.publicKeyPem)).status).toBe(201);
+  });
+
+  it("refuses a hostname collision without using the token", async () => {
+    const { token, link } = await newLink({ maxUses: 5 });
+    expect((await enroll(token, "twin")).status).toBe(201);
+    const before = await counts();
+    const r = await enroll(token, "twin");
+    expect(r.status).toBe(400);
+    expect(r.json.error.fields.hostname[0]).toMatch(/already exists/);
+    expect(await counts()).toEqual(before);
+    expect((await db.enrollLink.findUniqueOrThrow({ where: { id: link.id } })).usedCount).toBe(1);
+  });
+
+  it("lets exactly N enrollments through an N-use link, even when raced", async () => {
+    const { token, link } = await newLink({ maxUses: 3 });
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => enroll(token, `race-${i}`)));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(3);
+    expect((await db.enrollLink.findUniqueOrThrow({ where: { id: link.id } })).usedCount).toBe(3);
+    expect(await db.enrollUse.count({ where: { linkId: link.id } })).toBe(3);
+  });
+
+  it("rate-limits enrollment attempts per token, across addresses", async () => {
+    const probe = `ncj_${randomBytes(32).toString("base64url")}`;
+    const { publicKeyPem } = await hostKeyPair();
+    const statuses = [];
+    for (let i = 0; i < 12; i++) statuses.push((await call(enrollRoute.POST, "POST", { body: { token: probe, hostname: `rl-${i}`, publicKeyPem }, headers: fromAddress() })).status);
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(404));
+    expect(statuses.slice(10)).toEqual([429, 429]);
+  });
+
+  it("holds an approval-link node pending until an admin approves it", async () => {
+    const { token } = await newLink({ requiresApproval: true });
+    const r = await enroll(token, "needs-ok");
+    expect(r.json.status).toBe("pending");
+    expect((await poll(r.json.credential)).status).toBe(202);
+    expect(await db.certificate.count({ where: { nodeId: r.json.nodeId } })).toBe(0);
+    const ok = await call(approve.POST, "POST", { as: admin, params: { networkId, nodeId: r.json.nodeId } });
+    expect(ok.status).toBe(200);
+    expect((await poll(r.json.credential)).status).toBe(200);
+  });
+});
+
+describe("config polling", () => {
+  let credA: string;
+  let credB: string;
+  let nodeA: string;
+
+  beforeAll(async () => {
+    const { token } = await newLink({ maxUses: 2 });
+    const a = await enroll(token, "poll-a");
+    const b = await enroll(token, "poll-b");
+    credA = a.json.credential;
+    credB = b.json.credential;
+    nodeA = a.json.nodeId;
+  });
+
+  it("answers 304 to an unchanged config, and records last-seen at most once a minute", async () => {
+    const first = await poll(credA);
+    expect(first.status).toBe(200);
+    const seen1 = (await db.node.findUniqueOrThrow({ where: { id: nodeA } })).lastSeenAt;
+    const again = await poll(credA, first.etag!);
+    expect(again.status).toBe(304);
+    const seen2 = (await db.node.findUniqueOrThrow({ where: { id: nodeA } })).lastSeenAt;
+    expect(seen2?.getTime()).toBe(seen1?.getTime());
+  });
+
+  it("a rule change reaches only the nodes it applies to", async () => {
+    const a0 = await poll(credA);
+    const b0 = await poll(credB);
+    await call(groups.POST, "POST", { as: admin, params: { networkId }, body: { name: "only-b" } });
+    const bNode = await db.node.findFirstOrThrow({ where: { networkId, name: "poll-b" } });
+    await db.nodeGroup.create({ data: { nodeId: bNode.id, groupId: (await db.group.findFirstOrThrow({ where: { networkId, name: "only-b" } })).id } });
+    await call(rules.POST, "POST", { as: admin, params: { networkId }, body: { direction: "inbound", port: "8080", proto: "tcp", peer: { kind: "any" }, appliesTo: { kind: "group", group: "only-b" } } });
+    expect((await poll(credA, a0.etag!)).status).toBe(304);
+    const b1 = await poll(credB, b0.etag!);
+    expect(b1.status).toBe(200);
+    expect(b1.json.config).toContain('port: "8080"');
+  });
+
+  it("renewal rotates the credential and the old one stops working", async () => {
+    const keys = await hostKeyPair();
+    const res = await renewRoute.POST(
+      new Request("http://localhost/api/v1/node/renew", { method: "POST", headers: { authorization: `Bearer ${credA}`, "content-type": "application/json", "x-nc-client-ip": "203.0.113.60" }, body: JSON.stringify({ publicKeyPem: keys.publicKeyPem }) }),
+      { params: Promise.resolve({}) },
+    );
+    expect(res.status).toBe(200);
+    const renewed = (await res.json()) as { credential: string; certificate: string };
+    expect((await poll(credA)).status).toBe(401);
+    const p = await poll(renewed.credential);
+    expect(p.json.certificate).toBe(renewed.certificate);
+    credA = renewed.credential;
+  });
+
+  it("a blocked node's credential stops working and the others get its fingerprint in the blocklist", async () => {
+    const fingerprint = (await db.certificate.findFirstOrThrow({ where: { nodeId: nodeA, revokedAt: null } })).fingerprint;
+    const b0 = await poll(credB);
+    const r = await call(block.POST, "POST", { as: admin, params: { networkId, nodeId: nodeA } });
+    expect(r.json.node.status).toBe("blocked");
+    const blocked = await poll(credA);
+    expect(blocked.status).toBe(401);
+    const b1 = await poll(credB, b0.etag!);
+    expect(b1.status).toBe(200);
+    expect(b1.json.config).toContain(fingerprint);
+  });
+
+  it("refuses wrong and malformed credentials, and slows down repeated failures", async () => {
+    const statuses = [];
+    const wrong = randomCredential();
+    for (let i = 0; i < 7; i++) statuses.push((await poll(wrong)).status);
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(statuses.slice(5)).toEqual([429, 429]);
+    expect((await poll("garbage")).status).toBe(401);
+  });
+});
