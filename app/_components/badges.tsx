@@ -41,3 +41,9 @@ export function ExpiryText({ iso, renewalDue }: { iso: string | null | undefined
     </span>
   );
 }
+
+const connectivityTone = { online: "green", stale: "amber", offline: "red", never: "slate" } as const;
+
+export function ConnectivityPill({ state }: { state: keyof typeof connectivityTone }) {
+  return <Pill tone={connectivityTone[state]}>{state === "never" ? "never seen" : state}</Pill>;
+}

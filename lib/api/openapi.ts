@@ -75,6 +75,7 @@ const operations: Operation[] = [
   { method: "post", path: `${N}/links/{linkId}/revoke`, summary: "Revoke a join link", role: "admin", status: 204 },
   { method: "post", path: "/enroll", summary: "Enroll a host: join token, hostname and its own public key", body: enrollSchema, status: 201, auth: "none" },
   { method: "get", path: "/node/config", summary: "Poll the node's config (If-None-Match; 304 when unchanged)", auth: "node" },
+  { method: "get", path: "/node/files/{file}", summary: "One of config.yml, ca.crt, host.crt as plain text (for the sh agent)", auth: "node", produces: "text/plain" },
   { method: "post", path: "/node/renew", summary: "Renew the node's certificate; rotates the credential", body: renewSchema, auth: "node" },
 ];
 
@@ -89,7 +90,7 @@ const errorSchema = z.object({
 
 function pathParams(path: string) {
   const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
-  return names.length ? z.object(Object.fromEntries(names.map((n) => [n, id(n.replace(/Id$/, ""))]))) : undefined;
+  return names.length ? z.object(Object.fromEntries(names.map((n) => [n, n.endsWith("Id") ? id(n.replace(/Id$/, "")) : z.string()]))) : undefined;
 }
 
 export function buildOpenApiDocument() {

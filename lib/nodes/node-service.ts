@@ -40,6 +40,10 @@ export function toNodeView(row: NodeRow) {
     overrides: row.overrides as NodeOverrides,
     status: row.status,
     lastSeenAt: row.lastSeenAt?.toISOString() ?? null,
+    /** Whether the agent said it runs the config we last rendered for it. */
+    runningLatest: row.runningEtag !== null && row.runningEtag === row.renderedEtag,
+    runningEtag: row.runningEtag,
+    awaitingApproval: row.status === "pending" && row.pendingPublicKeyPem !== null,
     certificate: certificateSummary(row.certificates[0]),
     createdAt: row.createdAt.toISOString(),
   };

@@ -8,6 +8,7 @@ export function NetworkTabs({ networkId }: { networkId: string }) {
   const tabs = [
     { href: base, label: "Overview" },
     { href: `${base}/nodes`, label: "Nodes" },
+    { href: `${base}/links`, label: "Join links" },
     { href: `${base}/groups`, label: "Groups" },
     { href: `${base}/firewall`, label: "Firewall" },
     { href: `${base}/certificates`, label: "Certificates" },

@@ -4,7 +4,8 @@ import { useMemo, useState } from "react";
 import type { NodeView } from "@/lib/nodes/node-service";
 import { apiCall } from "../../../../_components/api-client";
 import { DataTable } from "../../../../_components/data-table";
-import { ExpiryText, NodeStatusPill, Pill, RolePills } from "../../../../_components/badges";
+import { ConnectivityPill, ExpiryText, NodeStatusPill, Pill, RolePills } from "../../../../_components/badges";
+import { connectivity } from "@/lib/nodes/connectivity";
 import { buttonClass, ChipPicker, Field, FormError, inputClass, Spinner, TextAreaField } from "../../../../_components/form-controls";
 import { useApiAction } from "../../../../_components/use-api-action";
 
@@ -16,10 +17,8 @@ interface Props {
   canEdit: boolean;
 }
 
-function lastSeen(iso: string | null): string {
-  if (!iso) return "never";
-  const minutes = Math.round((Date.now() - new Date(iso).getTime()) / 60_000);
-  return minutes < 2 ? "online" : minutes < 60 ? `${minutes} min ago` : new Date(iso).toLocaleString();
+function seenState(iso: string | null) {
+  return connectivity(iso);
 }
 
 export function NodesPanel({ networkId, cidr, nodes, groups, canEdit }: Props) {
@@ -75,7 +74,16 @@ export function NodesPanel({ networkId, cidr, nodes, groups, canEdit }: Props) {
           { header: "Role", cell: (n) => <RolePills isLighthouse={n.isLighthouse} isRelay={n.isRelay} /> },
           { header: "Status", cell: (n) => <NodeStatusPill status={n.status} /> },
           { header: "Certificate", cell: (n) => <ExpiryText iso={n.certificate?.notAfter} renewalDue={n.certificate?.renewalDue} /> },
-          { header: "Last seen", cell: (n) => <span className="text-slate-500">{lastSeen(n.lastSeenAt)}</span>, className: "hidden md:table-cell" },
+          {
+            header: "Agent",
+            className: "hidden md:table-cell",
+            cell: (n) => (
+              <span className="flex items-center gap-1" title={n.lastSeenAt ? `last poll ${new Date(n.lastSeenAt).toLocaleString()}` : undefined}>
+                <ConnectivityPill state={seenState(n.lastSeenAt)} />
+                {n.lastSeenAt && (n.runningLatest ? <Pill tone="slate">current config</Pill> : <Pill tone="amber">config behind</Pill>)}
+              </span>
+            ),
+          },
         ]}
       />
     </div>

@@ -39,6 +39,7 @@ export function NodeDetail({ networkId, node, groups, config, canEdit }: Props) 
         {canEdit && <SignAndBundle base={base} node={node} />}
       </div>
       <ConfigPreview base={base} config={config} />
+      {canEdit && <NodeActions base={base} node={node} />}
       {canEdit && <EditNode base={base} node={node} groups={groups} networkId={networkId} />}
     </div>
   );
@@ -244,6 +245,33 @@ function EditNode({ base, node, groups, networkId }: { base: string; node: NodeV
           </button>
         </div>
       </form>
+    </section>
+  );
+}
+
+/** Approve a node waiting after enrollment; block a node (blocklist + credential revoked). */
+function NodeActions({ base, node }: { base: string; node: NodeView }) {
+  const { busy, run } = useApiAction();
+  if (node.status === "blocked") {
+    return <p className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">This node is blocked: its certificate is on every node&apos;s blocklist and its agent credential is revoked. To bring the host back, delete this node and enroll it again.</p>;
+  }
+  return (
+    <section className="flex flex-wrap items-center gap-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+      {node.awaitingApproval && (
+        <button className={buttonClass} disabled={busy} onClick={() => run(() => apiCall("POST", `${base}/approve`), { success: `${node.name} approved and signed`, toastErrors: true })}>
+          {busy && <Spinner />} Approve and sign
+        </button>
+      )}
+      <button
+        className={dangerButtonClass}
+        disabled={busy}
+        onClick={() => {
+          if (window.confirm(`Block ${node.name}? Every node will refuse it from its next poll, and it cannot be unblocked.`)) void run(() => apiCall("POST", `${base}/block`), { success: `${node.name} blocked`, toastErrors: true });
+        }}
+      >
+        Block node
+      </button>
+      <span className="text-sm text-slate-500">Blocking is immediate and permanent; the host must enroll again.</span>
     </section>
   );
 }

@@ -6,6 +6,41 @@ import { listGroups } from "@/lib/groups/group-service";
 import { renderConfigFor } from "@/lib/nodes/node-config";
 import { getNode } from "@/lib/nodes/node-service";
 import { NodeDetail } from "./node-detail";
+import { db } from "@/lib/db/client";
+import { intToIpv4 } from "@/lib/ipam/cidr";
+import { CopyButton } from "../../../../../_components/copy-button";
+import { QrCode } from "../../../../../_components/qr-code";
+
+/** What the Mobile Nebula app imports: the CA and the certificate (as QR codes) and the lighthouses. */
+async function MobileNebula({ networkId, nodeId }: { networkId: string; nodeId: string }) {
+  const [ca, cert, lighthouses] = await Promise.all([
+    db.ca.findFirst({ where: { networkId, active: true }, select: { certPem: true } }),
+    db.certificate.findFirst({ where: { nodeId, revokedAt: null }, orderBy: { createdAt: "desc" }, select: { pem: true } }),
+    db.node.findMany({ where: { networkId, isLighthouse: true, status: "active" }, include: { lease: true } }),
+  ]);
+  if (!ca || !cert) return null;
+  const hostMap = lighthouses.filter((l) => l.lease).map((l) => `${intToIpv4(Number(l.lease!.address))} → ${l.endpoints.join(", ")}`);
+  return (
+    <section className="space-y-4 rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900" aria-label="Mobile Nebula">
+      <div>
+        <h3 className="font-medium">Mobile Nebula</h3>
+        <p className="text-sm text-slate-500">In the app: paste or scan the certificate, then the CA, and add each lighthouse below as a static host.</p>
+      </div>
+      <div className="flex flex-wrap gap-6">
+        <QrCode text={cert.pem} label="Host certificate" />
+        <QrCode text={ca.certPem} label="CA certificate" />
+        <div className="space-y-2 text-sm">
+          <p className="font-medium">Static host map</p>
+          <ul className="font-mono text-xs">{hostMap.length ? hostMap.map((h) => <li key={h}>{h}</li>) : <li>No lighthouses yet</li>}</ul>
+          <div className="flex gap-2">
+            <CopyButton text={cert.pem} label="Copy certificate" className="px-2 py-1 text-xs" />
+            <CopyButton text={ca.certPem} label="Copy CA" className="px-2 py-1 text-xs" />
+          </div>
+        </div>
+      </div>
+    </section>
+  );
+}
 
 export const metadata = { title: "Node" };
 
@@ -24,5 +59,10 @@ export default async function NodePage({ params }: { params: Promise<{ networkId
       (e: unknown) => ({ yaml: null, etag: null, error: e instanceof ApiError ? e.message : "The config could not be rendered" }),
     ),
   ]);
-  return <NodeDetail networkId={network.id} node={node} groups={groups.map((g) => g.name)} config={config} canEdit={hasRole(role, "admin")} />;
+  return (
+    <div className="space-y-6">
+      <NodeDetail networkId={network.id} node={node} groups={groups.map((g) => g.name)} config={config} canEdit={hasRole(role, "admin")} />
+      <MobileNebula networkId={network.id} nodeId={node.id} />
+    </div>
+  );
 }
