@@ -40,7 +40,6 @@ export async function authenticateNode(req: Request, meta: RequestMeta): Promise
   const header = req.headers.get("authorization") ?? "";
   const token = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
   const tokenHash = looksLikeToken(token, NODE_CREDENTIAL_PREFIX) ? hashToken(token) : null;
-  await assertUnder(failureLimits(meta, tokenHash), "failed credential uses");
   const rows = tokenHash
     ? await db.$queryRaw<NodeAuth[]>`
         SELECT n.id AS "nodeId", n."networkId", c.id AS "credentialId", n.status::text AS status, n."renderedEtag", n."renderedRevision",
@@ -50,6 +49,8 @@ export async function authenticateNode(req: Request, meta: RequestMeta): Promise
     : [];
   const auth = rows[0];
   if (!auth || auth.status === "blocked") {
+    // Limits are consulted only on failure, so the hot path (a valid poll) costs one query.
+    await assertUnder(failureLimits(meta, tokenHash), "failed credential uses");
     await countFailure(failureLimits(meta, tokenHash));
     throw new ApiError("unauthenticated", "This node credential is not valid (revoked, rotated or blocked). Enroll the node again.");
   }
