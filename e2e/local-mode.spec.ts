@@ -182,3 +182,33 @@ test("build a network in the UI: CA, groups, a lighthouse, nodes, rules, reachab
   await expect(page.getByRole("img", { name: /Topology: 1 lighthouses/ })).toBeVisible();
   await page.screenshot({ path: ".data/test/screenshots/overview.png" });
 });
+
+test("join links: shown once with a QR code, a join page that leaks nothing once revoked", async ({ page, context }) => {
+  await signIn(page, admin.password);
+  await page.getByRole("link", { name: "Home lab" }).click();
+  await page.getByRole("link", { name: "Join links" }).click();
+  await page.getByRole("button", { name: "New join link" }).click();
+  const form = page.getByRole("form", { name: "New join link" });
+  await form.getByLabel("Description").fill("web servers");
+  await form.locator("label", { hasText: /^web$/ }).click();
+  await form.getByLabel("Uses").selectOption("n");
+  await form.getByLabel("N", { exact: true }).fill("3");
+  await form.getByRole("button", { name: "Create link" }).click();
+  const joinUrl = (await page.getByTestId("join-url").textContent())!;
+  expect(joinUrl).toMatch(/\/join\/ncj_[A-Za-z0-9_-]{43}$/);
+  await expect(page.getByRole("img", { name: "QR code of the join link" })).toBeVisible();
+  await expect(page.getByRole("row", { name: /web servers/ })).toContainText("0 / 3");
+
+  const visitor = await context.newPage();
+  await visitor.goto(joinUrl);
+  await expect(visitor.getByRole("heading", { name: "Join “Home lab”" })).toBeVisible();
+  await expect(visitor.getByText(`curl -fsSL ${joinUrl}/install.sh | sudo sh`)).toBeVisible();
+  const script = await visitor.request.get(`${joinUrl}/install.sh`);
+  expect(await script.text()).toMatch(/^#!\/bin\/sh/);
+
+  await page.getByRole("row", { name: /web servers/ }).getByRole("button", { name: "Revoke" }).click();
+  await expect(page.getByRole("row", { name: /web servers/ })).toContainText("revoked");
+  await visitor.reload();
+  await expect(visitor.getByRole("heading", { name: "This join link cannot be used" })).toBeVisible();
+  await expect(visitor.getByText("Home lab")).toHaveCount(0);
+});

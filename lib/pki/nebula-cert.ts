@@ -5,6 +5,7 @@
  * -version, a JSON array from print).
  */
 import { execFile } from "node:child_process";
+import { accessSync, constants } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -58,9 +59,23 @@ function run(bin: string, args: string[], cwd: string, timeoutMs: number): Promi
   });
 }
 
+/**
+ * Where key material briefly lives: NC_TMPDIR, else /dev/shm (memory, so a CA key never touches a
+ * disk and the writes are cheap), else the OS temp dir.
+ */
+function scratchRoot(): string {
+  if (process.env.NC_TMPDIR) return process.env.NC_TMPDIR;
+  try {
+    accessSync("/dev/shm", constants.W_OK);
+    return "/dev/shm";
+  } catch {
+    return tmpdir();
+  }
+}
+
 /** A private workspace for one operation; everything in it (keys included) is gone afterwards. */
 export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(path.join(tmpdir(), "nc-pki-")); // mkdtemp creates it 0700
+  const dir = await mkdtemp(path.join(scratchRoot(), "nc-pki-")); // mkdtemp creates it 0700
   try {
     return await fn(dir);
   } finally {

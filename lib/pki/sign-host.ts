@@ -5,6 +5,7 @@
  */
 import path from "node:path";
 import { readFile } from "node:fs/promises";
+import { readV1Certificate } from "./cert-v1";
 import { nebulaCert, withTempDir, writePrivate, type CertDetails, type NebulaCert } from "./nebula-cert";
 
 export interface SignRequest {
@@ -35,8 +36,11 @@ export async function signHost(req: SignRequest, runner: NebulaCert = nebulaCert
   const current = await runner.supportsV2();
   return withTempDir(async (dir) => {
     const file = (n: string) => path.join(dir, n);
-    await writePrivate(file("ca.crt"), req.ca.certPem);
-    await writePrivate(file("ca.key"), req.ca.keyPem);
+    await Promise.all([
+      writePrivate(file("ca.crt"), req.ca.certPem),
+      writePrivate(file("ca.key"), req.ca.keyPem),
+      req.publicKeyPem ? writePrivate(file("host.pub"), req.publicKeyPem) : Promise.resolve(),
+    ]);
     const args = ["sign", "-ca-crt", file("ca.crt"), "-ca-key", file("ca.key"), "-name", req.name, "-out-crt", file("host.crt")];
     // 1.6 knows only -ip; 1.10 renamed it -networks (keeping -ip as an alias) and added -version.
     args.push(current ? "-networks" : "-ip", req.ipWithPrefix);
@@ -44,16 +48,25 @@ export async function signHost(req: SignRequest, runner: NebulaCert = nebulaCert
     if (req.groups.length) args.push("-groups", req.groups.join(","));
     args.push("-duration", `${clampDurationHours(req.durationHours, req.ca.notAfter)}h`);
     if (req.publicKeyPem) {
-      await writePrivate(file("host.pub"), req.publicKeyPem);
       args.push("-in-pub", file("host.pub"));
     } else {
       args.push("-out-key", file("host.key"));
     }
     await runner.exec(args, dir);
-    const { pem, details } = await runner.readCert(file("host.crt"), dir);
+    const { pem, details } = await readSignedCert(runner, file("host.crt"), dir);
     const privateKeyPem = req.publicKeyPem ? null : await readFile(file("host.key"), "utf8");
     return { certPem: pem, publicKeyPem: req.publicKeyPem ?? publicKeyPemFromHex(details.publicKey), privateKeyPem, details };
   });
+}
+
+/**
+ * The signed certificate and its details. A v1 certificate is decoded here, which saves a second
+ * nebula-cert process per signature; v2 (and anything the decoder declines) goes through print -json.
+ */
+async function readSignedCert(runner: NebulaCert, certPath: string, dir: string): Promise<{ pem: string; details: CertDetails }> {
+  const pem = await readFile(certPath, "utf8");
+  const details = readV1Certificate(pem);
+  return details ? { pem, details } : runner.readCert(certPath, dir);
 }
 
 /** The PEM form of a raw X25519 public key, as `nebula-cert keygen` writes it. */

@@ -1,0 +1,123 @@
+/**
+ * `npm run bench [-- <name>...]`: starts a throw-away embedded Postgres (port 54339, data in
+ * .data/bench), applies the migrations, runs the benchmarks one after another and always stops
+ * Postgres again. Each benchmark prints its figures beside a baseline measured in the same run;
+ * nothing is asserted, because timings depend on the machine.
+ *
+ * A benchmark is a module with `export async function run(): Promise<void>`, listed below.
+ */
+import { execFile } from "node:child_process";
+import { rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { cpus } from "node:os";
+import path from "node:path";
+import { startEmbeddedPostgres, type RunningPostgres } from "../scripts/lib/embedded-pg";
+
+interface Benchmark {
+  name: string;
+  needsDatabase: boolean;
+  /** Imported only after the environment is set: the app's modules read it on first use. */
+  load(): Promise<{ run(): Promise<void> }>;
+}
+
+const benchmarks: Benchmark[] = [
+  { name: "ip-allocation", needsDatabase: true, load: () => import("./ip-allocation") },
+  { name: "config-render", needsDatabase: false, load: () => import("./config-render") },
+  { name: "signing", needsDatabase: false, load: () => import("./signing") },
+];
+
+const root = path.resolve(import.meta.dirname, "..");
+const workDir = path.join(root, ".data", "bench");
+const PG_PORT = 54339;
+const DATABASE = "nc_bench";
+const MIGRATE_TIMEOUT_MS = 180_000;
+// A fixed, test-only master key (32 bytes), the same as the test suites use; CA keys made here are throw-away.
+const BENCH_MASTER_KEY = Buffer.alloc(32, 42).toString("base64");
+
+function selectBenchmarks(names: string[]): Benchmark[] {
+  if (names.length === 0) return benchmarks;
+  const unknown = names.filter((n) => !benchmarks.some((b) => b.name === n));
+  if (unknown.length) throw new Error(`unknown benchmark ${unknown.join(", ")}; choose from ${benchmarks.map((b) => b.name).join(", ")}`);
+  return benchmarks.filter((b) => names.includes(b.name));
+}
+
+async function assertPortFree(port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", () => reject(new Error(`port ${port} is in use; is another bench still running?`)));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve()));
+  });
+}
+
+/** `prisma migrate deploy`, quiet unless it fails. */
+function migrate(databaseUrl: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile("npx", ["prisma", "migrate", "deploy"], { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: MIGRATE_TIMEOUT_MS }, (error, stdout, stderr) => {
+      if (!error) return resolve();
+      reject(new Error(`prisma migrate deploy failed: ${error.message}\n${stdout}${stderr}`));
+    });
+  });
+}
+
+async function startDatabase(): Promise<{ pg: RunningPostgres; url: string }> {
+  await assertPortFree(PG_PORT);
+  // A clean cluster every run, so that figures never depend on what an earlier run left behind.
+  rmSync(workDir, { recursive: true, force: true });
+  console.log(`[bench] starting the embedded Postgres on port ${PG_PORT}`);
+  const pg = await startEmbeddedPostgres({ dataDir: path.join(workDir, "pg"), port: PG_PORT, password: "bench" });
+  try {
+    await pg.ensureDatabase(DATABASE);
+    const url = pg.url(DATABASE);
+    await migrate(url);
+    return { pg, url };
+  } catch (error) {
+    await pg.stop();
+    throw error;
+  }
+}
+
+/** Set before any app module is imported; an outside DATABASE_URL is replaced on purpose, the bench owns its database. */
+function setBenchEnvironment(databaseUrl: string | null): void {
+  if (databaseUrl) process.env.DATABASE_URL = databaseUrl;
+  process.env.NC_MASTER_KEY = BENCH_MASTER_KEY;
+  process.env.NEBULA_CERT_BIN ||= "/usr/bin/nebula-cert";
+}
+
+async function disconnectAppDatabase(): Promise<void> {
+  const { db } = await import("@/lib/db/client");
+  await db.$disconnect();
+}
+
+async function main(): Promise<number> {
+  const selected = selectBenchmarks(process.argv.slice(2));
+  console.log(`[bench] ${selected.map((b) => b.name).join(", ")} on ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? "unknown"}), Node ${process.version}`);
+  const database = selected.some((b) => b.needsDatabase) ? await startDatabase() : null;
+  try {
+    setBenchEnvironment(database?.url ?? null);
+    for (const benchmark of selected) {
+      const started = performance.now();
+      const { run } = await benchmark.load();
+      await run();
+      console.log(`[bench] ${benchmark.name} took ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    }
+    return 0;
+  } finally {
+    // Close the app's pool first, or Postgres would stop under open connections.
+    if (database) {
+      await disconnectAppDatabase().catch((e: unknown) => console.error("[bench] disconnecting:", e));
+      await database.pg.stop();
+      console.log("[bench] stopped the embedded Postgres");
+    }
+  }
+}
+
+let exitCode = 1;
+const started = performance.now();
+try {
+  exitCode = await main();
+} catch (error) {
+  console.error("\n[bench] aborted:", error instanceof Error ? error.message : error);
+}
+console.log(`[bench] whole run: ${((performance.now() - started) / 1000).toFixed(0)} s`);
+// Exit explicitly: pooled sockets or timers in imported app modules must not keep the process alive.
+process.exit(exitCode);
