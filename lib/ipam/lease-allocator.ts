@@ -25,15 +25,22 @@ function result(address: number, cidr: Ipv4Cidr): LeaseResult {
   return { address, ip, ipWithPrefix: `${ip}/${cidr.prefix}` };
 }
 
-/** Frees quarantined addresses whose certificates have expired, and lowers the cursor to them. */
-async function releaseExpiredQuarantine(tx: Tx, networkId: string): Promise<void> {
-  const freed = await tx.$queryRaw<Array<{ address: bigint }>>`
-    DELETE FROM "Lease" WHERE "networkId" = ${networkId}::uuid AND "nodeId" IS NULL AND "quarantinedUntil" < now()
-    RETURNING "address"`;
-  if (freed.length) {
-    const lowest = freed.reduce((m, r) => (r.address < m ? r.address : m), freed[0]!.address);
-    await tx.$executeRaw`UPDATE "Network" SET "leaseCursor" = LEAST("leaseCursor", ${lowest}) WHERE id = ${networkId}::uuid`;
-  }
+/**
+ * One round trip for the allocation's preamble: frees quarantined addresses whose certificates
+ * have expired, and returns the cursor (lowered to anything just freed) and the reserved ranges.
+ */
+async function preamble(tx: Tx, networkId: string): Promise<{ cursor: number; reserved: Array<{ start: number; end: number }> }> {
+  const rows = await tx.$queryRaw<Array<{ cursor: bigint; reserved: Array<[number, number]> }>>`
+    WITH freed AS (
+      DELETE FROM "Lease" WHERE "networkId" = ${networkId}::uuid AND "nodeId" IS NULL AND "quarantinedUntil" < now()
+      RETURNING "address"
+    )
+    SELECT LEAST(n."leaseCursor", (SELECT min("address") FROM freed)) AS cursor,
+           COALESCE((SELECT json_agg(json_build_array(r."start", r."end") ORDER BY r."start") FROM "ReservedRange" r WHERE r."networkId" = n.id), '[]'::json) AS reserved
+    FROM "Network" n WHERE n.id = ${networkId}::uuid`;
+  const row = rows[0];
+  if (!row) throw new ApiError("not_found", "Network not found");
+  return { cursor: Number(row.cursor), reserved: row.reserved.map(([start, end]) => ({ start: Number(start), end: Number(end) })) };
 }
 
 /** The lowest unleased address at or above `from`: `from` itself, or the first lease whose successor is free. */
@@ -48,11 +55,6 @@ async function firstFreeFrom(tx: Tx, networkId: string, from: number): Promise<n
     END AS free`;
   const free = rows[0]?.free;
   return free === null || free === undefined ? null : Number(free);
-}
-
-async function reservedRanges(tx: Tx, networkId: string): Promise<Array<{ start: number; end: number }>> {
-  const rows = await tx.reservedRange.findMany({ where: { networkId }, select: { start: true, end: true } });
-  return rows.map((r) => ({ start: Number(r.start), end: Number(r.end) })).sort((a, b) => a.start - b.start);
 }
 
 /** Validates a requested static address: inside the range, a host address, not reserved. */
@@ -73,8 +75,7 @@ function checkStatic(ip: string, cidr: Ipv4Cidr, reserved: Array<{ start: number
 export async function allocateLease(tx: Tx, network: { id: string; cidr: string }, nodeId: string, requestedIp?: string | null): Promise<LeaseResult> {
   const cidr = networkRange(network.cidr);
   await advisoryLock(tx, `leases:${network.id}`);
-  await releaseExpiredQuarantine(tx, network.id);
-  const reserved = await reservedRanges(tx, network.id);
+  const { cursor, reserved } = await preamble(tx, network.id);
 
   if (requestedIp) {
     const address = checkStatic(requestedIp, cidr, reserved);
@@ -88,9 +89,8 @@ export async function allocateLease(tx: Tx, network: { id: string; cidr: string 
     return result(address, cidr);
   }
 
-  const { leaseCursor } = await tx.network.findUniqueOrThrow({ where: { id: network.id }, select: { leaseCursor: true } });
   const lastHost = cidr.end - 1;
-  let from = Math.max(Number(leaseCursor), cidr.start + 1);
+  let from = Math.max(cursor, cidr.start + 1);
   // Bounded: each pass either succeeds or skips past one reserved range.
   for (let pass = 0; pass <= reserved.length + 1; pass++) {
     const free = await firstFreeFrom(tx, network.id, from);
@@ -100,8 +100,13 @@ export async function allocateLease(tx: Tx, network: { id: string; cidr: string 
       from = inReserved.end + 1;
       continue;
     }
-    await tx.lease.create({ data: { networkId: network.id, address: BigInt(free), nodeId } });
-    await tx.network.update({ where: { id: network.id }, data: { leaseCursor: BigInt(free + 1) } });
+    // Insert and move the cursor in one statement; the unique key still guards the address.
+    await tx.$executeRaw`
+      WITH leased AS (
+        INSERT INTO "Lease" ("id", "networkId", "address", "nodeId", "createdAt")
+        VALUES (gen_random_uuid(), ${network.id}::uuid, ${free}, ${nodeId}::uuid, now()) RETURNING "address"
+      )
+      UPDATE "Network" SET "leaseCursor" = (SELECT "address" + 1 FROM leased) WHERE id = ${network.id}::uuid`;
     return result(free, cidr);
   }
   throw new ApiError("conflict", `No free addresses left in ${cidr.text}`);
