@@ -11,6 +11,7 @@ import { memberAddSchema, memberUpdateSchema, networkCreateSchema, networkUpdate
 import { groupCreateSchema, groupUpdateSchema, nodeCreateSchema, nodeUpdateSchema, signKeySchema } from "@/lib/nodes/node-schemas";
 import { errorStatus } from "./api-error";
 import { enrollSchema, linkCreateSchema, renewSchema } from "@/lib/enroll/link-schemas";
+import { reservedRangeSchema } from "@/lib/ipam/reserved-ranges";
 
 extendZodWithOpenApi(z);
 
@@ -66,6 +67,9 @@ const operations: Operation[] = [
   { method: "get", path: `${N}/certificates`, summary: "Issued certificates and the blocklist", role: "viewer" },
   { method: "post", path: `${N}/certificates/{certificateId}/revoke`, summary: "Revoke a certificate (blocklist it)", role: "admin", body: z.object({ reason: z.string().min(1).max(200) }) },
   { method: "get", path: `${N}/leases`, summary: "IP leases", role: "viewer" },
+  { method: "get", path: `${N}/reserved-ranges`, summary: "Address ranges never allocated", role: "viewer" },
+  { method: "post", path: `${N}/reserved-ranges`, summary: "Reserve an address range", role: "admin", body: reservedRangeSchema as unknown as z.ZodType, status: 201 },
+  { method: "delete", path: `${N}/reserved-ranges/{rangeId}`, summary: "Release a reserved range", role: "admin", status: 204 },
   { method: "get", path: `${N}/reachability`, summary: "Can node A reach node B on proto/port?", role: "viewer", query: reachabilityQuerySchema as unknown as z.ZodObject },
   { method: "get", path: `${N}/matrix`, summary: "Group × group matrix of what the rules allow", role: "viewer" },
   { method: "post", path: `${N}/nodes/{nodeId}/block`, summary: "Block a node: blocklist its certificate, revoke its credential", role: "admin" },

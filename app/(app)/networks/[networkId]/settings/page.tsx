@@ -1,6 +1,8 @@
 import { loadNetworkForPage, requirePageActor } from "@/lib/auth/page-session";
 import { hasRole } from "@/lib/auth/roles";
 import { NetworkSettings } from "../network-settings";
+import { listReservedRanges } from "@/lib/ipam/reserved-ranges";
+import { ReservedRangesPanel } from "./reserved-ranges-panel";
 
 export const metadata = { title: "Network settings" };
 
@@ -8,10 +10,15 @@ export default async function SettingsPage({ params }: { params: Promise<{ netwo
   const { networkId } = await params;
   const actor = await requirePageActor();
   const { network, role } = await loadNetworkForPage(actor, networkId);
-  if (!hasRole(role, "admin")) return <p className="text-sm text-slate-500">Only admins and owners can change this network.</p>;
+  const ranges = await listReservedRanges(network.id);
   return (
-    <div className="max-w-xl">
-      <NetworkSettings network={{ id: network.id, name: network.name, description: network.description }} canDelete={hasRole(role, "owner")} />
+    <div className="grid gap-6 lg:grid-cols-2">
+      {hasRole(role, "admin") ? (
+        <NetworkSettings network={{ id: network.id, name: network.name, description: network.description }} canDelete={hasRole(role, "owner")} />
+      ) : (
+        <p className="text-sm text-slate-500">Only admins and owners can change this network.</p>
+      )}
+      <ReservedRangesPanel networkId={network.id} ranges={ranges} canEdit={hasRole(role, "admin")} />
     </div>
   );
 }
