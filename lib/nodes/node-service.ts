@@ -43,6 +43,8 @@ export function toNodeView(row: NodeRow) {
     /** Whether the agent said it runs the config we last rendered for it. */
     runningLatest: row.runningEtag !== null && row.runningEtag === row.renderedEtag,
     runningEtag: row.runningEtag,
+    /** The network revision the node's running config was rendered at, when it is the latest render. */
+    runningRevision: row.runningEtag !== null && row.runningEtag === row.renderedEtag ? row.renderedRevision : null,
     awaitingApproval: row.status === "pending" && row.pendingPublicKeyPem !== null,
     certificate: certificateSummary(row.certificates[0]),
     createdAt: row.createdAt.toISOString(),

@@ -80,7 +80,7 @@ export function NodesPanel({ networkId, cidr, nodes, groups, canEdit }: Props) {
             cell: (n) => (
               <span className="flex items-center gap-1" title={n.lastSeenAt ? `last poll ${new Date(n.lastSeenAt).toLocaleString()}` : undefined}>
                 <ConnectivityPill state={seenState(n.lastSeenAt)} />
-                {n.lastSeenAt && (n.runningLatest ? <Pill tone="slate">current config</Pill> : <Pill tone="amber">config behind</Pill>)}
+                {n.lastSeenAt && (n.runningLatest ? <Pill tone="slate">rev {n.runningRevision}</Pill> : <Pill tone="amber">config behind</Pill>)}
               </span>
             ),
           },
