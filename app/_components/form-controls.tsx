@@ -14,29 +14,15 @@ export const secondaryButtonClass =
 export const dangerButtonClass =
   "inline-flex items-center justify-center gap-2 rounded-md bg-red-600 px-3 py-2 text-sm font-medium text-white hover:bg-red-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-red-500 disabled:opacity-60";
 
-interface FieldProps extends React.InputHTMLAttributes<HTMLInputElement> {
-  label: string;
-  name: string;
-  errors?: string[];
-  hint?: React.ReactNode;
-}
-
-export function Field({ label, name, errors, hint, ...input }: FieldProps) {
-  const id = useId();
+/** Label, control, hint and inline error: the frame every form field shares. */
+function FieldFrame({ id, label, name, errors, hint, children }: { id: string; label: string; name: string; errors?: string[]; hint?: React.ReactNode; children: React.ReactNode }) {
   const invalid = Boolean(errors?.length);
   return (
     <div className="space-y-1">
       <label htmlFor={id} className="block text-sm font-medium text-slate-700 dark:text-slate-300">
         {label}
       </label>
-      <input
-        id={id}
-        name={name}
-        aria-invalid={invalid}
-        aria-describedby={invalid ? `${id}-error` : hint ? `${id}-hint` : undefined}
-        className={inputClass}
-        {...input}
-      />
+      {children}
       {hint && !invalid && (
         <p id={`${id}-hint`} className="text-xs text-slate-500 dark:text-slate-400">
           {hint}
@@ -48,6 +34,26 @@ export function Field({ label, name, errors, hint, ...input }: FieldProps) {
         </p>
       )}
     </div>
+  );
+}
+
+function describedBy(id: string, errors?: string[], hint?: React.ReactNode): string | undefined {
+  return errors?.length ? `${id}-error` : hint ? `${id}-hint` : undefined;
+}
+
+interface FieldProps extends React.InputHTMLAttributes<HTMLInputElement> {
+  label: string;
+  name: string;
+  errors?: string[];
+  hint?: React.ReactNode;
+}
+
+export function Field({ label, name, errors, hint, ...input }: FieldProps) {
+  const id = useId();
+  return (
+    <FieldFrame id={id} label={label} name={name} errors={errors} hint={hint}>
+      <input id={id} name={name} aria-invalid={Boolean(errors?.length)} aria-describedby={describedBy(id, errors, hint)} className={inputClass} {...input} />
+    </FieldFrame>
   );
 }
 
@@ -73,25 +79,16 @@ interface SelectProps extends React.SelectHTMLAttributes<HTMLSelectElement> {
 
 export function SelectField({ label, name, errors, options, ...select }: SelectProps) {
   const id = useId();
-  const invalid = Boolean(errors?.length);
   return (
-    <div className="space-y-1">
-      <label htmlFor={id} className="block text-sm font-medium text-slate-700 dark:text-slate-300">
-        {label}
-      </label>
-      <select id={id} name={name} aria-invalid={invalid} className={inputClass} {...select}>
+    <FieldFrame id={id} label={label} name={name} errors={errors}>
+      <select id={id} name={name} aria-invalid={Boolean(errors?.length)} aria-describedby={describedBy(id, errors)} className={inputClass} {...select}>
         {options.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}
           </option>
         ))}
       </select>
-      {invalid && (
-        <p data-field-error={name} className="text-sm text-red-600 dark:text-red-400">
-          {errors!.join(" ")}
-        </p>
-      )}
-    </div>
+    </FieldFrame>
   );
 }
 
@@ -104,20 +101,10 @@ interface TextAreaProps extends React.TextareaHTMLAttributes<HTMLTextAreaElement
 
 export function TextAreaField({ label, name, errors, hint, ...area }: TextAreaProps) {
   const id = useId();
-  const invalid = Boolean(errors?.length);
   return (
-    <div className="space-y-1">
-      <label htmlFor={id} className="block text-sm font-medium text-slate-700 dark:text-slate-300">
-        {label}
-      </label>
-      <textarea id={id} name={name} aria-invalid={invalid} className={`${inputClass} font-mono text-xs`} {...area} />
-      {hint && !invalid && <p className="text-xs text-slate-500 dark:text-slate-400">{hint}</p>}
-      {invalid && (
-        <p data-field-error={name} className="text-sm text-red-600 dark:text-red-400">
-          {errors!.join(" ")}
-        </p>
-      )}
-    </div>
+    <FieldFrame id={id} label={label} name={name} errors={errors} hint={hint}>
+      <textarea id={id} name={name} aria-invalid={Boolean(errors?.length)} aria-describedby={describedBy(id, errors, hint)} className={`${inputClass} font-mono text-xs`} {...area} />
+    </FieldFrame>
   );
 }
 
@@ -143,6 +130,21 @@ export function ChipPicker({ label, name, options, value, onChange, errors }: { 
           {errors.join(" ")}
         </p>
       ) : null}
+    </fieldset>
+  );
+}
+
+/** The lighthouse and relay switches a node or join link carries. */
+export function RoleToggles({ value, onChange }: { value: { isLighthouse: boolean; isRelay: boolean }; onChange: (v: { isLighthouse: boolean; isRelay: boolean }) => void }) {
+  return (
+    <fieldset className="flex gap-6 md:col-span-2">
+      <legend className="sr-only">Roles</legend>
+      <label className="flex items-center gap-2 text-sm">
+        <input type="checkbox" checked={value.isLighthouse} onChange={(e) => onChange({ ...value, isLighthouse: e.target.checked })} /> Lighthouse
+      </label>
+      <label className="flex items-center gap-2 text-sm">
+        <input type="checkbox" checked={value.isRelay} onChange={(e) => onChange({ ...value, isRelay: e.target.checked })} /> Relay
+      </label>
     </fieldset>
   );
 }

@@ -78,6 +78,14 @@ async function nameTaken(tx: Tx, networkId: string, name: string, exceptId?: str
   if (clash && clash.id !== exceptId) throw new ApiError("validation_failed", "Some fields are not valid", { name: [`A node named "${name}" already exists`] });
 }
 
+/** The node columns an admin edits directly (groups and address are handled on their own). */
+type EditableNodeField = "name" | "description" | "isLighthouse" | "isRelay" | "endpoints" | "listenPort" | "overrides";
+
+function settingsOf<T extends NodeUpdateInput>(input: T): Pick<T, EditableNodeField> {
+  const { name, description, isLighthouse, isRelay, endpoints, listenPort, overrides } = input;
+  return { name, description, isLighthouse, isRelay, endpoints, listenPort, overrides };
+}
+
 export async function createNode(actor: Actor, network: { id: string; cidr: string }, input: NodeCreateInput, meta: RequestMeta) {
   return transaction(async (tx) => {
     await nameTaken(tx, network.id, input.name);
@@ -85,13 +93,7 @@ export async function createNode(actor: Actor, network: { id: string; cidr: stri
     const node = await tx.node.create({
       data: {
         networkId: network.id,
-        name: input.name,
-        description: input.description,
-        isLighthouse: input.isLighthouse,
-        isRelay: input.isRelay,
-        endpoints: input.endpoints,
-        listenPort: input.listenPort,
-        overrides: input.overrides,
+        ...settingsOf(input),
         status: input.publicKeyPem ? "active" : "pending",
         groups: { create: ids.map((groupId) => ({ groupId })) },
       },
@@ -139,18 +141,7 @@ export async function updateNode(actor: Actor, networkId: string, nodeId: string
       await tx.nodeGroup.deleteMany({ where: { nodeId } });
       await tx.nodeGroup.createMany({ data: ids.map((groupId) => ({ nodeId, groupId })) });
     }
-    await tx.node.update({
-      where: { id: nodeId },
-      data: {
-        name: input.name,
-        description: input.description,
-        isLighthouse: input.isLighthouse,
-        isRelay: input.isRelay,
-        endpoints: input.endpoints,
-        listenPort: input.listenPort,
-        overrides: input.overrides,
-      },
-    });
+    await tx.node.update({ where: { id: nodeId }, data: settingsOf(input) });
     const identityChanged = (input.name !== undefined && input.name !== before.name) || (input.groups !== undefined && [...input.groups].sort().join() !== before.groups.join());
     if (identityChanged && before.status === "active") await resign(tx, networkId, nodeId);
     await bumpConfigRevision(tx, networkId);

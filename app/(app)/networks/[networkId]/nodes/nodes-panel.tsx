@@ -6,7 +6,7 @@ import { apiCall } from "../../../../_components/api-client";
 import { DataTable } from "../../../../_components/data-table";
 import { ConnectivityPill, ExpiryText, NodeStatusPill, Pill, RolePills } from "../../../../_components/badges";
 import { connectivity } from "@/lib/nodes/connectivity";
-import { buttonClass, ChipPicker, Field, FormError, inputClass, Spinner, TextAreaField } from "../../../../_components/form-controls";
+import { buttonClass, ChipPicker, Field, FormError, inputClass, RoleToggles, Spinner, TextAreaField } from "../../../../_components/form-controls";
 import { useApiAction } from "../../../../_components/use-api-action";
 
 interface Props {
@@ -148,15 +148,7 @@ function AddNodeForm({ networkId, cidr, groups }: { networkId: string; cidr: str
       <div className="md:col-span-2">
         <ChipPicker label="Groups" name="groups" options={groups} value={picked} onChange={setPicked} errors={fields.groups} />
       </div>
-      <fieldset className="flex gap-6 md:col-span-2">
-        <legend className="sr-only">Roles</legend>
-        <label className="flex items-center gap-2 text-sm">
-          <input type="checkbox" checked={infra.isLighthouse} onChange={(e) => setInfra({ ...infra, isLighthouse: e.target.checked })} /> Lighthouse
-        </label>
-        <label className="flex items-center gap-2 text-sm">
-          <input type="checkbox" checked={infra.isRelay} onChange={(e) => setInfra({ ...infra, isRelay: e.target.checked })} /> Relay
-        </label>
-      </fieldset>
+      <RoleToggles value={infra} onChange={setInfra} />
       {needsEndpoint && (
         <>
           <Field label="Public endpoints (host:port, comma-separated)" name="endpoints" errors={fields.endpoints ?? Object.entries(fields).filter(([k]) => k.startsWith("endpoints.")).flatMap(([, v]) => v)} placeholder="203.0.113.7:4242" />

@@ -5,7 +5,7 @@ import type { NodeView } from "@/lib/nodes/node-service";
 import { apiCall, apiFetch } from "../../../../../_components/api-client";
 import { ExpiryText, NodeStatusPill, Pill, RolePills } from "../../../../../_components/badges";
 import { CopyButton } from "../../../../../_components/copy-button";
-import { buttonClass, ChipPicker, dangerButtonClass, Field, FormError, secondaryButtonClass, SelectField, Spinner, TextAreaField } from "../../../../../_components/form-controls";
+import { buttonClass, ChipPicker, dangerButtonClass, RoleToggles, Field, FormError, secondaryButtonClass, SelectField, Spinner, TextAreaField } from "../../../../../_components/form-controls";
 import { useToast } from "../../../../../_components/toast";
 import { useApiAction } from "../../../../../_components/use-api-action";
 
@@ -215,15 +215,7 @@ function EditNode({ base, node, groups, networkId }: { base: string; node: NodeV
         <div className="md:col-span-2">
           <ChipPicker label="Groups" name="groups" options={groups} value={picked} onChange={setPicked} errors={fields.groups} />
         </div>
-        <fieldset className="flex gap-6 md:col-span-2">
-          <legend className="sr-only">Roles</legend>
-          <label className="flex items-center gap-2 text-sm">
-            <input type="checkbox" checked={roles.isLighthouse} onChange={(e) => setRoles({ ...roles, isLighthouse: e.target.checked })} /> Lighthouse
-          </label>
-          <label className="flex items-center gap-2 text-sm">
-            <input type="checkbox" checked={roles.isRelay} onChange={(e) => setRoles({ ...roles, isRelay: e.target.checked })} /> Relay
-          </label>
-        </fieldset>
+        <RoleToggles value={roles} onChange={setRoles} />
         <Field label="Public endpoints" name="endpoints" defaultValue={node.endpoints.join(", ")} errors={fields.endpoints} />
         <Field label="Listen port" name="listenPort" type="number" defaultValue={node.listenPort ?? ""} errors={fields.listenPort} />
         <Field label="tun device" name="tunDev" defaultValue={overrides.tunDev ?? ""} placeholder="nebula1" errors={fields["overrides.tunDev"]} />
