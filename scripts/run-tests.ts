@@ -12,7 +12,9 @@ import { runCommand, runOrThrow, startService, waitForHttp, type Started } from 
 const root = path.resolve(import.meta.dirname, "..");
 const work = path.join(root, ".data", "test");
 const logs = path.join(work, "logs");
-const ports = { pg: 54329, localApp: 3100, keycloakApp: 3000, keycloak: 8180 };
+const ports = { pg: 54329, localApp: 3100, keycloakApp: 3000, keycloak: 8180, labApp: 3200 };
+// The lab's nodes reach the app on the bridge the lab test creates (e2e/network/lab.ts).
+const labAppUrl = `http://10.213.0.1:${ports.labApp}`;
 const secret = "test-secret-that-is-long-enough-for-next-auth-0001";
 // A fixed test-only master key (32 bytes); real deployments generate their own.
 const masterKey = Buffer.alloc(32, 42).toString("base64");
@@ -126,7 +128,7 @@ async function main() {
 
   log("starting the embedded Postgres");
   pg = await startEmbeddedPostgres({ dataDir: path.join(work, "pg"), port: ports.pg, password: "test" });
-  const [localDb, keycloakDb, ...integrationDbs] = (await Promise.all(["nc_e2e_local", "nc_e2e_keycloak", "nc_integration_0", "nc_integration_1"].map(migrate))) as [string, string, string, string];
+  const [localDb, keycloakDb, labDb, ...integrationDbs] = (await Promise.all(["nc_e2e_local", "nc_e2e_keycloak", "nc_lab", "nc_integration_0", "nc_integration_1"].map(migrate))) as [string, string, string, string, string];
 
   // Keycloak takes a while to boot; let it do so while the other suites run.
   log(`starting Keycloak from ${path.relative(root, keycloakDir)}`);
@@ -160,6 +162,15 @@ async function main() {
   );
   await waitForHttp(`http://localhost:${ports.keycloakApp}/signin`, 60_000, kcApp);
   await playwright("keycloak", { ...process.env, KEYCLOAK_APP_URL: `http://localhost:${ports.keycloakApp}` });
+  await stopService(kcApp);
+  await stopService(keycloak);
+
+  log("real-network lab: nebula daemons in network namespaces, both versions");
+  const labEnv = appEnv(labDb, ports.labApp, { NEXTAUTH_URL: labAppUrl });
+  const labApp = service("app-lab", "npx", ["tsx", "server.ts"], labEnv);
+  await waitForHttp(`http://localhost:${ports.labApp}/api/health`, 60_000, labApp);
+  await vitest("network", { ...process.env, DATABASE_URL: labDb, NEXTAUTH_SECRET: secret, NC_MASTER_KEY: masterKey, LAB_APP_URL: labAppUrl, NEBULA_CURRENT_DIR: currentNebula }, "network lab");
+  await stopService(labApp);
 
   const total = results.reduce((t, r) => ({ passed: t.passed + r.passed, failed: t.failed + r.failed, skipped: t.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });
   console.log("\n[test] summary");

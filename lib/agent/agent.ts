@@ -139,13 +139,18 @@ export async function pollOnce(opts: RunOptions, state: AgentState): Promise<voi
   }
 }
 
+/** Waits, or stops waiting when aborted; the listener goes with the timer, so polls do not pile them up. */
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(t);
+    const onAbort = () => {
+      clearTimeout(timer);
       resolve();
-    });
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
   });
 
 export async function runCommand(opts: RunOptions): Promise<void> {

@@ -231,6 +231,15 @@ describe("config polling", () => {
     expect(b1.json.config).toContain('port: "8080"');
   });
 
+  it("tells a quiet node that its certificate is due, even when nothing else changed", async () => {
+    const first = await poll(credA);
+    const day = 86_400_000;
+    await db.certificate.updateMany({ where: { nodeId: nodeA, revokedAt: null }, data: { notBefore: new Date(Date.now() - 29 * day), notAfter: new Date(Date.now() + day) } });
+    const due = await poll(credA, first.etag!);
+    expect(due.status).toBe(200);
+    expect(due.json.renewalDue).toBe(true);
+  });
+
   it("renewal rotates the credential and the old one stops working", async () => {
     const keys = await hostKeyPair();
     const res = await renewRoute.POST(

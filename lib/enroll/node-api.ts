@@ -28,6 +28,8 @@ interface NodeAuth {
   renderedRevision: number | null;
   lastSeenAt: Date | null;
   configRevision: number;
+  certNotBefore: Date | null;
+  certNotAfter: Date | null;
 }
 
 const failureLimits = (meta: RequestMeta, tokenHash: string | null): Limit[] => [
@@ -43,8 +45,9 @@ export async function authenticateNode(req: Request, meta: RequestMeta): Promise
   const rows = tokenHash
     ? await db.$queryRaw<NodeAuth[]>`
         SELECT n.id AS "nodeId", n."networkId", c.id AS "credentialId", n.status::text AS status, n."renderedEtag", n."renderedRevision",
-               n."lastSeenAt", net."configRevision"
+               n."lastSeenAt", net."configRevision", cert."notBefore" AS "certNotBefore", cert."notAfter" AS "certNotAfter"
         FROM "NodeCredential" c JOIN "Node" n ON n.id = c."nodeId" JOIN "Network" net ON net.id = n."networkId"
+        LEFT JOIN LATERAL (SELECT "notBefore", "notAfter" FROM "Certificate" WHERE "nodeId" = n.id AND "revokedAt" IS NULL ORDER BY "createdAt" DESC LIMIT 1) cert ON true
         WHERE c."tokenHash" = ${tokenHash} AND c."revokedAt" IS NULL`
     : [];
   const auth = rows[0];
@@ -91,20 +94,22 @@ export async function pollConfig(req: Request, meta: RequestMeta): Promise<PollR
   await touchLastSeen(auth, ifNoneMatch);
   if (auth.status === "pending") return { kind: "pending" };
   const dir = configDirFrom(new URL(req.url));
+  // A certificate nearing its end must reach the agent even on a quiet network, so "renewal due"
+  // is part of the ETag and bypasses the cheap path.
+  const renewalDue = auth.certNotBefore !== null && auth.certNotAfter !== null && isRenewalDue({ notBefore: auth.certNotBefore, notAfter: auth.certNotAfter });
   // The cheap path: nothing in the network changed since this node's config was rendered.
-  if (ifNoneMatch && auth.renderedEtag === ifNoneMatch && auth.renderedRevision === auth.configRevision) return { kind: "not-modified", etag: ifNoneMatch };
+  if (!renewalDue && ifNoneMatch && auth.renderedEtag === ifNoneMatch && auth.renderedRevision === auth.configRevision) return { kind: "not-modified", etag: ifNoneMatch };
 
   const rendered = await renderConfigFor(auth.networkId, auth.nodeId, { dir });
-  const etag = bundleEtag([rendered.yaml, rendered.caPem, rendered.certPem, dir]);
+  const etag = bundleEtag([rendered.yaml, rendered.caPem, rendered.certPem, dir, renewalDue ? "renewal-due" : ""]);
   if (etag !== auth.renderedEtag || rendered.revision !== auth.renderedRevision) {
     await db.node.update({ where: { id: auth.nodeId }, data: { renderedEtag: etag, renderedRevision: rendered.revision } });
   }
   if (ifNoneMatch === etag) return { kind: "not-modified", etag };
-  const cert = await db.certificate.findFirstOrThrow({ where: { nodeId: auth.nodeId, revokedAt: null }, orderBy: { createdAt: "desc" } });
   return {
     kind: "config",
     etag,
-    body: { etag, revision: rendered.revision, status: auth.status, config: rendered.yaml, ca: rendered.caPem, certificate: rendered.certPem, renewalDue: isRenewalDue(cert), pollSeconds: DEFAULT_POLL_SECONDS },
+    body: { etag, revision: rendered.revision, status: auth.status, config: rendered.yaml, ca: rendered.caPem, certificate: rendered.certPem, renewalDue, pollSeconds: DEFAULT_POLL_SECONDS },
   };
 }
 
