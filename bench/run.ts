@@ -5,6 +5,9 @@
  * nothing is asserted, because timings depend on the machine.
  *
  * A benchmark is a module with `export async function run(): Promise<void>`, listed below.
+ * The HTTP benchmarks (poll-rate, enrollment, fleet) come last and share one production build and
+ * one app server (bench/app-server.ts), started by the first of them that runs; the app, like
+ * Postgres, is always stopped at the end, on an interrupt too.
  */
 import { execFile } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -12,6 +15,7 @@ import { createServer } from "node:net";
 import { cpus } from "node:os";
 import path from "node:path";
 import { startEmbeddedPostgres, type RunningPostgres } from "../scripts/lib/embedded-pg";
+import { stopBenchApp } from "./app-server";
 
 interface Benchmark {
   name: string;
@@ -24,11 +28,15 @@ const benchmarks: Benchmark[] = [
   { name: "ip-allocation", needsDatabase: true, load: () => import("./ip-allocation") },
   { name: "config-render", needsDatabase: false, load: () => import("./config-render") },
   { name: "signing", needsDatabase: false, load: () => import("./signing") },
+  // Against the running production app; after the in-process ones, so those never share the CPUs with it.
+  { name: "poll-rate", needsDatabase: true, load: () => import("./poll-rate") },
+  { name: "enrollment", needsDatabase: true, load: () => import("./enrollment") },
+  { name: "fleet", needsDatabase: true, load: () => import("./fleet") },
 ];
 
 const root = path.resolve(import.meta.dirname, "..");
 const workDir = path.join(root, ".data", "bench");
-const PG_PORT = 54339;
+const PG_PORT = 54359;
 const DATABASE = "nc_bench";
 const MIGRATE_TIMEOUT_MS = 180_000;
 // A fixed, test-only master key (32 bytes), the same as the test suites use; CA keys made here are throw-away.
@@ -88,10 +96,32 @@ async function disconnectAppDatabase(): Promise<void> {
   await db.$disconnect();
 }
 
+let database: { pg: RunningPostgres; url: string } | null = null;
+
+/** Stops the app and Postgres if they run; safe to call twice (the `finally` and an interrupt). */
+async function stopServices(): Promise<void> {
+  await stopBenchApp().catch((e: unknown) => console.error("[bench] stopping the app:", e));
+  const running = database;
+  database = null;
+  if (!running) return;
+  // Close the bench's own pool first, or Postgres would stop under open connections.
+  await disconnectAppDatabase().catch((e: unknown) => console.error("[bench] disconnecting:", e));
+  await running.pg.stop();
+  console.log("[bench] stopped the embedded Postgres");
+}
+
+// The app and Postgres run in their own process groups, so an interrupt would not reach them: stop them here.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    console.error(`\n[bench] ${signal}: stopping the app and Postgres`);
+    void stopServices().finally(() => process.exit(130));
+  });
+}
+
 async function main(): Promise<number> {
   const selected = selectBenchmarks(process.argv.slice(2));
   console.log(`[bench] ${selected.map((b) => b.name).join(", ")} on ${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? "unknown"}), Node ${process.version}`);
-  const database = selected.some((b) => b.needsDatabase) ? await startDatabase() : null;
+  database = selected.some((b) => b.needsDatabase) ? await startDatabase() : null;
   try {
     setBenchEnvironment(database?.url ?? null);
     for (const benchmark of selected) {
@@ -102,12 +132,7 @@ async function main(): Promise<number> {
     }
     return 0;
   } finally {
-    // Close the app's pool first, or Postgres would stop under open connections.
-    if (database) {
-      await disconnectAppDatabase().catch((e: unknown) => console.error("[bench] disconnecting:", e));
-      await database.pg.stop();
-      console.log("[bench] stopped the embedded Postgres");
-    }
+    await stopServices();
   }
 }
 

@@ -1,0 +1,105 @@
+/**
+ * A small HTTP/1.1 client for the load generators: node:http with a keep-alive Agent and a fixed
+ * connection limit. (undici would do the same, but it is not a dependency of this project, only
+ * bundled inside Node's fetch, whose pool cannot be limited without it.) Each request has a total
+ * deadline, not just a socket idle timeout, so a stalled answer counts as an error.
+ */
+import { Agent, request as httpRequest, type OutgoingHttpHeaders } from "node:http";
+
+export interface Answer {
+  /** 0 when the request failed without an HTTP status (connection error, timeout). */
+  status: number;
+  /** No answer within the client's deadline (then status is 0). */
+  timedOut: boolean;
+  etag: string | null;
+  body: string;
+  error: string | null;
+  ms: number;
+}
+
+export interface RequestSpec {
+  method?: "GET" | "POST";
+  path: string;
+  headers?: OutgoingHttpHeaders;
+  body?: string;
+  /** Keep the response body (enrollment answers); load tests discard it. */
+  keepBody?: boolean;
+}
+
+export class HttpClient {
+  readonly agent: Agent;
+
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    connections: number,
+    private readonly timeoutMs: number,
+  ) {
+    // maxSockets bounds the connections; further requests queue in the agent, as a real client's would.
+    this.agent = new Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
+  }
+
+  /** Latency counts from `startedAt` (default: now), so time spent queued for a connection is included. */
+  send(spec: RequestSpec, startedAt = performance.now()): Promise<Answer> {
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (answer: Omit<Answer, "ms" | "timedOut">, timedOut = false) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({ ...answer, timedOut, ms: performance.now() - startedAt });
+      };
+      const req = httpRequest(
+        { host: this.host, port: this.port, method: spec.method ?? "GET", path: spec.path, headers: spec.headers, agent: this.agent },
+        (res) => {
+          const chunks: Buffer[] = [];
+          // Error answers are kept too, so that a report can quote what went wrong.
+          const keep = spec.keepBody || (res.statusCode ?? 0) >= 400;
+          res.on("data", (chunk: Buffer) => {
+            if (keep) chunks.push(chunk);
+          });
+          res.on("end", () => finish({ status: res.statusCode ?? 0, etag: headerValue(res.headers.etag), body: Buffer.concat(chunks).toString("utf8"), error: null }));
+          res.on("error", (e) => finish({ status: 0, etag: null, body: "", error: e.message }));
+        },
+      );
+      const timer = setTimeout(() => {
+        finish({ status: 0, etag: null, body: "", error: `no answer within ${this.timeoutMs} ms` }, true);
+        req.destroy();
+      }, this.timeoutMs);
+      req.on("error", (e) => finish({ status: 0, etag: null, body: "", error: e.message }));
+      req.end(spec.body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | null {
+  if (value === undefined) return null;
+  return Array.isArray(value) ? (value[0] ?? null) : value;
+}
+
+/** Tallies answers by status ("timeout", or "error" for other failures without one), keeping one example of each failure. */
+export class StatusCounter {
+  readonly counts = new Map<string, number>();
+  readonly examples = new Map<string, string>();
+
+  add(answer: Answer, expected: readonly number[]): void {
+    const key = answer.timedOut ? "timeout" : answer.status === 0 ? "error" : String(answer.status);
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    if (!expected.includes(answer.status) && !this.examples.has(key)) this.examples.set(key, answer.error ?? answer.body.slice(0, 200));
+  }
+
+  /** Every answer whose status is not in `expected`, failures without a status included. */
+  unexpected(expected: readonly number[]): number {
+    let n = 0;
+    for (const [key, count] of this.counts) if (!expected.map(String).includes(key)) n += count;
+    return n;
+  }
+
+  describe(): string {
+    return [...this.counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, count]) => `${key}: ${count}`).join(", ") || "none";
+  }
+}
