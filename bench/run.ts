@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- <name>...]`: starts a throw-away embedded Postgres (port 54339, data in
+ * `npm run bench [-- <name>...]`: starts a throw-away embedded Postgres (port 54359, data in
  * .data/bench), applies the migrations, runs the benchmarks one after another and always stops
  * Postgres again. Each benchmark prints its figures beside a baseline measured in the same run;
  * nothing is asserted, because timings depend on the machine.

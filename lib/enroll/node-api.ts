@@ -100,7 +100,7 @@ export async function pollConfig(req: Request, meta: RequestMeta): Promise<PollR
   // The cheap path: nothing in the network changed since this node's config was rendered.
   if (!renewalDue && ifNoneMatch && auth.renderedEtag === ifNoneMatch && auth.renderedRevision === auth.configRevision) return { kind: "not-modified", etag: ifNoneMatch };
 
-  const rendered = await renderConfigFor(auth.networkId, auth.nodeId, { dir });
+  const rendered = await renderConfigFor(auth.networkId, auth.nodeId, { dir, revision: auth.configRevision });
   const etag = bundleEtag([rendered.yaml, rendered.caPem, rendered.certPem, dir, renewalDue ? "renewal-due" : ""]);
   if (etag !== auth.renderedEtag || rendered.revision !== auth.renderedRevision) {
     await db.node.update({ where: { id: auth.nodeId }, data: { renderedEtag: etag, renderedRevision: rendered.revision } });

@@ -1,10 +1,16 @@
 /**
  * Gathers everything a node's config depends on from the database and hands it to the pure
  * renderer (lib/config/render-node-config.ts).
+ *
+ * Most of it (CA, lighthouses, relays, rules, blocklist) is the same for every node of a network
+ * at a given config revision, so it is loaded once per revision and kept in a small cache keyed
+ * by (network, revision). That is derived data, never state: a replica that has not seen a
+ * revision simply loads it, and a stale entry can never be served because the revision comes
+ * from the database on every poll.
  */
 import { db, type Tx } from "@/lib/db/client";
 import { ApiError } from "@/lib/api/api-error";
-import { ConfigRenderError, renderNodeConfig, type RenderedConfig } from "@/lib/config/render-node-config";
+import { ConfigRenderError, renderNodeConfig, type RenderedConfig, type RenderInput } from "@/lib/config/render-node-config";
 import { listRules } from "@/lib/firewall/rule-store";
 import { intToIpv4 } from "@/lib/ipam/cidr";
 import { blocklistFor } from "@/lib/pki/certificate-service";
@@ -22,27 +28,75 @@ export interface NodeConfigResult extends RenderedConfig {
 
 type Client = Pick<Tx, "network" | "node" | "ca" | "certificate" | "firewallRule">;
 
-export async function renderConfigFor(networkId: string, nodeId: string, opts: { dir?: string; client?: Client } = {}): Promise<NodeConfigResult> {
-  const client = opts.client ?? db;
-  const dir = opts.dir ?? NEBULA_DIR;
+interface NetworkSnapshot {
+  revision: number;
+  network: { name: string; cidr: string; target: RenderInput["target"] };
+  caPem: string | null;
+  lighthouses: RenderInput["lighthouses"];
+  relays: RenderInput["relays"];
+  rules: RenderInput["rules"];
+  blocklist: string[];
+}
+
+const ipOf = (n: { lease: { address: bigint } | null }) => intToIpv4(Number(n.lease!.address));
+
+async function loadSnapshot(client: Client, networkId: string): Promise<NetworkSnapshot> {
   const network = await client.network.findUniqueOrThrow({ where: { id: networkId } });
-  const ca = await client.ca.findFirst({ where: { networkId, active: true }, orderBy: { createdAt: "desc" } });
-  const node = await client.node.findFirst({
-    where: { id: nodeId, networkId },
-    include: { groups: { include: { group: true } }, lease: true, certificates: { where: { revokedAt: null }, orderBy: { createdAt: "desc" }, take: 1 } },
-  });
+  const [ca, infra, rules, blocklist] = await Promise.all([
+    client.ca.findFirst({ where: { networkId, active: true }, orderBy: { createdAt: "desc" } }),
+    client.node.findMany({ where: { networkId, OR: [{ isLighthouse: true }, { isRelay: true }], status: "active", lease: { isNot: null } }, include: { lease: true } }),
+    listRules(networkId, client),
+    blocklistFor(networkId, client),
+  ]);
+  return {
+    revision: network.configRevision,
+    network: { name: network.name, cidr: network.cidr, target: targetFromDb[network.nebulaTarget] },
+    caPem: ca?.certPem ?? null,
+    lighthouses: infra.filter((n) => n.isLighthouse).map((n) => ({ name: n.name, ip: ipOf(n), endpoints: n.endpoints })),
+    relays: infra.filter((n) => n.isRelay).map((n) => ({ name: n.name, ip: ipOf(n) })),
+    rules,
+    blocklist,
+  };
+}
+
+const SNAPSHOT_CACHE_SIZE = 256;
+const snapshots = new Map<string, Promise<NetworkSnapshot>>();
+
+/**
+ * The network's snapshot at `revision` (or newer). Concurrent polls share one load. Only the
+ * plain client is cached: a transaction may see uncommitted changes.
+ */
+async function snapshotFor(networkId: string, revision: number | undefined, client: Client | undefined): Promise<NetworkSnapshot> {
+  if (client || revision === undefined) return loadSnapshot(client ?? db, networkId);
+  const cached = snapshots.get(networkId);
+  if (cached) {
+    const snap = await cached.catch(() => null);
+    if (snap && snap.revision >= revision) return snap;
+  }
+  const loading = loadSnapshot(db, networkId);
+  snapshots.delete(networkId);
+  snapshots.set(networkId, loading);
+  if (snapshots.size > SNAPSHOT_CACHE_SIZE) snapshots.delete(snapshots.keys().next().value!);
+  loading.catch(() => snapshots.delete(networkId));
+  return loading;
+}
+
+export async function renderConfigFor(networkId: string, nodeId: string, opts: { dir?: string; client?: Client; revision?: number } = {}): Promise<NodeConfigResult> {
+  const dir = opts.dir ?? NEBULA_DIR;
+  const [snapshot, node] = await Promise.all([
+    snapshotFor(networkId, opts.revision, opts.client),
+    (opts.client ?? db).node.findFirst({
+      where: { id: nodeId, networkId },
+      include: { groups: { include: { group: true } }, lease: true, certificates: { where: { revokedAt: null }, orderBy: { createdAt: "desc" }, take: 1 } },
+    }),
+  ]);
   if (!node) throw new ApiError("not_found", "Node not found");
   const cert = node.certificates[0];
-  if (!ca || !cert || !node.lease) throw new ApiError("conflict", `${node.name} has no certificate yet: sign its public key or download a bundle first`);
-  const infra = await client.node.findMany({
-    where: { networkId, OR: [{ isLighthouse: true }, { isRelay: true }], status: "active", lease: { isNot: null } },
-    include: { lease: true },
-  });
-  const ipOf = (n: { lease: { address: bigint } | null }) => intToIpv4(Number(n.lease!.address));
+  if (!snapshot.caPem || !cert || !node.lease) throw new ApiError("conflict", `${node.name} has no certificate yet: sign its public key or download a bundle first`);
   try {
     const rendered = renderNodeConfig({
-      target: targetFromDb[network.nebulaTarget],
-      network: { name: network.name, cidr: network.cidr },
+      target: snapshot.network.target,
+      network: { name: snapshot.network.name, cidr: snapshot.network.cidr },
       node: {
         name: node.name,
         ip: ipOf(node),
@@ -53,12 +107,12 @@ export async function renderConfigFor(networkId: string, nodeId: string, opts: {
         overrides: node.overrides as NodeOverrides,
       },
       pki: { mode: "paths", ca: `${dir}/ca.crt`, cert: `${dir}/host.crt`, key: `${dir}/host.key` },
-      lighthouses: infra.filter((n) => n.isLighthouse).map((n) => ({ name: n.name, ip: ipOf(n), endpoints: n.endpoints })),
-      relays: infra.filter((n) => n.isRelay).map((n) => ({ name: n.name, ip: ipOf(n) })),
-      rules: await listRules(networkId, client),
-      blocklist: await blocklistFor(networkId, client),
+      lighthouses: snapshot.lighthouses,
+      relays: snapshot.relays,
+      rules: snapshot.rules,
+      blocklist: snapshot.blocklist,
     });
-    return { ...rendered, caPem: ca.certPem, certPem: cert.pem, revision: network.configRevision };
+    return { ...rendered, caPem: snapshot.caPem, certPem: cert.pem, revision: snapshot.revision };
   } catch (error) {
     if (error instanceof ConfigRenderError) throw new ApiError("conflict", `The config for ${node.name} cannot be rendered: ${error.message}`);
     throw error;
