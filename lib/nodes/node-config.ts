@@ -42,12 +42,16 @@ const ipOf = (n: { lease: { address: bigint } | null }) => intToIpv4(Number(n.le
 
 async function loadSnapshot(client: Client, networkId: string): Promise<NetworkSnapshot> {
   const network = await client.network.findUniqueOrThrow({ where: { id: networkId } });
-  const [ca, infra, rules, blocklist] = await Promise.all([
-    client.ca.findFirst({ where: { networkId, active: true }, orderBy: { createdAt: "desc" } }),
-    client.node.findMany({ where: { networkId, OR: [{ isLighthouse: true }, { isRelay: true }], status: "active", lease: { isNot: null } }, include: { lease: true } }),
-    listRules(networkId, client),
-    blocklistFor(networkId, client),
-  ]);
+  // In parallel on the pool, one after another inside a transaction (one connection, one query at a time).
+  const loaders = [
+    () => client.ca.findFirst({ where: { networkId, active: true }, orderBy: { createdAt: "desc" } }),
+    () => client.node.findMany({ where: { networkId, OR: [{ isLighthouse: true }, { isRelay: true }], status: "active", lease: { isNot: null } }, include: { lease: true } }),
+    () => listRules(networkId, client),
+    () => blocklistFor(networkId, client),
+  ] as const;
+  const [ca, infra, rules, blocklist] = client === db
+    ? await Promise.all([loaders[0](), loaders[1](), loaders[2](), loaders[3]()])
+    : [await loaders[0](), await loaders[1](), await loaders[2](), await loaders[3]()];
   return {
     revision: network.configRevision,
     network: { name: network.name, cidr: network.cidr, target: targetFromDb[network.nebulaTarget] },
@@ -83,13 +87,14 @@ async function snapshotFor(networkId: string, revision: number | undefined, clie
 
 export async function renderConfigFor(networkId: string, nodeId: string, opts: { dir?: string; client?: Client; revision?: number } = {}): Promise<NodeConfigResult> {
   const dir = opts.dir ?? NEBULA_DIR;
-  const [snapshot, node] = await Promise.all([
-    snapshotFor(networkId, opts.revision, opts.client),
+  const loadNode = () =>
     (opts.client ?? db).node.findFirst({
       where: { id: nodeId, networkId },
       include: { groups: { include: { group: true } }, lease: true, certificates: { where: { revokedAt: null }, orderBy: { createdAt: "desc" }, take: 1 } },
-    }),
-  ]);
+    });
+  const [snapshot, node] = opts.client
+    ? [await snapshotFor(networkId, opts.revision, opts.client), await loadNode()]
+    : await Promise.all([snapshotFor(networkId, opts.revision, undefined), loadNode()]);
   if (!node) throw new ApiError("not_found", "Node not found");
   const cert = node.certificates[0];
   if (!snapshot.caPem || !cert || !node.lease) throw new ApiError("conflict", `${node.name} has no certificate yet: sign its public key or download a bundle first`);
