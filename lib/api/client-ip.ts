@@ -9,7 +9,18 @@ export const CLIENT_IP_HEADER = "x-nc-client-ip";
 
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
+let parsedFor: string | undefined;
+let parsedRanges: Range[] = [];
+
+/** Parsed once per distinct setting: this runs on every request, the agents' polls included. */
 function parseRanges(list: string | undefined): Range[] {
+  if (list === parsedFor) return parsedRanges;
+  parsedFor = list;
+  parsedRanges = parseRangeList(list);
+  return parsedRanges;
+}
+
+function parseRangeList(list: string | undefined): Range[] {
   return (list ?? "")
     .split(",")
     .map((s) => s.trim())

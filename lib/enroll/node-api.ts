@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { db, transaction } from "@/lib/db/client";
+import { hotPathPool } from "@/lib/db/pg-pool";
 import { ApiError } from "@/lib/api/api-error";
 import type { RequestMeta } from "@/lib/api/with-network";
 import { recordAudit } from "@/lib/audit/record-audit";
@@ -42,13 +43,19 @@ export async function authenticateNode(req: Request, meta: RequestMeta): Promise
   const header = req.headers.get("authorization") ?? "";
   const token = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
   const tokenHash = looksLikeToken(token, NODE_CREDENTIAL_PREFIX) ? hashToken(token) : null;
+  // A named (prepared) statement on a plain pg pool: this runs for every poll of every node.
   const rows = tokenHash
-    ? await db.$queryRaw<NodeAuth[]>`
-        SELECT n.id AS "nodeId", n."networkId", c.id AS "credentialId", n.status::text AS status, n."renderedEtag", n."renderedRevision",
-               n."lastSeenAt", net."configRevision", cert."notBefore" AS "certNotBefore", cert."notAfter" AS "certNotAfter"
-        FROM "NodeCredential" c JOIN "Node" n ON n.id = c."nodeId" JOIN "Network" net ON net.id = n."networkId"
-        LEFT JOIN LATERAL (SELECT "notBefore", "notAfter" FROM "Certificate" WHERE "nodeId" = n.id AND "revokedAt" IS NULL ORDER BY "createdAt" DESC LIMIT 1) cert ON true
-        WHERE c."tokenHash" = ${tokenHash} AND c."revokedAt" IS NULL`
+    ? (
+        await hotPathPool().query<NodeAuth>({
+          name: "nc-node-auth",
+          text: `SELECT n.id AS "nodeId", n."networkId", c.id AS "credentialId", n.status::text AS status, n."renderedEtag", n."renderedRevision",
+                        n."lastSeenAt", net."configRevision", cert."notBefore" AS "certNotBefore", cert."notAfter" AS "certNotAfter"
+                 FROM "NodeCredential" c JOIN "Node" n ON n.id = c."nodeId" JOIN "Network" net ON net.id = n."networkId"
+                 LEFT JOIN LATERAL (SELECT "notBefore", "notAfter" FROM "Certificate" WHERE "nodeId" = n.id AND "revokedAt" IS NULL ORDER BY "createdAt" DESC LIMIT 1) cert ON true
+                 WHERE c."tokenHash" = $1 AND c."revokedAt" IS NULL`,
+          values: [tokenHash],
+        })
+      ).rows
     : [];
   const auth = rows[0];
   if (!auth || auth.status === "blocked") {
