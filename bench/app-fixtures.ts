@@ -59,7 +59,7 @@ export async function publicKeys(count: number): Promise<string[]> {
     const keys = new Array<string>(count);
     await forEachParallel(count, KEYGEN_PARALLEL, async (i) => {
       const pub = path.join(dir, `${i}.pub`);
-      await runner.exec(["keygen", "-out-pub", pub, "-out-key", path.join(dir, `${i}.key`)], dir);
+      await runner.run(["keygen", "-out-pub", pub, "-out-key", path.join(dir, `${i}.key`)], dir);
       keys[i] = await readFile(pub, "utf8");
     });
     return keys;

@@ -73,7 +73,7 @@ async function prepare(bin: string): Promise<Fixture> {
   const ca = await createCa(randomUUID(), { name: "Bench CA", durationDays: 30, certVersion: 1 }, runner);
   const caKeyPem = unsealCaKey(ca);
   const publicKeyPem = await withTempDir(async (dir) => {
-    await runner.exec(["keygen", "-out-pub", path.join(dir, "host.pub"), "-out-key", path.join(dir, "host.key")], dir);
+    await runner.run(["keygen", "-out-pub", path.join(dir, "host.pub"), "-out-key", path.join(dir, "host.key")], dir);
     return readFile(path.join(dir, "host.pub"), "utf8");
   });
   const dir = await mkdtemp(path.join(tmpdir(), "nc-bench-sign-"));

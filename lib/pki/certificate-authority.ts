@@ -48,7 +48,7 @@ export async function createCa(id: string, options: CaOptions, runner: NebulaCer
     const args = ["ca", "-name", options.name, "-duration", `${options.durationDays * 24}h`, "-out-crt", crt, "-out-key", key];
     // 1.10+ makes v2 CAs by default, which 1.6 nodes cannot parse: always say which one we want.
     if (supportsVersion) args.push("-version", String(options.certVersion));
-    await runner.exec(args, dir);
+    await runner.run(args, dir);
     const { pem, details } = await runner.readCert(crt, dir);
     return {
       id,

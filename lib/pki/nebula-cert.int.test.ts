@@ -44,7 +44,7 @@ describe(`nebula-cert ${process.env.NEBULA_CERT_BIN}`, () => {
   it("signs a host's own public key (-in-pub) and the result verifies against the CA", async () => {
     const ca = await createCa(randomUUID(), { name: "Sign CA", durationDays: 30, certVersion: 1 });
     const pub = await withTempDir(async (dir) => {
-      await nebulaCert().exec(["keygen", "-out-pub", path.join(dir, "h.pub"), "-out-key", path.join(dir, "h.key")], dir);
+      await nebulaCert().run(["keygen", "-out-pub", path.join(dir, "h.pub"), "-out-key", path.join(dir, "h.key")], dir);
       return (await import("node:fs/promises")).readFile(path.join(dir, "h.pub"), "utf8");
     });
     const signed = await signHost({
@@ -80,13 +80,13 @@ describe(`nebula-cert ${process.env.NEBULA_CERT_BIN}`, () => {
 
   it("reports a missing binary, a failing command and a timeout clearly", async () => {
     await expect(new NebulaCert("/nonexistent/nebula-cert").version()).rejects.toThrow(/not found at "\/nonexistent\/nebula-cert"/);
-    await expect(withTempDir((dir) => nebulaCert().exec(["sign", "-name", "x"], dir))).rejects.toThrow(/nebula-cert sign failed/);
+    await expect(withTempDir((dir) => nebulaCert().run(["sign", "-name", "x"], dir))).rejects.toThrow(/nebula-cert sign failed/);
     const dir = await mkdtemp(path.join(tmpdir(), "nc-slow-"));
     scratch.push(dir);
     const slow = path.join(dir, "slow-nebula-cert");
     await writeFile(slow, "#!/bin/sh\nsleep 5\n");
     await chmod(slow, 0o755);
-    await expect(withTempDir((d) => new NebulaCert(slow, 300).exec(["-version"], d))).rejects.toThrow(/did not finish within 300 ms/);
+    await expect(withTempDir((d) => new NebulaCert(slow, 300).run(["-version"], d))).rejects.toThrow(/did not finish within 300 ms/);
   });
 
   it("leaves no temporary directory behind, even on failure", async () => {

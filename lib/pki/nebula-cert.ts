@@ -44,7 +44,7 @@ export function nebulaCertPath(): string {
   return process.env.NEBULA_CERT_BIN || "nebula-cert";
 }
 
-function run(bin: string, args: string[], cwd: string, timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
+function runNebulaCert(bin: string, args: string[], cwd: string, timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     // A minimal environment: nothing of the app's (database URL, master key) reaches the child.
     execFile(bin, args, { cwd, timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } as unknown as NodeJS.ProcessEnv }, (error, stdout, stderr) => {
@@ -136,13 +136,13 @@ export class NebulaCert {
   ) {}
 
   /** Runs nebula-cert in `cwd` (a directory from withTempDir). */
-  exec(args: string[], cwd: string) {
-    return run(this.bin, args, cwd, this.timeoutMs);
+  run(args: string[], cwd: string) {
+    return runNebulaCert(this.bin, args, cwd, this.timeoutMs);
   }
 
   version(): Promise<NebulaCertVersion> {
     this.versionPromise ??= withTempDir(async (dir) => {
-      const { stdout } = await this.exec(["-version"], dir);
+      const { stdout } = await this.run(["-version"], dir);
       const m = /Version:\s*(\d+)\.(\d+)\.(\d+)/.exec(stdout);
       if (!m) throw new NebulaCertError(`could not read the nebula-cert version from "${stdout.trim().slice(0, 80)}"`);
       return { text: `${m[1]}.${m[2]}.${m[3]}`, major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) };
@@ -160,7 +160,7 @@ export class NebulaCert {
   }
 
   async print(certPath: string, cwd: string): Promise<CertDetails[]> {
-    const { stdout } = await this.exec(["print", "-json", "-path", certPath], cwd);
+    const { stdout } = await this.run(["print", "-json", "-path", certPath], cwd);
     return parsePrintJson(stdout);
   }
 

@@ -52,7 +52,7 @@ export async function signHost(req: SignRequest, runner: NebulaCert = nebulaCert
     } else {
       args.push("-out-key", file("host.key"));
     }
-    await runner.exec(args, dir);
+    await runner.run(args, dir);
     const { pem, details } = await readSignedCert(runner, file("host.crt"), dir);
     const privateKeyPem = req.publicKeyPem ? null : await readFile(file("host.key"), "utf8");
     return { certPem: pem, publicKeyPem: req.publicKeyPem ?? publicKeyPemFromHex(details.publicKey), privateKeyPem, details };
