@@ -8,8 +8,7 @@ import { hotPathPool } from "@/lib/db/pg-pool";
 import { ApiError } from "@/lib/api/api-error";
 import type { RequestMeta } from "@/lib/api/with-network";
 import { recordAudit } from "@/lib/audit/record-audit";
-import { intToIpv4, prefixOf } from "@/lib/ipam/cidr";
-import { issueCertificate } from "@/lib/pki/certificate-service";
+import { signNodeAsStored } from "@/lib/nodes/node-service";
 import { isRenewalDue } from "@/lib/pki/sign-host";
 import { assertUnder, countFailure, type Limit } from "@/lib/ratelimit/enforce-limit";
 import { renderConfigFor } from "@/lib/nodes/node-config";
@@ -126,17 +125,7 @@ export async function renewNode(req: Request, publicKeyPem: string, meta: Reques
   if (auth.status !== "active") throw new ApiError("conflict", "Only an active node can renew its certificate");
   const credential = generateToken(NODE_CREDENTIAL_PREFIX);
   return transaction(async (tx) => {
-    const node = await tx.node.findUniqueOrThrow({ where: { id: auth.nodeId }, include: { groups: { include: { group: true } }, lease: true, network: { select: { cidr: true } } } });
-    if (!node.lease) throw new ApiError("conflict", "This node has no address");
-    const { certificate } = await issueCertificate(tx, {
-      networkId: auth.networkId,
-      nodeId: node.id,
-      name: node.name,
-      ipWithPrefix: `${intToIpv4(Number(node.lease.address))}/${prefixOf(node.network.cidr)}`,
-      groups: node.groups.map((g) => g.group.name),
-      publicKeyPem,
-      supersededReason: "renewed",
-    });
+    const { node, certificate } = await signNodeAsStored(tx, auth.networkId, auth.nodeId, publicKeyPem, "renewed");
     // Rotate: the old credential stops working the moment the new one exists.
     const revoked = await tx.nodeCredential.updateMany({ where: { id: auth.credentialId, revokedAt: null }, data: { revokedAt: new Date() } });
     if (revoked.count !== 1) throw new ApiError("conflict", "This credential was already used to renew; use the new one");

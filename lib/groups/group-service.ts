@@ -5,8 +5,7 @@ import type { RequestMeta } from "@/lib/api/with-network";
 import type { Actor } from "@/lib/auth/session";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { bumpConfigRevision } from "@/lib/networks/config-revision";
-import { intToIpv4, prefixOf } from "@/lib/ipam/cidr";
-import { issueCertificate } from "@/lib/pki/certificate-service";
+import { resignNode } from "@/lib/nodes/node-service";
 
 export async function listGroups(networkId: string) {
   const rows = await db.group.findMany({
@@ -49,24 +48,8 @@ export async function updateGroup(actor: Actor, networkId: string, groupId: stri
     if (renamed) await assertNameFree(tx, networkId, input.name!);
     const after = await tx.group.update({ where: { id: groupId }, data: input });
     if (renamed) {
-      const network = await tx.network.findUniqueOrThrow({ where: { id: networkId }, select: { cidr: true } });
-      const prefix = prefixOf(network.cidr);
-      const nodes = await tx.node.findMany({
-        where: { networkId, status: "active", groups: { some: { groupId } } },
-        include: { groups: { include: { group: true } }, lease: true, certificates: { where: { revokedAt: null }, take: 1, orderBy: { createdAt: "desc" } } },
-      });
-      for (const node of nodes) {
-        const cert = node.certificates[0];
-        if (!cert || !node.lease) continue;
-        await issueCertificate(tx, {
-          networkId,
-          nodeId: node.id,
-          name: node.name,
-          ipWithPrefix: `${intToIpv4(Number(node.lease.address))}/${prefix}`,
-          groups: node.groups.map((g) => g.group.name),
-          publicKeyPem: cert.publicKeyPem,
-        });
-      }
+      const members = await tx.node.findMany({ where: { networkId, status: "active", groups: { some: { groupId } } }, select: { id: true } });
+      for (const member of members) await resignNode(tx, networkId, member.id);
       await bumpConfigRevision(tx, networkId);
     }
     await recordAudit(tx, { actor, action: "group.update", networkId, target: { type: "group", id: groupId, name: after.name }, before: { name: before.name, description: before.description }, after: { name: after.name, description: after.description }, meta });

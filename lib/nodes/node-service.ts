@@ -109,20 +109,34 @@ export async function createNode(actor: Actor, network: { id: string; cidr: stri
   });
 }
 
-/** Re-signs the node's certificate with its stored public key, e.g. after a change of groups. */
-async function resign(tx: Tx, networkId: string, nodeId: string) {
-  const row = await findNodeRow(tx, networkId, nodeId);
-  const current = row?.certificates[0];
-  if (!row || !current || !row.lease) return;
-  const network = await tx.network.findUniqueOrThrow({ where: { id: networkId }, select: { cidr: true } });
-  await issueCertificate(tx, {
+/**
+ * Signs a certificate for the node as the database has it now (name, address, groups) and for
+ * `publicKeyPem`, or for a key pair made here when it is null. Every path that signs an existing
+ * node (sign, bundle, approve, re-sign, group rename, renewal) goes through this one.
+ */
+export async function signNodeAsStored(tx: Tx, networkId: string, nodeId: string, publicKeyPem: string | null, supersededReason?: string) {
+  const row = await tx.node.findFirst({
+    where: { id: nodeId, networkId },
+    include: { groups: { include: { group: true } }, lease: true, network: { select: { cidr: true } } },
+  });
+  if (!row) throw new ApiError("not_found", "Node not found");
+  if (!row.lease) throw new ApiError("conflict", "This node has no address");
+  const issued = await issueCertificate(tx, {
     networkId,
     nodeId,
     name: row.name,
-    ipWithPrefix: `${intToIpv4(Number(row.lease.address))}/${prefixOf(network.cidr)}`,
+    ipWithPrefix: `${intToIpv4(Number(row.lease.address))}/${prefixOf(row.network.cidr)}`,
     groups: row.groups.map((g) => g.group.name),
-    publicKeyPem: current.publicKeyPem,
+    publicKeyPem,
+    supersededReason,
   });
+  return { node: row, ...issued };
+}
+
+/** Re-signs the node's certificate with its stored public key, e.g. after a change of groups. */
+export async function resignNode(tx: Tx, networkId: string, nodeId: string): Promise<void> {
+  const current = await tx.certificate.findFirst({ where: { nodeId, networkId, revokedAt: null }, orderBy: { createdAt: "desc" } });
+  if (current) await signNodeAsStored(tx, networkId, nodeId, current.publicKeyPem);
 }
 
 export async function updateNode(actor: Actor, networkId: string, nodeId: string, input: NodeUpdateInput, meta: RequestMeta) {
@@ -143,7 +157,7 @@ export async function updateNode(actor: Actor, networkId: string, nodeId: string
     }
     await tx.node.update({ where: { id: nodeId }, data: settingsOf(input) });
     const identityChanged = (input.name !== undefined && input.name !== before.name) || (input.groups !== undefined && [...input.groups].sort().join() !== before.groups.join());
-    if (identityChanged && before.status === "active") await resign(tx, networkId, nodeId);
+    if (identityChanged && before.status === "active") await resignNode(tx, networkId, nodeId);
     await bumpConfigRevision(tx, networkId);
     const after = await getNode(networkId, nodeId, tx);
     await recordAudit(tx, { actor, action: "node.update", networkId, target: { type: "node", id: nodeId, name: after.name }, before, after, meta });
@@ -175,15 +189,7 @@ export async function issueNodeCertificate(actor: Actor, network: { id: string; 
     const row = await findNodeRow(tx, network.id, nodeId);
     if (!row) throw new ApiError("not_found", "Node not found");
     if (row.status === "blocked") throw new ApiError("conflict", "This node is blocked; it needs a new enrollment");
-    if (!row.lease) throw new ApiError("conflict", "This node has no address");
-    const { certificate, privateKeyPem } = await issueCertificate(tx, {
-      networkId: network.id,
-      nodeId,
-      name: row.name,
-      ipWithPrefix: `${intToIpv4(Number(row.lease.address))}/${prefixOf(network.cidr)}`,
-      groups: row.groups.map((g) => g.group.name),
-      publicKeyPem,
-    });
+    const { certificate, privateKeyPem } = await signNodeAsStored(tx, network.id, nodeId, publicKeyPem);
     await tx.node.update({ where: { id: nodeId }, data: { status: "active" } });
     await bumpConfigRevision(tx, network.id);
     await recordAudit(tx, {
@@ -232,15 +238,7 @@ export async function approveNode(actor: Actor, network: { id: string; cidr: str
     const row = await findNodeRow(tx, network.id, nodeId);
     if (!row) throw new ApiError("not_found", "Node not found");
     if (row.status !== "pending" || !row.pendingPublicKeyPem) throw new ApiError("conflict", "This node is not waiting for approval");
-    if (!row.lease) throw new ApiError("conflict", "This node has no address");
-    await issueCertificate(tx, {
-      networkId: network.id,
-      nodeId,
-      name: row.name,
-      ipWithPrefix: `${intToIpv4(Number(row.lease.address))}/${prefixOf(network.cidr)}`,
-      groups: row.groups.map((g) => g.group.name),
-      publicKeyPem: row.pendingPublicKeyPem,
-    });
+    await signNodeAsStored(tx, network.id, nodeId, row.pendingPublicKeyPem);
     await tx.node.update({ where: { id: nodeId }, data: { status: "active", pendingPublicKeyPem: null } });
     await bumpConfigRevision(tx, network.id);
     await recordAudit(tx, { actor, action: "node.approve", networkId: network.id, target: { type: "node", id: nodeId, name: row.name }, after: { status: "active" }, meta });

@@ -1,4 +1,4 @@
-/** Read-side views of a network's PKI: its CA, the certificates issued, and the blocklist. */
+/** Read-side views of a network's PKI: its CA and the certificates issued. */
 import { db } from "@/lib/db/client";
 import { isRenewalDue } from "./sign-host";
 
@@ -33,15 +33,5 @@ export async function listCertificates(networkId: string) {
     revokeReason: c.revokeReason,
     expired: c.notAfter < now,
     renewalDue: !c.revokedAt && isRenewalDue(c, now),
-  }));
-}
-
-export async function listLeases(networkId: string) {
-  const rows = await db.lease.findMany({ where: { networkId }, include: { node: { select: { name: true } } }, orderBy: { address: "asc" }, take: 5000 });
-  return rows.map((l) => ({
-    address: Number(l.address),
-    nodeId: l.nodeId,
-    nodeName: l.node?.name ?? null,
-    quarantinedUntil: l.quarantinedUntil?.toISOString() ?? null,
   }));
 }

@@ -1,7 +1,4 @@
 import { withNetwork } from "@/lib/api/with-network";
-import { intToIpv4 } from "@/lib/ipam/cidr";
-import { listLeases } from "@/lib/pki/certificate-queries";
+import { listLeases } from "@/lib/ipam/lease-queries";
 
-export const GET = withNetwork({ role: "viewer" }, async ({ access }) => ({
-  leases: (await listLeases(access.network.id)).map((l) => ({ ...l, ip: intToIpv4(l.address) })),
-}));
+export const GET = withNetwork({ role: "viewer" }, async ({ access }) => ({ leases: await listLeases(access.network.id) }));
