@@ -1,4 +1,6 @@
 import type { NextConfig } from "next";
+import { PHASE_DEVELOPMENT_SERVER, PHASE_PRODUCTION_BUILD } from "next/constants";
+import { buildAgentBundle } from "./scripts/lib/agent-bundle";
 
 const nextConfig: NextConfig = {
   // pg and the argon2 native binding must be required at run time, not bundled.
@@ -18,4 +20,8 @@ const nextConfig: NextConfig = {
   },
 };
 
-export default nextConfig;
+export default function config(phase: string): NextConfig {
+  // The agent the server hands to hosts is built with the app, so the two never disagree.
+  if (phase === PHASE_PRODUCTION_BUILD || phase === PHASE_DEVELOPMENT_SERVER) buildAgentBundle(process.cwd());
+  return nextConfig;
+}

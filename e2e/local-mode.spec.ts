@@ -1,4 +1,5 @@
 /** Local-account mode on a fresh database: first-run setup through to sign-out. */
+import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -202,7 +203,18 @@ test("join links: shown once with a QR code, a join page that leaks nothing once
   const visitor = await context.newPage();
   await visitor.goto(joinUrl);
   await expect(visitor.getByRole("heading", { name: "Join “Home lab”" })).toBeVisible();
-  await expect(visitor.getByText(`curl -fsSL ${joinUrl}/install.sh | sudo sh`)).toBeVisible();
+  // This app is served over plain http, so the page warns and every command carries --insecure-http.
+  await expect(visitor.getByRole("note")).toContainText("plain http");
+  await expect(visitor.getByText(`curl -fsSL ${joinUrl}/install.sh | sh -s -- --insecure-http`, { exact: true })).toBeVisible();
+  await expect(visitor.getByText(`curl -fsSL ${joinUrl}/install.sh | sudo sh -s -- --insecure-http`, { exact: true })).toBeVisible();
+  await expect(visitor.getByText(/--hostname web1 --dir \/etc\/nebula/)).toBeVisible();
+  // nc-agent from this server, with the checksum of exactly what it serves.
+  const download = (await visitor.locator('pre[data-command="agent-download"]').textContent())!;
+  const agentUrl = /curl -fsSLo \/usr\/local\/bin\/nc-agent (\S+)/.exec(download)![1]!;
+  expect(agentUrl).toMatch(/\/agent\/nc-agent-\d+\.\d+\.\d+\.mjs$/);
+  const agent = await visitor.request.get(agentUrl);
+  expect(agent.ok()).toBe(true);
+  expect(download).toContain(createHash("sha256").update(await agent.body()).digest("hex"));
   const script = await visitor.request.get(`${joinUrl}/install.sh`);
   expect(await script.text()).toMatch(/^#!\/bin\/sh/);
 

@@ -42,8 +42,13 @@ export function ExpiryText({ iso, renewalDue }: { iso: string | null | undefined
   );
 }
 
-const connectivityTone = { online: "green", stale: "amber", offline: "red", never: "slate" } as const;
+const hostTone = { applied: "green", fetched: "amber", behind: "amber", down: "red", offline: "red", never: "slate", pending: "amber", blocked: "red" } as const;
 
-export function ConnectivityPill({ state }: { state: keyof typeof connectivityTone }) {
-  return <Pill tone={connectivityTone[state]}>{state === "never" ? "never seen" : state}</Pill>;
+/** What the host confirmed on its last poll (lib/nodes/host-status.ts), with the detail on hover. */
+export function HostStatePill({ host }: { host: { state: keyof typeof hostTone; label: string; detail: string } }) {
+  return (
+    <span title={host.detail} data-host-state={host.state}>
+      <Pill tone={hostTone[host.state]}>{host.label}</Pill>
+    </span>
+  );
 }

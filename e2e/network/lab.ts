@@ -22,6 +22,7 @@ const UNDERLAY_BITS = 24;
 export const DEFAULT_STATE_FILE = path.resolve(import.meta.dirname, "../../.data/network-lab/lab-state.json");
 
 const IP_BIN = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].find((p) => existsSync(p)) ?? "ip";
+const IPTABLES_BIN = ["/usr/sbin/iptables", "/sbin/iptables"].find((p) => existsSync(p)) ?? null;
 const CMD_TIMEOUT_MS = 15_000;
 
 // Only names of these shapes are ever deleted, whatever a state file says.
@@ -58,6 +59,8 @@ interface LabRecord {
   hostVeths: string[];
   tmpDir: string;
   pids: number[];
+  /** Whether an ACCEPT rule for the bridge was put in iptables' FORWARD chain (see allowBridgedTraffic). */
+  forwardRule?: boolean;
 }
 
 interface StateFile {
@@ -179,10 +182,34 @@ function destroyRecordSync(rec: LabRecord, extraPids: number[] = []): string[] {
     if (!deleteLinkSync(veth)) problems.push(`could not delete link ${veth}`);
   }
   if (BRIDGE_RE.test(rec.bridge) && !deleteLinkSync(rec.bridge)) problems.push(`could not delete bridge ${rec.bridge}`);
+  if (rec.forwardRule && BRIDGE_RE.test(rec.bridge) && IPTABLES_BIN) {
+    for (let i = 0; i < 5; i++) {
+      try {
+        execFileSync(IPTABLES_BIN, ["-D", ...forwardRuleSpec(rec.bridge)], { timeout: CMD_TIMEOUT_MS, stdio: "ignore" });
+      } catch {
+        break;
+      }
+    }
+  }
   if (rec.tmpDir && path.dirname(rec.tmpDir) === os.tmpdir() && TMP_RE.test(path.basename(rec.tmpDir)) && !process.env.LAB_KEEP_LOGS) {
     rmSync(rec.tmpDir, { recursive: true, force: true });
   }
   return problems;
+}
+
+/**
+ * Docker (started for the container tests) loads br_netfilter and sets iptables' FORWARD policy to
+ * DROP, which then also drops frames bridged between the lab's namespaces. One ACCEPT rule for
+ * traffic within our own bridge, removed with it, keeps the lab independent of what else runs here.
+ */
+const forwardRuleSpec = (bridge: string) => ["FORWARD", "-i", bridge, "-o", bridge, "-j", "ACCEPT"];
+
+function bridgedTrafficIsFiltered(): boolean {
+  try {
+    return readFileSync("/proc/sys/net/bridge/bridge-nf-call-iptables", "utf8").trim() === "1";
+  } catch {
+    return false;
+  }
 }
 
 // ---- the state file ----------------------------------------------------------------------------
@@ -300,7 +327,7 @@ export class Lab {
   static async create(names: string[], log: (m: string) => void = console.log): Promise<Lab> {
     if (process.getuid?.() !== 0) throw new Error("the network lab needs root (network namespaces, bridges, /dev/net/tun)");
     if (!existsSync("/dev/net/tun")) throw new Error("/dev/net/tun is missing: nebula cannot create its tun device");
-    if (names.length > 50) throw new Error("at most 50 nodes");
+    if (names.length > 18) throw new Error("at most 18 nodes (10.213.0.2-19; attachProcess uses .20 and up)");
     sweepLeftovers(log);
     const taken = await ip(["-o", "-4", "addr", "show"]);
     if (taken.includes(` inet ${UNDERLAY_PREFIX}.`)) throw new Error(`${UNDERLAY_PREFIX}.0/24 is already in use in the root namespace:\n${taken}`);
@@ -327,6 +354,12 @@ export class Lab {
       await ip(["link", "add", "name", rec.bridge, "type", "bridge"]);
       await ip(["addr", "add", `${UNDERLAY_HOST}/${UNDERLAY_BITS}`, "dev", rec.bridge]);
       await ip(["link", "set", "dev", rec.bridge, "up"]);
+      if (IPTABLES_BIN && bridgedTrafficIsFiltered()) {
+        rec.forwardRule = true;
+        updateRecord(rec);
+        const r = await run(IPTABLES_BIN, ["-I", ...forwardRuleSpec(rec.bridge)]);
+        if (r.code !== 0) throw new Error(`iptables -I ${forwardRuleSpec(rec.bridge).join(" ")} failed: ${r.stderr}`);
+      }
       for (const [i, name] of names.entries()) {
         if (!/^[a-z0-9]{1,20}$/.test(name)) throw new Error(`node name ${JSON.stringify(name)}: use 1-20 lowercase letters or digits`);
         const ns = `nc-${id}-${name}`;
@@ -361,6 +394,33 @@ export class Lab {
     const n = this.nodes.get(name);
     if (!n) throw new Error(`no lab node ${name}`);
     return n;
+  }
+
+  /**
+   * Joins a process's network namespace that someone else made (a container's) to the bridge: a
+   * veth pair whose peer moves into /proc/<pid>/ns/net as eth<slot>, with 10.213.0.<slot>/24. The
+   * host end is recorded, so teardown deletes it; the peer goes with the namespace.
+   */
+  async attachProcess(pid: number, slot: number): Promise<{ ip: string; hostVeth: string }> {
+    if (slot < 20 || slot > 99) throw new Error("attach slots are 20..99, apart from the lab's own nodes");
+    const hostVeth = `ncv${this.rec.id}${slot}`;
+    const peer = `ncp${this.rec.id}${slot}`;
+    const nodeIp = `${UNDERLAY_PREFIX}.${slot}`;
+    this.rec.hostVeths.push(hostVeth);
+    updateRecord(this.rec);
+    await ip(["link", "add", "name", hostVeth, "type", "veth", "peer", "name", peer]);
+    await ip(["link", "set", "dev", hostVeth, "master", this.rec.bridge]);
+    await ip(["link", "set", "dev", hostVeth, "up"]);
+    await ip(["link", "set", "dev", peer, "netns", String(pid)]);
+    const inside = async (args: string[]) => {
+      const r = await run("nsenter", ["--target", String(pid), "--net", IP_BIN, ...args]);
+      if (r.code !== 0) throw new Error(`nsenter ${pid} ip ${args.join(" ")} failed: ${r.stderr}`);
+    };
+    await inside(["link", "set", "dev", peer, "name", `eth${slot}`]);
+    await inside(["addr", "add", `${nodeIp}/${UNDERLAY_BITS}`, "dev", `eth${slot}`]);
+    await inside(["link", "set", "dev", `eth${slot}`, "up"]);
+    await inside(["link", "set", "dev", "lo", "up"]);
+    return { ip: nodeIp, hostVeth };
   }
 
   /** `ip netns exec <ns> <cmd> <args...>`, bounded by `timeout`; never throws. */

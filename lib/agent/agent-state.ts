@@ -5,22 +5,38 @@ import { writeAtomic } from "./files";
 
 export interface AgentState {
   server: string;
+  insecureHttp: boolean;
   credential: string;
   nodeId: string;
   name: string;
-  /** The ETag of the files currently written. */
-  etag: string | null;
+  ip: string;
+  /** The bundle last written to disk (fetched), and the one nebula accepted (applied). */
+  fetchedEtag: string | null;
+  appliedEtag: string | null;
+  appliedRestartKey: string | null;
+  appliedRevision: number | null;
   pollSeconds: number;
+  lastPollAt: string | null;
+  lastError: string | null;
+}
+
+/** The state of a host that has just enrolled: nothing fetched, nothing applied yet. */
+export function freshState(enrolled: Pick<AgentState, "server" | "insecureHttp" | "credential" | "nodeId" | "name" | "ip">): AgentState {
+  return { ...enrolled, fetchedEtag: null, appliedEtag: null, appliedRestartKey: null, appliedRevision: null, pollSeconds: 60, lastPollAt: null, lastError: null };
 }
 
 export const stateFile = (dir: string) => path.join(dir, "agent.json");
 
 export async function loadState(dir: string): Promise<AgentState> {
+  let text: string;
   try {
-    return JSON.parse(await readFile(stateFile(dir), "utf8")) as AgentState;
+    text = await readFile(stateFile(dir), "utf8");
   } catch {
     throw new Error(`No agent state in ${dir}: run \`nc-agent enroll <join link>\` first`);
   }
+  const raw = JSON.parse(text) as Partial<AgentState> & { etag?: string | null };
+  // State written by agents before 0.2 had one "etag" for what was on disk.
+  return { ...freshState({ server: "", insecureHttp: false, credential: "", nodeId: "", name: "", ip: "" }), fetchedEtag: raw.etag ?? null, ...raw } as AgentState;
 }
 
 export async function saveState(dir: string, state: AgentState): Promise<void> {

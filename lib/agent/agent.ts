@@ -1,21 +1,27 @@
 /**
  * The node agent: enroll from a join link with a key pair made here, then keep the node's files
- * current. Changes are written atomically and applied with SIGHUP, or a restart when nebula
- * cannot reload them. When the control plane is unreachable, nebula keeps running the last good
- * config and the agent backs off.
+ * current. A new bundle is written, checked with `nebula -test`, and applied with SIGHUP or a
+ * restart (the server's restart key decides, exactly as for the one-liner's agent); a bundle nebula
+ * refuses is rolled back. Every poll reports what was fetched, what nebula accepted, whether it
+ * runs and the last error, so the app shows what the host confirmed. When the control plane is
+ * unreachable, nebula keeps running the last good config and the agent backs off.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, rmdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { loadState, saveState, type AgentState } from "./agent-state";
-import { ControlPlaneError, enrollHost, pollConfig, renewCertificate, type ConfigPayload } from "./control-plane";
+import { freshState, loadState, saveState, stateFile, type AgentState } from "./agent-state";
+import { checkServerUrl, ControlPlaneError, enrollHost, pollConfig, renewCertificate, retireNode, type ConfigPayload, type Report } from "./control-plane";
 import { writeAtomic } from "./files";
 import type { NebulaRunner } from "./nebula-runner";
-import { decideReload, type AppliedState } from "./reload-decision";
+import { AGENT_VERSION, BLOCKED_MESSAGE, clampPollSeconds, EXIT, GONE_MESSAGE, headerSafe } from "./protocol";
+import { decideReload } from "./reload-decision";
 
 const run = promisify(execFile);
+const FILES = ["config.yml", "ca.crt", "host.crt"] as const;
+export const AGENT_ID = `nc-agent/${AGENT_VERSION}`;
 
 export interface AgentOptions {
   dir: string;
@@ -23,120 +29,195 @@ export interface AgentOptions {
   log: (message: string) => void;
 }
 
+/** An error that ends the agent with a given exit code (blocked, gone, usage). */
+export class AgentExit extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+  ) {
+    super(message);
+  }
+}
+
 /** A join link is https://host/join/<token>; the server is everything before /join/. */
 export function parseJoinLink(link: string): { server: string; token: string } {
-  const m = /^(https?:\/\/[^\s]+?)\/join\/(ncj_[A-Za-z0-9_-]{43})\/?$/.exec(link.trim());
-  if (!m) throw new Error("That is not a join link (expected https://<server>/join/ncj_...)");
+  const m = /^(https?:\/\/[^\s/]+(?:\/[^\s]*?)?)\/join\/(ncj_[A-Za-z0-9_-]{43})\/?$/.exec(link.trim());
+  if (!m) throw new AgentExit("That is not a join link (expected https://<server>/join/ncj_...)", EXIT.usage);
   return { server: m[1]!, token: m[2]! };
 }
 
-/** A key pair made on this host with nebula-cert; the private key goes straight to `keyFile`. */
-async function keygen(nebulaCert: string, keyFile: string): Promise<string> {
+/** A key pair made on this host with nebula-cert, in a private temp dir. */
+async function keygen(nebulaCert: string): Promise<{ publicKeyPem: string; privateKeyPem: string }> {
   const tmp = await mkdtemp(path.join(tmpdir(), "nc-agent-"));
   try {
     await run(nebulaCert, ["keygen", "-out-pub", path.join(tmp, "host.pub"), "-out-key", path.join(tmp, "host.key")], { timeout: 20_000 });
-    await writeAtomic(keyFile, await readFile(path.join(tmp, "host.key"), "utf8"), 0o600);
-    return await readFile(path.join(tmp, "host.pub"), "utf8");
+    return { publicKeyPem: await readFile(path.join(tmp, "host.pub"), "utf8"), privateKeyPem: await readFile(path.join(tmp, "host.key"), "utf8") };
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
 }
 
-async function certIp(nebulaCert: string, certPem: string): Promise<string | null> {
-  const tmp = await mkdtemp(path.join(tmpdir(), "nc-agent-"));
+async function readFiles(dir: string): Promise<Record<(typeof FILES)[number], string> | null> {
   try {
-    await writeAtomic(path.join(tmp, "host.crt"), certPem);
-    const { stdout } = await run(nebulaCert, ["print", "-json", "-path", path.join(tmp, "host.crt")], { timeout: 20_000 });
-    const text = stdout.trim();
-    const parsed = (text.startsWith("[") ? JSON.parse(text)[0] : JSON.parse(text.split("\n")[0]!)) as { details: { ips?: string[]; networks?: string[] } };
-    return (parsed.details.networks ?? parsed.details.ips ?? [])[0] ?? null;
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
-}
-
-async function currentFiles(dir: string): Promise<{ configYaml: string; caPem: string; certPem: string } | null> {
-  try {
-    const [configYaml, caPem, certPem] = await Promise.all(["config.yml", "ca.crt", "host.crt"].map((f) => readFile(path.join(dir, f), "utf8")));
-    return { configYaml: configYaml!, caPem: caPem!, certPem: certPem! };
+    const [config, ca, cert] = await Promise.all(FILES.map((f) => readFile(path.join(dir, f), "utf8")));
+    return { "config.yml": config!, "ca.crt": ca!, "host.crt": cert! };
   } catch {
     return null;
   }
 }
 
-/** Writes the new files (certificates first, config last) and says how nebula must pick them up. */
-export async function applyConfig(opts: AgentOptions, payload: ConfigPayload): Promise<ReturnType<typeof decideReload>> {
-  const before = await currentFiles(opts.dir);
-  const beforeState: AppliedState | null = before ? { ...before, certIp: await certIp(opts.nebulaCert, before.certPem) } : null;
-  const after: AppliedState = { configYaml: payload.config, caPem: payload.ca, certPem: payload.certificate, certIp: await certIp(opts.nebulaCert, payload.certificate) };
-  const action = decideReload(beforeState, after);
-  if (action !== "none") {
-    await writeAtomic(path.join(opts.dir, "ca.crt"), payload.ca);
-    await writeAtomic(path.join(opts.dir, "host.crt"), payload.certificate);
-    await writeAtomic(path.join(opts.dir, "config.yml"), payload.config, 0o600);
-  }
-  return action;
+async function writeFiles(dir: string, files: Record<(typeof FILES)[number], string>): Promise<void> {
+  // Certificates first, config last: the config names the files, so it must never lead them.
+  await writeAtomic(path.join(dir, "ca.crt"), files["ca.crt"]);
+  await writeAtomic(path.join(dir, "host.crt"), files["host.crt"]);
+  await writeAtomic(path.join(dir, "config.yml"), files["config.yml"], 0o600);
 }
 
-export async function enrollCommand(opts: AgentOptions & { link: string; hostname: string }): Promise<AgentState> {
-  const { server, token } = parseJoinLink(opts.link);
-  const publicKeyPem = await keygen(opts.nebulaCert, path.join(opts.dir, "host.key"));
-  const enrolled = await enrollHost(server, { token, hostname: opts.hostname, publicKeyPem });
-  const state: AgentState = { server, credential: enrolled.credential, nodeId: enrolled.nodeId, name: enrolled.name, etag: null, pollSeconds: 60 };
-  await saveState(opts.dir, state);
-  opts.log(`enrolled as ${enrolled.name} (${enrolled.ip})${enrolled.status === "pending" ? ", waiting for approval" : ""}`);
-  const first = await pollConfig(server, state.credential, null, opts.dir);
-  if (first.kind === "config") {
-    await applyConfig(opts, first.payload);
-    state.etag = first.payload.etag;
-    state.pollSeconds = first.payload.pollSeconds;
-    await saveState(opts.dir, state);
-    opts.log(`wrote ${path.join(opts.dir, "config.yml")}, ca.crt, host.crt and host.key`);
+export function reportOf(state: AgentState, nebula: NebulaRunner, nebulaVersion: string | null): Report {
+  const exit = nebula.state() === "running" ? null : nebula.lastExit();
+  return { fetched: state.fetchedEtag, applied: state.appliedEtag, nebula: nebula.state(), nebulaVersion, agent: AGENT_ID, error: headerSafe(state.lastError ?? exit ?? "") || null };
+}
+
+/**
+ * Writes the bundle, has `nebula -test` check it, then SIGHUP or restart. A refused bundle is
+ * rolled back and reported; nebula keeps running what it had.
+ */
+export async function applyBundle(opts: AgentOptions & { nebula: NebulaRunner }, state: AgentState, payload: ConfigPayload): Promise<void> {
+  const running = opts.nebula.pid() !== null;
+  const before = running && state.appliedEtag && state.appliedRestartKey ? { etag: state.appliedEtag, restartKey: state.appliedRestartKey } : null;
+  const action = decideReload(before, { etag: payload.etag, restartKey: payload.restartKey });
+  state.fetchedEtag = payload.etag;
+  state.pollSeconds = clampPollSeconds(payload.pollSeconds);
+  if (action === "none") return;
+  const previous = await readFiles(opts.dir);
+  await writeFiles(opts.dir, { "config.yml": payload.config, "ca.crt": payload.ca, "host.crt": payload.certificate });
+  const refused = await opts.nebula.test(path.join(opts.dir, "config.yml"));
+  if (refused) {
+    if (previous) await writeFiles(opts.dir, previous);
+    state.lastError = `nebula -test refused revision ${payload.revision}: ${refused}`;
+    opts.log(state.lastError);
+    return;
   }
+  const problem = action === "reload" ? await opts.nebula.reload() : await opts.nebula.restart();
+  if (problem) {
+    state.lastError = `nebula did not take revision ${payload.revision}: ${problem}`;
+    opts.log(state.lastError);
+    return;
+  }
+  state.appliedEtag = payload.etag;
+  state.appliedRestartKey = payload.restartKey;
+  state.appliedRevision = payload.revision;
+  state.lastError = null;
+  opts.log(`applied revision ${payload.revision} (${action === "reload" ? "SIGHUP" : "nebula (re)started"})`);
+}
+
+export interface EnrollOptions extends AgentOptions {
+  link: string;
+  hostname: string;
+  insecureHttp: boolean;
+  replace: boolean;
+}
+
+/**
+ * Refuses to take over a host that is already enrolled unless asked to (then the old node is
+ * retired first), and leaves nothing behind when enrollment fails.
+ */
+export async function enrollCommand(opts: EnrollOptions): Promise<AgentState> {
+  const { server, token } = parseJoinLink(opts.link);
+  try {
+    checkServerUrl(server, opts.insecureHttp);
+  } catch (error) {
+    throw new AgentExit((error as Error).message, EXIT.usage);
+  }
+  if (existsSync(stateFile(opts.dir))) {
+    const old = await loadState(opts.dir).catch(() => null);
+    if (!opts.replace) {
+      throw new AgentExit(
+        `${opts.dir} already holds an enrolled node${old ? ` ("${old.name}"${old.ip ? `, ${old.ip}` : ""}, server ${old.server})` : ""}. Nothing was changed. To replace it, run again with --replace (the old node is deleted from its network), or use another --dir.`,
+        EXIT.failed,
+      );
+    }
+    if (old) {
+      await retireNode(old.server, old.credential).catch((error: Error) => opts.log(`could not retire the old node ${old.name}: ${error.message}; delete it in the app`));
+      opts.log(`retired the old node ${old.name}`);
+    }
+  }
+  const createdDir = !existsSync(opts.dir);
+  await mkdir(opts.dir, { recursive: true, mode: 0o700 });
+  const keys = await keygen(opts.nebulaCert);
+  let enrolled;
+  try {
+    enrolled = await enrollHost(server, { token, hostname: opts.hostname, publicKeyPem: keys.publicKeyPem });
+  } catch (error) {
+    if (createdDir) await rmdir(opts.dir).catch(() => {});
+    throw error;
+  }
+  await writeAtomic(path.join(opts.dir, "host.key"), keys.privateKeyPem, 0o600);
+  const state = freshState({ server, insecureHttp: opts.insecureHttp, credential: enrolled.credential, nodeId: enrolled.nodeId, name: enrolled.name, ip: enrolled.ip });
+  await saveState(opts.dir, state);
+  opts.log(`enrolled as ${enrolled.name} (${enrolled.ip})${enrolled.status === "pending" ? ", waiting for approval" : ""}; run \`nc-agent run --dir ${opts.dir}\` to start nebula`);
   return state;
 }
 
 /** Makes a new key pair, has it signed, and swaps key, certificate and credential in. */
-async function renew(opts: AgentOptions, state: AgentState): Promise<void> {
-  const newKey = path.join(opts.dir, "host.key.new");
-  const publicKeyPem = await keygen(opts.nebulaCert, newKey);
-  const renewed = await renewCertificate(state.server, state.credential, publicKeyPem);
+async function renew(opts: RunOptions, state: AgentState): Promise<void> {
+  const keys = await keygen(opts.nebulaCert);
+  const renewed = await renewCertificate(state.server, state.credential, keys.publicKeyPem);
   // The credential rotated server-side: persist it before anything else can fail.
   state.credential = renewed.credential;
-  state.etag = null;
   await saveState(opts.dir, state);
-  await writeAtomic(path.join(opts.dir, "host.key"), await readFile(newKey, "utf8"), 0o600);
-  await rm(newKey, { force: true });
+  await writeAtomic(path.join(opts.dir, "host.key"), keys.privateKeyPem, 0o600);
   await writeAtomic(path.join(opts.dir, "host.crt"), renewed.certificate);
   opts.log("certificate renewed with a new key pair");
+  // Same addresses, so the new key and certificate load with SIGHUP; the next poll brings the bundle.
+  const problem = await opts.nebula.reload();
+  state.fetchedEtag = null;
+  if (problem) state.lastError = `nebula did not take the renewed certificate: ${problem}`;
 }
 
 export interface RunOptions extends AgentOptions {
   nebula: NebulaRunner;
+  /** Overrides the server's interval (tests, labs); bounded like the server's. */
   intervalSeconds?: number;
   /** Stop after this many polls (tests); unbounded otherwise. */
   maxPolls?: number;
   signal?: AbortSignal;
 }
 
-/** One poll: fetch, write, reload or restart, renew when due. Returns the seconds to wait next. */
-export async function pollOnce(opts: RunOptions, state: AgentState): Promise<void> {
-  const outcome = await pollConfig(state.server, state.credential, state.etag, opts.dir);
-  if (outcome.kind === "pending") return opts.log("still waiting for approval");
-  if (outcome.kind === "unchanged") {
-    if (!opts.nebula.pid()) await opts.nebula.start();
-    return;
+/** One poll: report, fetch, test, apply, renew when due. True when another poll should follow at once. */
+export async function pollOnce(opts: RunOptions, state: AgentState): Promise<boolean> {
+  if (opts.nebula.shouldRestart() && (await readFiles(opts.dir)) && state.appliedEtag) {
+    const problem = await opts.nebula.restart();
+    state.lastError = problem ? `nebula would not start: ${problem}` : null;
   }
-  const action = await applyConfig(opts, outcome.payload);
-  state.etag = outcome.payload.etag;
-  state.pollSeconds = outcome.payload.pollSeconds;
+  const report = reportOf(state, opts.nebula, await opts.nebula.version());
+  let outcome;
+  try {
+    outcome = await pollConfig(state.server, state.credential, opts.dir, report);
+  } catch (error) {
+    if (error instanceof ControlPlaneError && (error.kind === "blocked" || error.kind === "gone")) {
+      await opts.nebula.stop();
+      throw new AgentExit(error.kind === "blocked" ? BLOCKED_MESSAGE : GONE_MESSAGE, error.kind === "blocked" ? EXIT.blocked : EXIT.gone);
+    }
+    throw error;
+  }
+  state.lastPollAt = new Date().toISOString();
+  if (outcome.kind !== "config") {
+    state.pollSeconds = outcome.pollSeconds;
+    await saveState(opts.dir, state);
+    if (outcome.kind === "pending") opts.log("still waiting for approval");
+    return false;
+  }
+  const appliedBefore = state.appliedEtag;
+  await applyBundle(opts, state, outcome.payload);
   await saveState(opts.dir, state);
-  if (action === "restart" || !opts.nebula.pid()) await opts.nebula.restart();
-  else if (action === "reload") await opts.nebula.reload();
-  if (outcome.payload.renewalDue) {
+  if (outcome.payload.renewalDue && state.appliedEtag === outcome.payload.etag) {
     await renew(opts, state);
-    await opts.nebula.reload(); // same IP, so the new key and certificate load with SIGHUP
+    await saveState(opts.dir, state);
+    return true;
   }
+  // Report a new apply at once, so the app shows it without waiting a whole interval.
+  return state.appliedEtag !== appliedBefore;
 }
 
 /** Waits, or stops waiting when aborted; the listener goes with the timer, so polls do not pile them up. */
@@ -155,22 +236,51 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 
 export async function runCommand(opts: RunOptions): Promise<void> {
   const state = await loadState(opts.dir);
-  if (await currentFiles(opts.dir)) await opts.nebula.start();
+  checkServerUrl(state.server, state.insecureHttp);
   let failures = 0;
   for (let polls = 0; opts.maxPolls === undefined || polls < opts.maxPolls; polls++) {
     if (opts.signal?.aborted) break;
+    let again = false;
     try {
-      await pollOnce(opts, state);
+      again = await pollOnce(opts, state);
       failures = 0;
     } catch (error) {
+      if (error instanceof AgentExit) throw error;
       failures++;
       const why = error instanceof ControlPlaneError ? `${error.status}: ${error.message}` : error instanceof Error ? error.message : String(error);
       // The data plane does not depend on us: nebula keeps its last good config while we back off.
+      state.lastError = `poll failed: ${why}`;
+      await saveState(opts.dir, state).catch(() => {});
       opts.log(`poll failed (${why}); keeping the current config`);
     }
-    const interval = opts.intervalSeconds ?? state.pollSeconds;
+    if (again) continue;
+    const interval = clampPollSeconds(opts.intervalSeconds ?? state.pollSeconds);
     const backoff = failures ? Math.min(300, interval * 2 ** Math.min(failures, 5)) : interval;
-    const jitter = backoff * (0.9 + Math.random() * 0.2);
-    await sleep(jitter * 1000, opts.signal);
+    await sleep(backoff * (0.9 + Math.random() * 0.2) * 1000, opts.signal);
   }
+}
+
+/** `nc-agent status`: what this host runs, from its own files. */
+export async function statusCommand(opts: AgentOptions & { nebulaBin: string }): Promise<string> {
+  const state = await loadState(opts.dir);
+  const pid = Number((await readFile(path.join(opts.dir, "nebula.pid"), "utf8").catch(() => "")).trim());
+  const running = pid > 0 && existsSync(`/proc/${pid}`);
+  let expiry = "unknown";
+  try {
+    const { stdout } = await run(opts.nebulaCert, ["print", "-json", "-path", path.join(opts.dir, "host.crt")], { timeout: 10_000 });
+    const text = stdout.trim();
+    const parsed = (text.startsWith("[") ? JSON.parse(text)[0] : JSON.parse(text.split("\n")[0]!)) as { details: { notAfter: string } };
+    expiry = parsed.details.notAfter;
+  } catch {
+    /* no certificate yet */
+  }
+  return [
+    `node:             ${state.name} (${state.ip || "no address yet"})`,
+    `server:           ${state.server}`,
+    `applied revision: ${state.appliedRevision ?? "none"}${state.fetchedEtag && state.fetchedEtag !== state.appliedEtag ? " (a newer bundle was fetched but not applied)" : ""}`,
+    `nebula:           ${running ? `running, pid ${pid}` : "not running"}`,
+    `certificate:      expires ${expiry}`,
+    `last poll:        ${state.lastPollAt ?? "never"} (every ${state.pollSeconds} s)`,
+    `last error:       ${state.lastError ?? "none"}`,
+  ].join("\n");
 }

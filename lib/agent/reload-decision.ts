@@ -1,9 +1,14 @@
 /**
- * Whether a config change can be applied with SIGHUP or needs nebula restarted. Nebula reloads the
- * firewall, pki (same IP), static_host_map, lighthouse hosts, relays, punchy and logging, but not
- * tun, listen, am_lighthouse, use_relays or cipher, and not a certificate whose IP changed.
+ * Whether a new bundle can be applied with SIGHUP or needs nebula restarted. Nebula reloads the
+ * firewall, pki (same addresses), static_host_map, lighthouse hosts, relays, punchy and logging,
+ * but not tun, listen, am_lighthouse, use_relays or cipher, and not a certificate whose networks
+ * changed (see shared/reference/nebula.md).
+ *
+ * The server computes the "restart key" (a digest of exactly those parts) for every bundle it
+ * sends, and both agents compare keys: one decision, made in one place, so the POSIX agent needs
+ * no YAML parser and cannot drift from nc-agent.
  */
-import { parse } from "yaml";
+import { createHash } from "node:crypto";
 
 export type ReloadAction = "none" | "reload" | "restart";
 
@@ -13,24 +18,36 @@ function at(obj: unknown, path: string[]): unknown {
   return path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), obj);
 }
 
-function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+/** Stable JSON: object keys sorted, so equal configs give equal keys whatever the key order. */
+function stable(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stable).join(",")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.keys(value as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value ?? null);
 }
 
-export interface AppliedState {
-  configYaml: string;
-  /** The overlay IP (with prefix) the certificate carries. */
-  certIp: string | null;
-  caPem: string;
-  certPem: string;
+/** A digest of what nebula cannot reload: the non-reloadable config keys and the certificate's networks. */
+export function restartKeyOf(config: unknown, certNetworks: string[]): string {
+  const parts = NOT_RELOADABLE.map((path) => at(config, path));
+  return createHash("sha256")
+    .update(stable({ parts, networks: [...certNetworks].sort() }))
+    .digest("hex")
+    .slice(0, 16);
 }
 
-export function decideReload(before: AppliedState | null, after: AppliedState): ReloadAction {
+export interface BundleIdentity {
+  /** The ETag of the bundle (config, CA and certificate together). */
+  etag: string;
+  restartKey: string;
+}
+
+/** `before` is what nebula runs now (null when it has never run here). */
+export function decideReload(before: BundleIdentity | null, after: BundleIdentity): ReloadAction {
   if (!before) return "restart";
-  if (before.configYaml === after.configYaml && before.caPem === after.caPem && before.certPem === after.certPem) return "none";
-  const a = parse(before.configYaml) as unknown;
-  const b = parse(after.configYaml) as unknown;
-  if (NOT_RELOADABLE.some((path) => !same(at(a, path), at(b, path)))) return "restart";
-  if (before.certIp !== after.certIp) return "restart";
-  return "reload";
+  if (before.etag === after.etag) return "none";
+  return before.restartKey === after.restartKey ? "reload" : "restart";
 }

@@ -5,8 +5,12 @@ export const errorStatus = {
   unauthenticated: 401,
   csrf_failed: 403,
   forbidden: 403,
+  /** A node whose administrator blocked it: its agent stops for good. */
+  node_blocked: 403,
   not_found: 404,
   conflict: 409,
+  /** A node that was deleted: its agent stops for good. */
+  gone: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

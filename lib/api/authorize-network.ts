@@ -8,7 +8,7 @@ import { effectiveRole, hasRole, type MemberRole } from "@/lib/auth/roles";
 import { ApiError } from "./api-error";
 
 export interface AuthorizedNetwork {
-  network: { id: string; name: string; cidr: string; description: string; createdAt: Date; createdById: string | null };
+  network: { id: string; name: string; cidr: string; description: string; createdAt: Date; createdById: string | null; pollSeconds: number };
   /** The caller's own membership role, or null for a system admin looking in. */
   memberRole: MemberRole | null;
   /** What the caller may do here. */
@@ -32,6 +32,6 @@ export async function authorizeNetwork(actor: Actor, networkId: string, required
   if (!hasRole(role, required)) {
     throw new ApiError("forbidden", memberRole ? `This needs the ${required} role in this network` : "System admins can only read networks they are not a member of");
   }
-  const { id, name, cidr, description, createdAt, createdById } = network;
-  return { network: { id, name, cidr, description, createdAt, createdById }, memberRole, role };
+  const { id, name, cidr, description, createdAt, createdById, pollSeconds } = network;
+  return { network: { id, name, cidr, description, createdAt, createdById, pollSeconds }, memberRole, role };
 }

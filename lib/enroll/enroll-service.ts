@@ -14,9 +14,10 @@ import { consume } from "@/lib/ratelimit/enforce-limit";
 import { linkState } from "./link-service";
 import { generateToken, hashToken, JOIN_TOKEN_PREFIX, looksLikeToken, NODE_CREDENTIAL_PREFIX } from "./tokens";
 import type { EnrollInput } from "./link-schemas";
+import { hostnameTaken, UNUSABLE_LINK_TEXT } from "./join-messages";
 
 /** One message for every unusable token, so a probe learns nothing about which links exist. */
-const unusable = () => new ApiError("not_found", "This join link is not valid: it may have expired, been used up or been revoked. Ask for a new one.");
+const unusable = () => new ApiError("not_found", UNUSABLE_LINK_TEXT);
 
 export const ENROLL_LIMITS = { perToken: 10, perAddress: 30, windowSeconds: 60 };
 
@@ -32,6 +33,7 @@ async function lockedLink(tx: Tx, tokenHash: string) {
 export interface EnrollResult {
   nodeId: string;
   networkId: string;
+  networkName: string;
   name: string;
   ip: string;
   status: "active" | "pending";
@@ -51,10 +53,10 @@ export async function enroll(input: EnrollInput, meta: RequestMeta): Promise<Enr
   const credential = generateToken(NODE_CREDENTIAL_PREFIX);
   return transaction(async (tx) => {
     const link = await lockedLink(tx, tokenHash);
-    const network = await tx.network.findUniqueOrThrow({ where: { id: link.networkId }, select: { id: true, cidr: true } });
+    const network = await tx.network.findUniqueOrThrow({ where: { id: link.networkId }, select: { id: true, cidr: true, name: true } });
     const name = link.fixedName ?? input.hostname;
     if (await tx.node.findUnique({ where: { networkId_name: { networkId: network.id, name } }, select: { id: true } })) {
-      throw new ApiError("validation_failed", "Some fields are not valid", { hostname: [`A node named "${name}" already exists in this network; choose another hostname`] });
+      throw new ApiError("validation_failed", "Some fields are not valid", { hostname: [hostnameTaken(name)] });
     }
     const groups = await tx.group.findMany({ where: { networkId: network.id, name: { in: link.presetGroups } }, select: { id: true, name: true } });
     const pending = link.requiresApproval;
@@ -88,7 +90,7 @@ export async function enroll(input: EnrollInput, meta: RequestMeta): Promise<Enr
       after: { ip: lease.ip, groups: groups.map((g) => g.name), status: node.status, linkId: link.id },
       meta,
     });
-    return { nodeId: node.id, networkId: network.id, name, ip: lease.ip, status: pending ? "pending" : "active", credential };
+    return { nodeId: node.id, networkId: network.id, networkName: network.name, name, ip: lease.ip, status: pending ? "pending" : "active", credential };
   });
 }
 

@@ -11,9 +11,13 @@ import * as enrollRoute from "@/app/api/v1/enroll/route";
 import * as configRoute from "@/app/api/v1/node/config/route";
 import * as renewRoute from "@/app/api/v1/node/renew/route";
 import { db } from "@/lib/db/client";
-import { call, createTestUser, freshCidr, type TestUser } from "@/lib/testing/api-harness";
+import { call, createTestUser, enrollmentCounts, freshCidr, type TestUser } from "@/lib/testing/api-harness";
 import { hostKeyPair, nebulaTestConfig, verifyCert } from "@/lib/testing/nebula-tools";
 import { hashToken } from "./tokens";
+import { UNUSABLE_LINK_TEXT } from "./join-messages";
+import * as nodeRoute from "@/app/api/v1/networks/[networkId]/nodes/[nodeId]/route";
+import * as revokeCertRoute from "@/app/api/v1/networks/[networkId]/certificates/[certificateId]/revoke/route";
+import * as retireRoute from "@/app/api/v1/node/retire/route";
 
 let admin: TestUser;
 let networkId: string;
@@ -39,10 +43,10 @@ async function enroll(token: string, hostname: string, publicKeyPem?: string, he
 const pollAddress = `203.0.113.${1 + Math.floor(Math.random() * 250)}`;
 const randomCredential = () => `ncn_${randomBytes(32).toString("base64url")}`;
 
-async function poll(credential: string, etag?: string, dir = "/etc/nebula") {
+async function poll(credential: string, etag?: string, dir = "/etc/nebula", report: Record<string, string> = {}) {
   const res = await configRoute.GET(
     new Request(`http://localhost/api/v1/node/config?dir=${encodeURIComponent(dir)}`, {
-      headers: { authorization: `Bearer ${credential}`, "x-nc-client-ip": pollAddress, ...(etag ? { "if-none-match": etag } : {}) },
+      headers: { authorization: `Bearer ${credential}`, "x-nc-client-ip": pollAddress, ...(etag ? { "if-none-match": etag } : {}), ...report },
     }),
     { params: Promise.resolve({}) },
   );
@@ -50,14 +54,7 @@ async function poll(credential: string, etag?: string, dir = "/etc/nebula") {
   return { status: res.status, etag: res.headers.get("etag"), json: text ? JSON.parse(text) : null };
 }
 
-async function counts() {
-  return {
-    nodes: await db.node.count({ where: { networkId } }),
-    leases: await db.lease.count({ where: { networkId } }),
-    certs: await db.certificate.count({ where: { networkId } }),
-    uses: await db.enrollUse.count({ where: { link: { networkId } } }),
-  };
-}
+const counts = () => enrollmentCounts(networkId);
 
 beforeAll(async () => {
   admin = await createTestUser();
@@ -129,7 +126,8 @@ describe("enrollment", () => {
     const before = await counts();
     const r = await enroll(token, `host-${Date.now()}`);
     expect(r.status).toBe(404);
-    expect(r.json.error.message).toMatch(/not valid: it may have expired, been used up or been revoked/);
+    // The join page and install.sh say exactly the same.
+    expect(r.json.error.message).toBe(UNUSABLE_LINK_TEXT);
     expect(await counts()).toEqual(before);
   });
 
@@ -208,14 +206,32 @@ describe("config polling", () => {
     nodeA = a.json.nodeId;
   });
 
-  it("answers 304 to an unchanged config, and records last-seen at most once a minute", async () => {
+  it("answers 304 to an unchanged config, and writes an unchanged report at most every half interval", async () => {
     const first = await poll(credA);
     expect(first.status).toBe(200);
-    const seen1 = (await db.node.findUniqueOrThrow({ where: { id: nodeA } })).lastSeenAt;
+    expect(first.json.pollSeconds).toBe(60);
+    expect(first.json.restartKey).toMatch(/^[0-9a-f]{16}$/);
     const again = await poll(credA, first.etag!);
     expect(again.status).toBe(304);
+    const seen1 = (await db.node.findUniqueOrThrow({ where: { id: nodeA } })).lastSeenAt;
+    expect((await poll(credA, first.etag!)).status).toBe(304);
     const seen2 = (await db.node.findUniqueOrThrow({ where: { id: nodeA } })).lastSeenAt;
     expect(seen2?.getTime()).toBe(seen1?.getTime());
+  });
+
+  it("shows what the host reported, never what was sent: fetched, applied, nebula down", async () => {
+    const view = async () => (await call(nodeRoute.GET, "GET", { as: admin, params: { networkId, nodeId: nodeA } })).json.node.host;
+    const first = await poll(credA);
+    // Fetched but not yet confirmed: not "applied", even though the server sent the latest bundle.
+    await poll(credA, first.etag!, "/etc/nebula", { "x-nc-applied": "none", "x-nc-nebula": "stopped", "x-nc-agent": "nc-agent/0.2.0" });
+    expect((await view()).state).toBe("down");
+    await poll(credA, first.etag!, "/etc/nebula", { "x-nc-applied": "none", "x-nc-nebula": "running", "x-nc-agent": "nc-agent/0.2.0", "x-nc-error": "nebula -test refused revision 3: bad" });
+    expect(await view()).toMatchObject({ state: "fetched", lastError: "nebula -test refused revision 3: bad" });
+    await poll(credA, first.etag!, "/etc/nebula", { "x-nc-applied": first.etag!, "x-nc-nebula": "running", "x-nc-nebula-version": "1.6.1", "x-nc-agent": "nc-agent/0.2.0" });
+    expect(await view()).toMatchObject({ state: "applied", appliedRevision: first.json.revision, nebulaVersion: "1.6.1", agentVersion: "nc-agent/0.2.0", lastError: null });
+    // A forged applied ETag that was never rendered proves nothing.
+    await poll(credA, first.etag!, "/etc/nebula", { "x-nc-applied": '"0123456789abcdef"', "x-nc-nebula": "running", "x-nc-agent": "nc-agent/0.2.0" });
+    expect((await view()).state).toBe("fetched");
   });
 
   it("a rule change reaches only the nodes it applies to", async () => {
@@ -260,7 +276,9 @@ describe("config polling", () => {
     const r = await call(block.POST, "POST", { as: admin, params: { networkId, nodeId: nodeA } });
     expect(r.json.node.status).toBe("blocked");
     const blocked = await poll(credA);
-    expect(blocked.status).toBe(401);
+    // Distinct from a bad credential: the agent stops for good and says why.
+    expect(blocked.status).toBe(403);
+    expect(blocked.json.error.code).toBe("node_blocked");
     const b1 = await poll(credB, b0.etag!);
     expect(b1.status).toBe(200);
     expect(b1.json.config).toContain(fingerprint);
@@ -273,5 +291,49 @@ describe("config polling", () => {
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses.slice(5)).toEqual([429, 429]);
     expect((await poll("garbage")).status).toBe(401);
+  });
+
+  it("a deleted node's agent hears 410 gone, not 401", async () => {
+    const { token } = await newLink();
+    const r = await enroll(token, "to-delete");
+    expect((await poll(r.json.credential)).status).toBe(200);
+    expect((await call(nodeRoute.DELETE, "DELETE", { as: admin, params: { networkId, nodeId: r.json.nodeId } })).status).toBe(204);
+    const gone = await poll(r.json.credential);
+    expect(gone.status).toBe(410);
+    expect(gone.json.error.code).toBe("gone");
+  });
+
+  it("a host retiring itself (--replace) deletes its node and blocklists its certificate", async () => {
+    const { token } = await newLink();
+    const r = await enroll(token, "to-retire");
+    const fingerprint = (await db.certificate.findFirstOrThrow({ where: { nodeId: r.json.nodeId } })).fingerprint;
+    const res = await retireRoute.POST(new Request("http://localhost/api/v1/node/retire", { method: "POST", headers: { authorization: `Bearer ${r.json.credential}`, "x-nc-client-ip": pollAddress } }), { params: Promise.resolve({}) });
+    expect(res.status).toBe(204);
+    expect(await db.node.count({ where: { id: r.json.nodeId } })).toBe(0);
+    expect((await db.certificate.findUniqueOrThrow({ where: { fingerprint } })).revokedAt).not.toBeNull();
+    expect((await db.auditEvent.findFirstOrThrow({ where: { networkId, action: "node.retire", targetName: "to-retire" } })).actorName).toContain("to-retire");
+    expect((await poll(r.json.credential)).status).toBe(410);
+  });
+
+  it("renewal needs an unrevoked current certificate inside its renewal window, so a stolen credential cannot undo a revocation", async () => {
+    const { token } = await newLink();
+    const r = await enroll(token, "renew-guard");
+    const renew = async (credential: string) =>
+      renewRoute.POST(
+        new Request("http://localhost/api/v1/node/renew", { method: "POST", headers: { authorization: `Bearer ${credential}`, "content-type": "application/json", "x-nc-client-ip": pollAddress }, body: JSON.stringify({ publicKeyPem: (await hostKeyPair()).publicKeyPem }) }),
+        { params: Promise.resolve({}) },
+      );
+    const early = await renew(r.json.credential);
+    expect(early.status).toBe(409);
+    expect(((await early.json()) as { error: { message: string } }).error.message).toMatch(/not due for renewal/);
+    const cert = await db.certificate.findFirstOrThrow({ where: { nodeId: r.json.nodeId, revokedAt: null } });
+    const day = 86_400_000;
+    await db.certificate.update({ where: { id: cert.id }, data: { notBefore: new Date(Date.now() - 29 * day), notAfter: new Date(Date.now() + day) } });
+    expect((await call(revokeCertRoute.POST, "POST", { as: admin, params: { networkId, certificateId: cert.id }, body: { reason: "key leaked" } })).status).toBe(200);
+    const certsBefore = await db.certificate.count({ where: { nodeId: r.json.nodeId } });
+    const refused = await renew(r.json.credential);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/revoked, so it cannot be renewed/);
+    expect(await db.certificate.count({ where: { nodeId: r.json.nodeId } })).toBe(certsBefore);
   });
 });

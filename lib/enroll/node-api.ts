@@ -8,16 +8,17 @@ import { hotPathPool } from "@/lib/db/pg-pool";
 import { ApiError } from "@/lib/api/api-error";
 import type { RequestMeta } from "@/lib/api/with-network";
 import { recordAudit } from "@/lib/audit/record-audit";
-import { signNodeAsStored } from "@/lib/nodes/node-service";
+import { removeNode, signNodeAsStored } from "@/lib/nodes/node-service";
 import { isRenewalDue } from "@/lib/pki/sign-host";
 import { assertUnder, countFailure, type Limit } from "@/lib/ratelimit/enforce-limit";
 import { renderConfigFor } from "@/lib/nodes/node-config";
 import { bumpConfigRevision } from "@/lib/networks/config-revision";
+import { ANSWER_HEADERS, BLOCKED_MESSAGE, clampPollSeconds, GONE_MESSAGE, headerSafe, NEBULA_STATES, REPORT_HEADERS, type ConfigPayload, type NebulaState } from "@/lib/agent/protocol";
+import { restartKeyOf } from "@/lib/agent/reload-decision";
 import { generateToken, hashToken, looksLikeToken, NODE_CREDENTIAL_PREFIX } from "./tokens";
 
-export const DEFAULT_POLL_SECONDS = 60;
-/** Last-seen is written at most this often per node, so polls do not become writes. */
-export const LAST_SEEN_RESOLUTION_SECONDS = 60;
+/** An unchanged report is written again once last-seen is older than this share of the poll interval. */
+const REPORT_WRITE_FRACTION = 0.5;
 
 interface NodeAuth {
   nodeId: string;
@@ -28,8 +29,17 @@ interface NodeAuth {
   renderedRevision: number | null;
   lastSeenAt: Date | null;
   configRevision: number;
+  pollSeconds: number;
+  fetchedEtag: string | null;
+  appliedEtag: string | null;
+  nebulaState: string | null;
+  nebulaVersion: string | null;
+  agentVersion: string | null;
+  lastError: string | null;
+  /** The node's newest certificate, revoked or not: renewal needs it unrevoked. */
   certNotBefore: Date | null;
   certNotAfter: Date | null;
+  certRevokedAt: Date | null;
 }
 
 const failureLimits = (meta: RequestMeta, tokenHash: string | null): Limit[] => [
@@ -37,7 +47,11 @@ const failureLimits = (meta: RequestMeta, tokenHash: string | null): Limit[] => 
   ...(tokenHash ? [{ key: `cred-fail:token:${tokenHash}`, windowSeconds: 300, max: 5 }] : []),
 ];
 
-/** Bearer credential to node. Failures are counted per address and per token, in Postgres. */
+/**
+ * Bearer credential to node. The answers are distinct because the agents act on them: 401 (not a
+ * valid credential: keep the config, back off), 403 node_blocked and 410 gone (stop for good).
+ * Failures are counted per address and per token, in Postgres.
+ */
 export async function authenticateNode(req: Request, meta: RequestMeta): Promise<NodeAuth> {
   const header = req.headers.get("authorization") ?? "";
   const token = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
@@ -45,33 +59,91 @@ export async function authenticateNode(req: Request, meta: RequestMeta): Promise
   // A named (prepared) statement on a plain pg pool: this runs for every poll of every node.
   const rows = tokenHash
     ? (
-        await hotPathPool().query<NodeAuth>({
-          name: "nc-node-auth",
-          text: `SELECT n.id AS "nodeId", n."networkId", c.id AS "credentialId", n.status::text AS status, n."renderedEtag", n."renderedRevision",
-                        n."lastSeenAt", net."configRevision", cert."notBefore" AS "certNotBefore", cert."notAfter" AS "certNotAfter"
+        await hotPathPool().query<NodeAuth & { credentialRevoked: boolean }>({
+          name: "nc-node-auth-v2",
+          text: `SELECT n.id AS "nodeId", n."networkId", c.id AS "credentialId", c."revokedAt" IS NOT NULL AS "credentialRevoked", n.status::text AS status,
+                        n."renderedEtag", n."renderedRevision", n."lastSeenAt", net."configRevision", net."pollSeconds",
+                        n."fetchedEtag", n."appliedEtag", n."nebulaState", n."nebulaVersion", n."agentVersion", n."lastError",
+                        cert."notBefore" AS "certNotBefore", cert."notAfter" AS "certNotAfter", cert."revokedAt" AS "certRevokedAt"
                  FROM "NodeCredential" c JOIN "Node" n ON n.id = c."nodeId" JOIN "Network" net ON net.id = n."networkId"
-                 LEFT JOIN LATERAL (SELECT "notBefore", "notAfter" FROM "Certificate" WHERE "nodeId" = n.id AND "revokedAt" IS NULL ORDER BY "createdAt" DESC LIMIT 1) cert ON true
-                 WHERE c."tokenHash" = $1 AND c."revokedAt" IS NULL`,
+                 LEFT JOIN LATERAL (SELECT "notBefore", "notAfter", "revokedAt" FROM "Certificate" WHERE "nodeId" = n.id ORDER BY "createdAt" DESC LIMIT 1) cert ON true
+                 WHERE c."tokenHash" = $1`,
           values: [tokenHash],
         })
       ).rows
     : [];
   const auth = rows[0];
-  if (!auth || auth.status === "blocked") {
+  // Blocking revokes the credentials too; the agent still deserves to hear why it was refused.
+  if (auth?.status === "blocked") throw new ApiError("node_blocked", BLOCKED_MESSAGE);
+  if (!auth && tokenHash && (await db.retiredCredential.findUnique({ where: { tokenHash }, select: { tokenHash: true } }))) {
+    throw new ApiError("gone", GONE_MESSAGE);
+  }
+  if (!auth || auth.credentialRevoked) {
     // Limits are consulted only on failure, so the hot path (a valid poll) costs one query.
     await assertUnder(failureLimits(meta, tokenHash), "failed credential uses");
     await countFailure(failureLimits(meta, tokenHash));
-    throw new ApiError("unauthenticated", "This node credential is not valid (revoked, rotated or blocked). Enroll the node again.");
+    throw new ApiError("unauthenticated", "This node credential is not valid (revoked or rotated). Enroll the node again.");
   }
   return auth;
 }
 
-async function touchLastSeen(auth: NodeAuth, runningEtag: string | null): Promise<void> {
-  const stale = !auth.lastSeenAt || Date.now() - auth.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_SECONDS * 1000;
-  if (!stale) return;
-  // Conditional, so replicas racing on the same node write once.
-  await db.$executeRaw`UPDATE "Node" SET "lastSeenAt" = now(), "runningEtag" = ${runningEtag}
-    WHERE id = ${auth.nodeId}::uuid AND ("lastSeenAt" IS NULL OR "lastSeenAt" < now() - make_interval(secs => ${LAST_SEEN_RESOLUTION_SECONDS}))`;
+export interface HostReport {
+  fetched: string | null;
+  /** Absent from agents that predate reports: then only `fetched` and last-seen are recorded. */
+  applied: string | null | undefined;
+  nebula: NebulaState | null;
+  nebulaVersion: string | null;
+  agent: string | null;
+  error: string | null;
+}
+
+const etagPattern = /^"[0-9a-f]{1,64}"$/;
+
+/** The host's own account of itself, from its request headers; anything malformed is dropped, not trusted. */
+export function hostReportFrom(headers: Headers): HostReport {
+  const get = (name: string, pattern: RegExp) => {
+    const v = headers.get(name)?.trim() ?? "";
+    return pattern.test(v) ? v : null;
+  };
+  const applied = headers.get(REPORT_HEADERS.applied);
+  const nebula = headers.get(REPORT_HEADERS.nebula)?.trim() as NebulaState | undefined;
+  return {
+    fetched: get("if-none-match", etagPattern),
+    applied: applied === null ? undefined : etagPattern.test(applied.trim()) ? applied.trim() : null,
+    nebula: nebula && (NEBULA_STATES as readonly string[]).includes(nebula) ? nebula : null,
+    nebulaVersion: get(REPORT_HEADERS.nebulaVersion, /^[0-9A-Za-z.+-]{1,32}$/),
+    agent: get(REPORT_HEADERS.agent, /^[0-9A-Za-z./+-]{1,40}$/),
+    error: headerSafe(headers.get(REPORT_HEADERS.error) ?? "") || null,
+  };
+}
+
+/**
+ * Records what the host reported. Written when something changed, or when last-seen is older than
+ * half the poll interval (so "offline" can be told within two intervals); otherwise a poll stays
+ * one query. Conditional, so replicas racing on the same node cannot undo each other's newer write.
+ */
+async function recordReport(auth: NodeAuth, report: HostReport): Promise<void> {
+  const writeAfterMs = auth.pollSeconds * 1000 * REPORT_WRITE_FRACTION;
+  const stale = !auth.lastSeenAt || Date.now() - auth.lastSeenAt.getTime() >= writeAfterMs;
+  const legacy = report.applied === undefined;
+  const changed =
+    report.fetched !== auth.fetchedEtag ||
+    (!legacy &&
+      (report.applied !== auth.appliedEtag || report.nebula !== auth.nebulaState || report.nebulaVersion !== auth.nebulaVersion || report.agent !== auth.agentVersion || report.error !== auth.lastError));
+  if (!stale && !changed) return;
+  if (legacy) {
+    await db.$executeRaw`UPDATE "Node" SET "lastSeenAt" = now(), "fetchedEtag" = ${report.fetched} WHERE id = ${auth.nodeId}::uuid`;
+    return;
+  }
+  // The applied revision is known only when the host applied the bundle rendered last (or the one it already reported).
+  await db.$executeRaw`UPDATE "Node" SET "lastSeenAt" = now(), "fetchedEtag" = ${report.fetched},
+      "appliedRevision" = CASE WHEN ${report.applied}::text IS NULL THEN NULL
+                               WHEN ${report.applied}::text = "renderedEtag" THEN "renderedRevision"
+                               WHEN ${report.applied}::text = "appliedEtag" THEN "appliedRevision" ELSE NULL END,
+      "appliedAt" = CASE WHEN ${report.applied}::text IS DISTINCT FROM "appliedEtag" THEN now() ELSE "appliedAt" END,
+      "appliedEtag" = ${report.applied}, "nebulaState" = ${report.nebula}, "nebulaVersion" = ${report.nebulaVersion},
+      "agentVersion" = ${report.agent}, "lastError" = ${report.error}
+    WHERE id = ${auth.nodeId}::uuid`;
 }
 
 const dirPattern = /^\/[A-Za-z0-9._/-]{0,200}$/;
@@ -82,10 +154,7 @@ export function configDirFrom(url: URL): string {
   return dir.replace(/\/$/, "") || "/";
 }
 
-export type PollResult =
-  | { kind: "not-modified"; etag: string }
-  | { kind: "pending" }
-  | { kind: "config"; etag: string; body: { etag: string; revision: number; status: string; config: string; ca: string; certificate: string; renewalDue: boolean; pollSeconds: number } };
+export type PollResult = { kind: "not-modified"; etag: string; pollSeconds: number } | { kind: "pending"; pollSeconds: number } | { kind: "config"; etag: string; body: ConfigPayload };
 
 /** The ETag covers everything the agent writes: the config and both PEMs. */
 function bundleEtag(parts: string[]): string {
@@ -94,28 +163,66 @@ function bundleEtag(parts: string[]): string {
   return `"${h.digest("hex").slice(0, 32)}"`;
 }
 
+const renewalDueFor = (auth: NodeAuth) =>
+  auth.certNotBefore !== null && auth.certNotAfter !== null && auth.certRevokedAt === null && isRenewalDue({ notBefore: auth.certNotBefore, notAfter: auth.certNotAfter });
+
 export async function pollConfig(req: Request, meta: RequestMeta): Promise<PollResult> {
   const auth = await authenticateNode(req, meta);
-  const ifNoneMatch = req.headers.get("if-none-match");
-  await touchLastSeen(auth, ifNoneMatch);
-  if (auth.status === "pending") return { kind: "pending" };
+  const report = hostReportFrom(req.headers);
+  const ifNoneMatch = report.fetched;
+  const pollSeconds = clampPollSeconds(auth.pollSeconds);
+  if (auth.status === "pending") {
+    await recordReport(auth, report);
+    return { kind: "pending", pollSeconds };
+  }
   const dir = configDirFrom(new URL(req.url));
   // A certificate nearing its end must reach the agent even on a quiet network, so "renewal due"
   // is part of the ETag and bypasses the cheap path.
-  const renewalDue = auth.certNotBefore !== null && auth.certNotAfter !== null && isRenewalDue({ notBefore: auth.certNotBefore, notAfter: auth.certNotAfter });
+  const renewalDue = renewalDueFor(auth);
   // The cheap path: nothing in the network changed since this node's config was rendered.
-  if (!renewalDue && ifNoneMatch && auth.renderedEtag === ifNoneMatch && auth.renderedRevision === auth.configRevision) return { kind: "not-modified", etag: ifNoneMatch };
+  if (!renewalDue && ifNoneMatch && auth.renderedEtag === ifNoneMatch && auth.renderedRevision === auth.configRevision) {
+    await recordReport(auth, report);
+    return { kind: "not-modified", etag: ifNoneMatch, pollSeconds };
+  }
 
   const rendered = await renderConfigFor(auth.networkId, auth.nodeId, { dir, revision: auth.configRevision });
   const etag = bundleEtag([rendered.yaml, rendered.caPem, rendered.certPem, dir, renewalDue ? "renewal-due" : ""]);
   if (etag !== auth.renderedEtag || rendered.revision !== auth.renderedRevision) {
     await db.node.update({ where: { id: auth.nodeId }, data: { renderedEtag: etag, renderedRevision: rendered.revision } });
+    auth.renderedEtag = etag;
+    auth.renderedRevision = rendered.revision;
   }
-  if (ifNoneMatch === etag) return { kind: "not-modified", etag };
+  await recordReport(auth, report);
+  if (ifNoneMatch === etag) return { kind: "not-modified", etag, pollSeconds };
   return {
     kind: "config",
     etag,
-    body: { etag, revision: rendered.revision, status: auth.status, config: rendered.yaml, ca: rendered.caPem, certificate: rendered.certPem, renewalDue, pollSeconds: DEFAULT_POLL_SECONDS },
+    body: {
+      etag,
+      revision: rendered.revision,
+      status: auth.status,
+      config: rendered.yaml,
+      ca: rendered.caPem,
+      certificate: rendered.certPem,
+      renewalDue,
+      pollSeconds,
+      restartKey: restartKeyOf(rendered.object, rendered.certNetworks),
+    },
+  };
+}
+
+/** The headers every poll answer carries, JSON or text. */
+export function pollAnswerHeaders(result: PollResult): Record<string, string> {
+  const seconds = result.kind === "config" ? result.body.pollSeconds : result.pollSeconds;
+  const base: Record<string, string> = { [ANSWER_HEADERS.pollSeconds]: String(seconds), "cache-control": "no-store" };
+  if (result.kind === "not-modified") return { ...base, etag: result.etag };
+  if (result.kind === "pending") return base;
+  return {
+    ...base,
+    etag: result.etag,
+    [ANSWER_HEADERS.revision]: String(result.body.revision),
+    [ANSWER_HEADERS.restartKey]: result.body.restartKey,
+    [ANSWER_HEADERS.renewalDue]: String(result.body.renewalDue),
   };
 }
 
@@ -123,6 +230,14 @@ export async function pollConfig(req: Request, meta: RequestMeta): Promise<PollR
 export async function renewNode(req: Request, publicKeyPem: string, meta: RequestMeta) {
   const auth = await authenticateNode(req, meta);
   if (auth.status !== "active") throw new ApiError("conflict", "Only an active node can renew its certificate");
+  // A stolen credential must not undo a revocation: renewal continues an unrevoked certificate,
+  // and only inside its renewal window.
+  if (!auth.certNotBefore || !auth.certNotAfter || auth.certRevokedAt) {
+    throw new ApiError("forbidden", "This node's current certificate was revoked, so it cannot be renewed; an administrator must sign a new one or the host must enroll again");
+  }
+  if (!isRenewalDue({ notBefore: auth.certNotBefore, notAfter: auth.certNotAfter })) {
+    throw new ApiError("conflict", `This node's certificate is not due for renewal until a third of its lifetime is left (it expires ${auth.certNotAfter.toISOString()})`);
+  }
   const credential = generateToken(NODE_CREDENTIAL_PREFIX);
   return transaction(async (tx) => {
     const { node, certificate } = await signNodeAsStored(tx, auth.networkId, auth.nodeId, publicKeyPem, "renewed");
@@ -140,5 +255,14 @@ export async function renewNode(req: Request, publicKeyPem: string, meta: Reques
       meta,
     });
     return { credential, certificate: certificate.pem, notAfter: certificate.notAfter.toISOString() };
+  });
+}
+
+/** A host replacing its own enrollment (install.sh --replace, nc-agent enroll --replace) deletes its old node. */
+export async function retireNode(req: Request, meta: RequestMeta): Promise<void> {
+  const auth = await authenticateNode(req, meta);
+  await transaction(async (tx) => {
+    const node = await tx.node.findUniqueOrThrow({ where: { id: auth.nodeId }, select: { name: true } });
+    await removeNode(tx, { id: null, displayName: `node ${node.name} (replaced by its host)` }, auth.networkId, auth.nodeId, "node.retire", meta);
   });
 }

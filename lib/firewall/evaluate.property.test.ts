@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { evaluate, ruleMatches, rulesApplyingTo, type DirectionVerdict, type HostIdentity, type Query } from "./evaluate";
+import type { HostState } from "./host-state";
 import { ruleInputSchema, type Direction, type FirewallRule, type PeerSelector, type Protocol, type RuleInput } from "./rule-schema";
 
 /*
@@ -132,6 +133,13 @@ const hostArb: fc.Arbitrary<HostIdentity> = fc.record({
   groups: fc.uniqueArray(groupArb, { maxLength: 3 }),
 });
 
+const stateArb: fc.Arbitrary<HostState> = fc.record({
+  status: fc.constantFrom<HostState["status"]>("pending", "active", "blocked"),
+  certificate: fc.constantFrom<HostState["certificate"]>("current", "expired", "none"),
+  awaitingApproval: fc.boolean(),
+});
+const participates = (state: HostState) => state.status === "active" && state.certificate === "current";
+
 const portArb = fc.oneof(fc.constantFrom(...queryPortPool), fc.integer({ min: 1, max: 65535 }));
 
 /** ICMP queries sometimes carry a stray port, which must be ignored. */
@@ -210,6 +218,27 @@ describe("evaluate, property-based", () => {
       fc.property(ruleSetArb, hostArb, hostArb, queryArb, (rules, src, dst, query) => {
         const reversed = rules.map((rule) => ({ ...rule, position: -rule.position }));
         return evaluate(rules, src, dst, query).allowed === evaluate(reversed, src, dst, query).allowed;
+      }),
+      RUNS,
+    );
+  });
+
+  it("refuses, whatever the rules, when either end does not take part in the overlay", () => {
+    fc.assert(
+      fc.property(ruleSetArb, hostArb, hostArb, stateArb, stateArb, queryArb, (rules, src, dst, srcState, dstState, query) => {
+        fc.pre(!participates(srcState) || !participates(dstState));
+        const result = evaluate([allowAllOutbound, { ...allowAllOutbound, id: "all-in", direction: "inbound" }, ...rules], { ...src, state: srcState }, { ...dst, state: dstState }, query);
+        return !result.allowed && !result.outbound.allowed && !result.inbound.allowed && result.blockedBy === "node-state";
+      }),
+      RUNS,
+    );
+  });
+
+  it("answers on the rules alone when both ends are active with a current certificate", () => {
+    const active: HostState = { status: "active", certificate: "current" };
+    fc.assert(
+      fc.property(ruleSetArb, hostArb, hostArb, queryArb, (rules, src, dst, query) => {
+        expect(evaluate(rules, { ...src, state: active }, { ...dst, state: active }, query)).toEqual(evaluate(rules, src, dst, query));
       }),
       RUNS,
     );

@@ -248,6 +248,47 @@ describe("verdicts", () => {
   });
 });
 
+describe("evaluate with node state", () => {
+  const openRules = stored([allowAllOutbound, input({ direction: "inbound" })]);
+  const active = { status: "active", certificate: "current" } as const;
+  const blocked = { status: "blocked", certificate: "none" } as const;
+  const BLOCKED_WEB2 = "web-2 is blocked: its certificate is on every node's blocklist, so it can reach no one and no one can reach it";
+
+  it("refuses a blocked destination before any rule, with the reason in the summary and both verdicts", () => {
+    const result = evaluate(openRules, { ...web1, state: active }, { ...web2, state: blocked }, tcp(443));
+    expect(result).toEqual({
+      allowed: false,
+      blockedBy: "node-state",
+      outbound: { allowed: false, reason: BLOCKED_WEB2 },
+      inbound: { allowed: false, reason: BLOCKED_WEB2 },
+      summary: `web-1 cannot reach web-2 on tcp/443. ${BLOCKED_WEB2}.`,
+    });
+  });
+
+  it("refuses a blocked source the same way", () => {
+    const result = evaluate(openRules, { ...web2, state: blocked }, { ...web1, state: active }, icmp);
+    expect(result).toMatchObject({ allowed: false, blockedBy: "node-state", summary: `web-2 cannot reach web-1 on icmp. ${BLOCKED_WEB2}.` });
+  });
+
+  it("names both ends when neither takes part, and a node talking to itself once", () => {
+    const pending = { status: "pending", certificate: "none", awaitingApproval: true } as const;
+    const result = evaluate(openRules, { ...web2, state: blocked }, { ...db1, state: pending }, tcp(5432));
+    expect(result.summary).toBe(`web-2 cannot reach db-1 on tcp/5432. ${BLOCKED_WEB2}. db-1 is waiting for approval and has no certificate yet, so it can reach no one and no one can reach it.`);
+    expect(evaluate(openRules, { ...web2, state: blocked }, { ...web2, state: blocked }, tcp(22)).summary).toBe(`web-2 cannot reach web-2 on tcp/22. ${BLOCKED_WEB2}.`);
+  });
+
+  it("refuses an active node with an expired certificate", () => {
+    const result = evaluate(openRules, { ...web1, state: active }, { ...app1, state: { status: "active", certificate: "expired" } }, tcp(8080));
+    expect(result).toMatchObject({ allowed: false, blockedBy: "node-state", inbound: { reason: "app-1's certificate has expired, so it can reach no one and no one can reach it" } });
+  });
+
+  it("answers on the rules, without blockedBy, when both ends are active", () => {
+    const result = evaluate(openRules, { ...web1, state: active }, { ...web2, state: active }, tcp(443));
+    expect(result.allowed).toBe(true);
+    expect(result).not.toHaveProperty("blockedBy");
+  });
+});
+
 describe("describeRule", () => {
   it.each([
     [input({ direction: "inbound", proto: "tcp", port: "443", peer: { kind: "group", group: "web" }, appliesTo: { kind: "group", group: "db" } }), "inbound tcp/443 from group web (applies to group db)"],

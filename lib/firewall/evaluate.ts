@@ -4,6 +4,7 @@
  * what the rendered configs will actually do, not what the editor's wording suggests.
  */
 import { ipv4ToInt } from "@/lib/ipam/cidr";
+import { participationBlocker, type HostState } from "./host-state";
 import { parsePort, type AppliesTo, type Direction, type FirewallRule, type PeerSelector } from "./rule-schema";
 
 /** What a Nebula certificate carries, which is all a node's firewall can see of its peer. */
@@ -11,6 +12,11 @@ export interface HostIdentity {
   name: string;
   ip: string;
   groups: string[];
+  /**
+   * The node's lifecycle, when the host is a real node. Hypothetical hosts (the group matrix) leave
+   * it out and are judged on their rules alone.
+   */
+  state?: HostState;
 }
 
 /** The first packet of a flow. `port` is the destination port; it is ignored for ICMP (use 0). */
@@ -26,6 +32,11 @@ export interface Reachability {
   outbound: DirectionVerdict;
   inbound: DirectionVerdict;
   summary: string;
+  /**
+   * Set when a host's state (blocked, pending, no valid certificate) refuses the flow before any
+   * rule is looked at; both verdicts then carry that reason rather than a rule's.
+   */
+  blockedBy?: "node-state";
 }
 
 /** Rules of `direction` that `host` loads into its own firewall, in the order they are rendered. */
@@ -108,12 +119,32 @@ function cidrContains(cidr: string, address: string): boolean {
  * Nebula checks a flow twice: the sender's outbound rules must admit the receiver, and the
  * receiver's inbound rules must admit the sender. Both sides look at the receiver's port. Anything
  * no rule admits is dropped; rules only ever allow, so the first match by position is reported.
+ * Before that, a host whose `state` keeps it off the overlay refuses the flow outright.
  */
 export function evaluate(rules: FirewallRule[], src: HostIdentity, dst: HostIdentity, query: Query): Reachability {
+  const refusal = stateRefusal(src, dst, query);
+  if (refusal) return refusal;
   const outbound = directionVerdict(rules, src, dst, "outbound", query);
   const inbound = directionVerdict(rules, dst, src, "inbound", query);
   const allowed = outbound.allowed && inbound.allowed;
   return { allowed, outbound, inbound, summary: summarize(src, dst, query, outbound, inbound) };
+}
+
+/**
+ * Without a tunnel neither firewall ever sees a packet, so the rules are not consulted: reporting
+ * "allowed by rule X" for a blocked peer would tell the reader the wrong thing to change.
+ */
+function stateRefusal(src: HostIdentity, dst: HostIdentity, query: Query): Reachability | null {
+  const blockers = [src, dst].flatMap((host) => {
+    const blocker = host.state ? participationBlocker(host.name, host.state) : null;
+    return blocker ? [blocker] : [];
+  });
+  const reasons = [...new Set(blockers)];
+  if (reasons.length === 0) return null;
+  // Reasons start with a node name, kept as spelled (names are case-sensitive), even at a sentence start.
+  const verdict: DirectionVerdict = { allowed: false, reason: reasons.join(". ") };
+  const sentences = [`${src.name} cannot reach ${dst.name} on ${describeQuery(query)}`, ...reasons];
+  return { allowed: false, outbound: verdict, inbound: verdict, summary: `${sentences.join(". ")}.`, blockedBy: "node-state" };
 }
 
 function directionVerdict(rules: FirewallRule[], self: HostIdentity, peer: HostIdentity, direction: Direction, query: Query): DirectionVerdict {

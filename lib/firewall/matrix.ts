@@ -9,6 +9,8 @@
  * - A real host usually holds several groups, so it may also be admitted by a `groups` (AND)
  *   selector that no single-group host satisfies: it can reach at least what its groups' cells say.
  * - "any" means TCP and UDP on every port plus ICMP; other IP protocols are not considered.
+ * - Cells say what the rules allow. Whether any real host can use that is `activeHosts`: a pair
+ *   whose sender or receiver group has no active host carries no traffic (see `pairIsIdle`).
  */
 import { evaluate, type HostIdentity, type Query } from "./evaluate";
 import { parsePort, type FirewallRule } from "./rule-schema";
@@ -20,6 +22,11 @@ export interface GroupMatrix {
    * for reading: tcp, then udp (ports ascending), then icmp. Empty when nothing gets through.
    */
   cells: Record<string, Record<string, string[]>>;
+  /**
+   * Per group, how many of its nodes take part in the overlay (active, with a valid certificate).
+   * Blocked and pending members are left out: Nebula never lets them in, whatever the rules say.
+   */
+  activeHosts: Record<string, number>;
 }
 
 const FIRST_PORT = 1;
@@ -33,7 +40,8 @@ interface PortRange {
   to: number;
 }
 
-export function groupMatrix(rules: FirewallRule[], groups: string[]): GroupMatrix {
+/** `activeHosts` counts per group name; a group missing from it has none. */
+export function groupMatrix(rules: FirewallRule[], groups: string[], activeHosts: Readonly<Record<string, number>>): GroupMatrix {
   const uniqueGroups = [...new Set(groups)];
   const usableRules = rules.filter(isIdentityFree);
   const segments = { tcp: portSegments(usableRules, "tcp"), udp: portSegments(usableRules, "udp") };
@@ -45,7 +53,12 @@ export function groupMatrix(rules: FirewallRule[], groups: string[]): GroupMatri
     }
     cells[src] = row;
   }
-  return { groups: uniqueGroups, cells };
+  return { groups: uniqueGroups, cells, activeHosts: Object.fromEntries(uniqueGroups.map((group) => [group, activeHosts[group] ?? 0])) };
+}
+
+/** Whether no real flow can use the cell src → dst, because one side has no active host. */
+export function pairIsIdle(matrix: GroupMatrix, src: string, dst: string): boolean {
+  return (matrix.activeHosts[src] ?? 0) === 0 || (matrix.activeHosts[dst] ?? 0) === 0;
 }
 
 /**

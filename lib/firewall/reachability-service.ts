@@ -4,6 +4,7 @@ import { ApiError } from "@/lib/api/api-error";
 import { getNode } from "@/lib/nodes/node-service";
 import { db } from "@/lib/db/client";
 import { evaluate, type HostIdentity, type Reachability } from "./evaluate";
+import { hostStateOf } from "./host-state";
 import { groupMatrix } from "./matrix";
 import { listRules } from "./rule-store";
 
@@ -25,7 +26,7 @@ async function identityOf(networkId: string, nodeId: string): Promise<HostIdenti
     throw new ApiError("validation_failed", "Some fields are not valid", { node: ["That node is not in this network"] });
   });
   if (!node.ip) throw new ApiError("conflict", `${node.name} has no address`);
-  return { name: node.name, ip: node.ip, groups: node.groups };
+  return { name: node.name, ip: node.ip, groups: node.groups, state: hostStateOf(node, new Date()) };
 }
 
 export async function checkReachability(networkId: string, q: ReachabilityQuery): Promise<Reachability & { from: HostIdentity; to: HostIdentity }> {
@@ -33,7 +34,24 @@ export async function checkReachability(networkId: string, q: ReachabilityQuery)
   return { ...evaluate(rules, from, to, { proto: q.proto, port: q.proto === "icmp" ? 0 : q.port }), from, to };
 }
 
+/**
+ * A member counts only while Nebula would let it in: active, with an unrevoked certificate that
+ * has not expired (the same test hostStateOf applies to a single node).
+ */
 export async function networkMatrix(networkId: string) {
-  const [rules, groups] = await Promise.all([listRules(networkId), db.group.findMany({ where: { networkId }, select: { name: true }, orderBy: { name: "asc" } })]);
-  return groupMatrix(rules, groups.map((g) => g.name));
+  const now = new Date();
+  const participating = { status: "active" as const, certificates: { some: { revokedAt: null, notAfter: { gt: now } } } };
+  const [rules, groups] = await Promise.all([
+    listRules(networkId),
+    db.group.findMany({
+      where: { networkId },
+      select: { name: true, _count: { select: { nodes: { where: { node: participating } } } } },
+      orderBy: { name: "asc" },
+    }),
+  ]);
+  return groupMatrix(
+    rules,
+    groups.map((g) => g.name),
+    Object.fromEntries(groups.map((g) => [g.name, g._count.nodes])),
+  );
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { POLL_SECONDS_MAX, POLL_SECONDS_MIN } from "@/lib/agent/protocol";
 import { isPrivateRange, parseNetworkCidr } from "@/lib/ipam/cidr";
 import { memberRoles } from "@/lib/auth/roles";
 
@@ -44,10 +45,17 @@ export const networkCreateSchema = z
   });
 export type NetworkCreateInput = z.infer<typeof networkCreateSchema>;
 
+/** How often hosts poll: short for labs and fast rollouts, long for quiet fleets; bounded like the agents bound it. */
+export const pollSecondsSchema = z
+  .number({ message: "Enter a number of seconds" })
+  .int("Use whole seconds")
+  .min(POLL_SECONDS_MIN, `At least ${POLL_SECONDS_MIN} seconds`)
+  .max(POLL_SECONDS_MAX, `At most ${POLL_SECONDS_MAX} seconds (one hour)`);
+
 export const networkUpdateSchema = z
-  .object({ name: name.optional(), description: description.optional() })
+  .object({ name: name.optional(), description: description.optional(), pollSeconds: pollSecondsSchema.optional() })
   .strict()
-  .refine((v) => v.name !== undefined || v.description !== undefined, { message: "Nothing to change" });
+  .refine((v) => v.name !== undefined || v.description !== undefined || v.pollSeconds !== undefined, { message: "Nothing to change" });
 export type NetworkUpdateInput = z.infer<typeof networkUpdateSchema>;
 
 const role = z.enum(memberRoles, { message: "Choose owner, admin or viewer" });

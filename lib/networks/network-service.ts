@@ -28,7 +28,7 @@ export interface NetworkSummary {
 export const testHooks: { afterNetworkWrite?: (tx: Tx) => Promise<void> } = {};
 
 /** The API's view of a network row (no BigInt cursor, which JSON cannot carry). */
-export function toNetworkView(n: { id: string; name: string; cidr: string; description: string; createdAt: Date; certVersion: number; nebulaTarget: keyof typeof targetFromDb; configRevision: number }) {
+export function toNetworkView(n: { id: string; name: string; cidr: string; description: string; createdAt: Date; certVersion: number; nebulaTarget: keyof typeof targetFromDb; configRevision: number; pollSeconds: number }) {
   return {
     id: n.id,
     name: n.name,
@@ -38,6 +38,7 @@ export function toNetworkView(n: { id: string; name: string; cidr: string; descr
     certVersion: n.certVersion,
     nebulaTarget: targetFromDb[n.nebulaTarget],
     configRevision: n.configRevision,
+    pollSeconds: n.pollSeconds,
   };
 }
 
@@ -117,14 +118,15 @@ export async function createNetwork(actor: Actor, input: NetworkCreateInput, met
 export async function updateNetwork(actor: Actor, networkId: string, input: NetworkUpdateInput, meta: RequestMeta) {
   return db.$transaction(async (tx) => {
     const before = await tx.network.findUniqueOrThrow({ where: { id: networkId } });
+    // A new poll interval needs no revision bump: every poll answer, 304s included, carries it.
     const after = await tx.network.update({ where: { id: networkId }, data: input });
     await recordAudit(tx, {
       actor,
       action: "network.update",
       networkId,
       target: { type: "network", id: networkId, name: after.name },
-      before: { name: before.name, description: before.description },
-      after: { name: after.name, description: after.description },
+      before: { name: before.name, description: before.description, pollSeconds: before.pollSeconds },
+      after: { name: after.name, description: after.description, pollSeconds: after.pollSeconds },
       meta,
     });
     await testHooks.afterNetworkWrite?.(tx);

@@ -23,6 +23,8 @@ export const NEBULA_DIR = "/etc/nebula";
 export interface NodeConfigResult extends RenderedConfig {
   caPem: string;
   certPem: string;
+  /** The networks the certificate carries: nebula must restart when they change. */
+  certNetworks: string[];
   revision: number;
 }
 
@@ -117,7 +119,7 @@ export async function renderConfigFor(networkId: string, nodeId: string, opts: {
       rules: snapshot.rules,
       blocklist: snapshot.blocklist,
     });
-    return { ...rendered, caPem: snapshot.caPem, certPem: cert.pem, revision: snapshot.revision };
+    return { ...rendered, caPem: snapshot.caPem, certPem: cert.pem, certNetworks: [cert.ip], revision: snapshot.revision };
   } catch (error) {
     if (error instanceof ConfigRenderError) throw new ApiError("conflict", `The config for ${node.name} cannot be rendered: ${error.message}`);
     throw error;

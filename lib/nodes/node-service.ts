@@ -7,17 +7,19 @@ import { transaction, db, type Tx } from "@/lib/db/client";
 import { ApiError } from "@/lib/api/api-error";
 import type { RequestMeta } from "@/lib/api/with-network";
 import type { Actor } from "@/lib/auth/session";
-import { recordAudit } from "@/lib/audit/record-audit";
+import { recordAudit, type AuditActor } from "@/lib/audit/record-audit";
 import { bumpConfigRevision } from "@/lib/networks/config-revision";
 import { allocateLease, releaseLease } from "@/lib/ipam/lease-allocator";
 import { intToIpv4, prefixOf } from "@/lib/ipam/cidr";
 import { certificateSummary, issueCertificate, revokeCertificate } from "@/lib/pki/certificate-service";
 import type { NodeCreateInput, NodeOverrides, NodeUpdateInput } from "./node-schemas";
+import { hostStatus } from "./host-status";
 
 export const nodeInclude = {
   groups: { include: { group: { select: { name: true } } } },
   lease: { select: { address: true } },
   certificates: { where: { revokedAt: null }, orderBy: { createdAt: "desc" as const }, take: 1 },
+  network: { select: { configRevision: true, pollSeconds: true } },
 } as const;
 
 type NodeRow = NonNullable<Awaited<ReturnType<typeof findNodeRow>>>;
@@ -40,11 +42,16 @@ export function toNodeView(row: NodeRow) {
     overrides: row.overrides as NodeOverrides,
     status: row.status,
     lastSeenAt: row.lastSeenAt?.toISOString() ?? null,
-    /** Whether the agent said it runs the config we last rendered for it. */
-    runningLatest: row.runningEtag !== null && row.runningEtag === row.renderedEtag,
-    runningEtag: row.runningEtag,
-    /** The network revision the node's running config was rendered at, when it is the latest render. */
-    runningRevision: row.runningEtag !== null && row.runningEtag === row.renderedEtag ? row.renderedRevision : null,
+    /** What the host reported on its polls; `host.state` is "applied" only when it confirmed the latest revision. */
+    host: {
+      ...hostStatus({ ...row, configRevision: row.network.configRevision, pollSeconds: row.network.pollSeconds }),
+      appliedRevision: row.appliedRevision,
+      appliedAt: row.appliedAt?.toISOString() ?? null,
+      nebulaState: row.nebulaState,
+      nebulaVersion: row.nebulaVersion,
+      agentVersion: row.agentVersion,
+      lastError: row.lastError,
+    },
     awaitingApproval: row.status === "pending" && row.pendingPublicKeyPem !== null,
     certificate: certificateSummary(row.certificates[0]),
     createdAt: row.createdAt.toISOString(),
@@ -167,17 +174,25 @@ export async function updateNode(actor: Actor, networkId: string, nodeId: string
 
 /** Deleting a node revokes its certificate (it must not stay trusted) and frees its address. */
 export async function deleteNode(actor: Actor, networkId: string, nodeId: string, meta: RequestMeta): Promise<void> {
-  await transaction(async (tx) => {
-    const before = await getNode(networkId, nodeId, tx);
-    const usedBy = await tx.firewallRule.count({ where: { networkId, peerNodeId: nodeId } });
-    if (usedBy) throw new ApiError("conflict", `${usedBy} firewall rule(s) name this node as their peer; change them first`);
-    const live = await tx.certificate.findMany({ where: { nodeId, revokedAt: null } });
-    for (const cert of live) await revokeCertificate(tx, networkId, cert.id, "node deleted");
-    await releaseLease(tx, networkId, nodeId, null);
-    await tx.node.delete({ where: { id: nodeId } });
-    await bumpConfigRevision(tx, networkId);
-    await recordAudit(tx, { actor, action: "node.delete", networkId, target: { type: "node", id: nodeId, name: before.name }, before, meta });
-  });
+  await transaction((tx) => removeNode(tx, actor, networkId, nodeId, "node.delete", meta));
+}
+
+/**
+ * The deletion itself, shared by an admin's delete and a host retiring itself (--replace). The
+ * node's credentials are kept as hashes, so its agent hears "gone" and stops instead of retrying.
+ */
+export async function removeNode(tx: Tx, actor: AuditActor, networkId: string, nodeId: string, action: "node.delete" | "node.retire", meta: RequestMeta): Promise<void> {
+  const before = await getNode(networkId, nodeId, tx);
+  const usedBy = await tx.firewallRule.count({ where: { networkId, peerNodeId: nodeId } });
+  if (usedBy) throw new ApiError("conflict", `${usedBy} firewall rule(s) name this node as their peer; change them first`);
+  const live = await tx.certificate.findMany({ where: { nodeId, revokedAt: null } });
+  for (const cert of live) await revokeCertificate(tx, networkId, cert.id, action === "node.retire" ? "node replaced by its host" : "node deleted");
+  await releaseLease(tx, networkId, nodeId, null);
+  const credentials = await tx.nodeCredential.findMany({ where: { nodeId }, select: { tokenHash: true } });
+  await tx.retiredCredential.createMany({ data: credentials.map((c) => ({ tokenHash: c.tokenHash, networkId, nodeName: before.name })), skipDuplicates: true });
+  await tx.node.delete({ where: { id: nodeId } });
+  await bumpConfigRevision(tx, networkId);
+  await recordAudit(tx, { actor, action, networkId, target: { type: "node", id: nodeId, name: before.name }, before, meta });
 }
 
 /**

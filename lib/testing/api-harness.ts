@@ -69,3 +69,14 @@ export function freshCidr(): string {
   const n = (process.pid % 200) * 256 + cidrCounter;
   return `10.${(n >> 8) & 255}.${n & 255}.0/24`;
 }
+
+/** What an enrollment writes, counted per network: a refused one must leave every count as it was. */
+export async function enrollmentCounts(networkId: string) {
+  return {
+    nodes: await db.node.count({ where: { networkId } }),
+    leases: await db.lease.count({ where: { networkId } }),
+    certs: await db.certificate.count({ where: { networkId } }),
+    uses: await db.enrollUse.count({ where: { link: { networkId } } }),
+    credentials: await db.nodeCredential.count({ where: { node: { networkId } } }),
+  };
+}

@@ -1,6 +1,6 @@
 /** Secrets the demo generates once and keeps under .data/ (git-ignored, mode 0600). */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 export interface LocalSecrets {
@@ -17,7 +17,11 @@ export function loadOrCreateSecrets(dataDir: string): LocalSecrets {
     postgresPassword: existing.postgresPassword ?? randomBytes(18).toString("base64url"),
     masterKey: existing.masterKey ?? randomBytes(32).toString("base64"),
   };
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // The folder is traversable but not listable by others (0711): as root, the embedded Postgres
+  // runs as a `postgres` user that must reach .data/pg. The secrets file itself stays 0600.
+  mkdirSync(dataDir, { recursive: true, mode: 0o711 });
+  chmodSync(dataDir, 0o711);
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  chmodSync(file, 0o600);
   return secrets;
 }

@@ -1,5 +1,8 @@
 import { db } from "@/lib/db/client";
 import { describeJoinToken } from "@/lib/enroll/enroll-service";
+import { agentBundle, agentDownloadPath, AGENT_FILE_NAME } from "@/lib/enroll/agent-download";
+import { joinCommands } from "@/lib/enroll/join-commands";
+import { UNUSABLE_LINK } from "@/lib/enroll/join-messages";
 import { publicBaseUrl } from "@/lib/enroll/link-service";
 import { AuthCard } from "../../_components/auth-card";
 import { CopyButton } from "../../_components/copy-button";
@@ -8,8 +11,27 @@ import { QrCode } from "../../_components/qr-code";
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Join a Nebula network", robots: { index: false } };
 
-function Block({ children }: { children: string }) {
-  return <pre className="overflow-x-auto rounded bg-slate-950 p-3 font-mono text-xs text-slate-100">{children}</pre>;
+function Block({ children, id }: { children: string; id?: string }) {
+  return (
+    <pre data-command={id} className="overflow-x-auto rounded bg-slate-950 p-3 font-mono text-xs text-slate-100">
+      {children}
+    </pre>
+  );
+}
+
+/** A command with its copy button; `id` lets the tests read the exact text a person copies. */
+function Command({ label, text, id }: { label: string; text: string; id: string }) {
+  return (
+    <div className="space-y-1">
+      <p className="text-xs font-medium text-slate-500 dark:text-slate-400">{label}</p>
+      <div className="flex items-start gap-2">
+        <div className="min-w-0 flex-1">
+          <Block id={id}>{text}</Block>
+        </div>
+        <CopyButton text={text} />
+      </div>
+    </div>
+  );
 }
 
 /** For the person holding a join link: what they join and how. An unusable link says only that. */
@@ -18,14 +40,15 @@ export default async function JoinPage({ params }: { params: Promise<{ token: st
   const info = await describeJoinToken(token, db);
   if (!info) {
     return (
-      <AuthCard title="This join link cannot be used" subtitle="It may have expired, been used up or been revoked.">
-        <p className="text-center text-sm text-slate-600 dark:text-slate-300">Ask the network&apos;s administrator for a new link.</p>
+      <AuthCard title={UNUSABLE_LINK.title} subtitle={UNUSABLE_LINK.detail}>
+        <p className="text-center text-sm text-slate-600 dark:text-slate-300">{UNUSABLE_LINK.advice}</p>
       </AuthCard>
     );
   }
   const base = publicBaseUrl();
   const link = `${base}/join/${token}`;
-  const oneLiner = `curl -fsSL ${link}/install.sh | sudo sh`;
+  const bundle = await agentBundle();
+  const cmd = joinCommands(base, token, { url: agentDownloadPath(base), fileName: AGENT_FILE_NAME, sha256: bundle?.sha256 ?? null });
   return (
     <main id="main" className="mx-auto max-w-3xl space-y-8 px-4 py-10">
       <header className="space-y-1">
@@ -37,21 +60,54 @@ export default async function JoinPage({ params }: { params: Promise<{ token: st
         </p>
       </header>
 
-      <section className="space-y-2">
-        <h2 className="text-lg font-medium">Linux: one command</h2>
-        <p className="text-sm text-slate-600 dark:text-slate-300">Needs curl and Nebula (Debian/Ubuntu: <code>apt-get install nebula</code>). The key pair is made on your host; the private key never leaves it.</p>
-        <div className="flex items-start gap-2">
-          <div className="min-w-0 flex-1">
-            <Block>{oneLiner}</Block>
-          </div>
-          <CopyButton text={oneLiner} />
+      {cmd.insecure && (
+        <div role="note" className="rounded-md border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
+          This server&apos;s address is plain <code>http</code>: the host&apos;s credential and certificates cross the network unencrypted. The commands below carry{" "}
+          <code>--insecure-http</code> to accept that; on anything but a trusted link, ask the administrator to serve the app over https.
         </div>
+      )}
+
+      <section className="space-y-3">
+        <h2 className="text-lg font-medium">Linux: one command</h2>
+        <p className="text-sm text-slate-600 dark:text-slate-300">
+          Needs curl and Nebula (Debian/Ubuntu: <code>apt-get install nebula</code>). The key pair is made on your host and the private key never leaves it. The
+          script enrolls, starts nebula and keeps it current: rule changes, new peers, blocks and certificate renewals arrive by themselves. It prints why when
+          something fails and exits non-zero, leaving nothing behind.
+        </p>
+        <Command label="As root" id="oneliner-root" text={cmd.oneLinerRoot} />
+        <Command label="With sudo" id="oneliner-sudo" text={cmd.oneLinerSudo} />
+        <Command label="Choosing the node's name and the directory" id="oneliner-options" text={cmd.oneLinerWithOptions} />
+        <ul className="list-disc space-y-1 pl-5 text-sm text-slate-600 dark:text-slate-300">
+          <li>
+            With systemd, the agent becomes the unit <code>nc-agent.service</code> and starts at boot. Without systemd (containers, namespaces), it runs in the
+            background with a pidfile, and the script prints how to stop it and how to start it from your own init system; add <code>--foreground</code> to run it
+            in the terminal instead.
+          </li>
+          <li>
+            Other options: <code>--no-service</code> (no systemd unit), <code>--replace</code> (this host is already enrolled and should become a new node; the
+            old one is deleted). Status on the host: <code>sh /etc/nebula/nc-agent.sh status</code>.
+          </li>
+        </ul>
       </section>
 
-      <section className="space-y-2">
-        <h2 className="text-lg font-medium">With the nc-agent</h2>
-        <Block>{`sudo nc-agent enroll ${link} --dir /etc/nebula\nsudo nc-agent run --dir /etc/nebula`}</Block>
-        <p className="text-sm text-slate-600 dark:text-slate-300">The agent keeps the host current: rule changes, new peers and revocations are applied with a reload, and certificates renew by themselves.</p>
+      <section className="space-y-3">
+        <h2 className="text-lg font-medium">With nc-agent (needs Node.js 18 or later)</h2>
+        <p className="text-sm text-slate-600 dark:text-slate-300">
+          The same agent as one file, served by this server: {AGENT_FILE_NAME}
+          {bundle ? (
+            <>
+              , SHA-256 <code className="break-all font-mono text-xs">{bundle.sha256}</code>
+            </>
+          ) : (
+            " (not built on this server)"
+          )}
+          .
+        </p>
+        <Command label="Download and check it" id="agent-download" text={`${cmd.agentDownload}\n${cmd.agentVerify}`} />
+        <Command label="Enroll (add --service to install a systemd unit), then run it" id="agent-enroll" text={`${cmd.agentEnroll}\n${cmd.agentRun}`} />
+        <p className="text-sm text-slate-600 dark:text-slate-300">
+          <code>{cmd.agentStatus}</code> shows the network, address, applied revision, certificate expiry, last poll and last error.
+        </p>
       </section>
 
       <section className="space-y-2">

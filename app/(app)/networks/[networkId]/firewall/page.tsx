@@ -16,7 +16,7 @@ export default async function FirewallPage({ params }: { params: Promise<{ netwo
   const actor = await requirePageActor();
   const { network, role } = await loadNetworkForPage(actor, networkId);
   const [rules, groups, nodes, matrix] = await Promise.all([listRules(network.id), listGroups(network.id), listNodes(network.id), networkMatrix(network.id)]);
-  const nodeChoices = nodes.filter((n) => n.ip).map((n) => ({ id: n.id, name: n.name }));
+  const nodeChoices = nodes.filter((n) => n.ip).map((n) => ({ id: n.id, name: n.name, status: n.status }));
   return (
     <div className="space-y-8">
       <RuleEditor
@@ -28,7 +28,7 @@ export default async function FirewallPage({ params }: { params: Promise<{ netwo
         canEdit={hasRole(role, "admin")}
       />
       <div className="grid gap-6 xl:grid-cols-2">
-        <ReachabilityCheck networkId={network.id} nodes={nodeChoices} />
+        <ReachabilityCheck networkId={network.id} nodes={nodeChoices.map((n) => ({ id: n.id, name: n.status === "active" ? n.name : `${n.name} (${n.status})` }))} />
         <FirewallMatrix matrix={matrix} />
       </div>
     </div>

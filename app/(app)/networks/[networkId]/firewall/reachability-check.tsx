@@ -59,10 +59,15 @@ export function ReachabilityCheck({ networkId, nodes }: { networkId: string; nod
       {answer && (
         <div role="status" data-testid="reachability-answer" className={`rounded-md border p-3 text-sm ${answer.allowed ? "border-emerald-300 bg-emerald-50 dark:border-emerald-800 dark:bg-emerald-950" : "border-red-300 bg-red-50 dark:border-red-800 dark:bg-red-950"}`}>
           <p className="font-medium">{answer.summary}</p>
-          <ul className="mt-2 space-y-1">
-            <VerdictLine label="Sender's outbound" verdict={answer.outbound} />
-            <VerdictLine label="Receiver's inbound" verdict={answer.inbound} />
-          </ul>
+          {answer.blockedBy === "node-state" ? (
+            // Both verdicts repeat the summary's reason here; the rules were never consulted.
+            <p className="mt-2 text-slate-600 dark:text-slate-400">No tunnel can form, so neither node&apos;s firewall rules apply.</p>
+          ) : (
+            <ul className="mt-2 space-y-1">
+              <VerdictLine label="Sender's outbound" verdict={answer.outbound} />
+              <VerdictLine label="Receiver's inbound" verdict={answer.inbound} />
+            </ul>
+          )}
         </div>
       )}
     </section>

@@ -4,8 +4,7 @@ import { useMemo, useState } from "react";
 import type { NodeView } from "@/lib/nodes/node-service";
 import { apiCall } from "../../../../_components/api-client";
 import { DataTable } from "../../../../_components/data-table";
-import { ConnectivityPill, ExpiryText, NodeStatusPill, Pill, RolePills } from "../../../../_components/badges";
-import { connectivity } from "@/lib/nodes/connectivity";
+import { ExpiryText, HostStatePill, NodeStatusPill, Pill, RolePills } from "../../../../_components/badges";
 import { buttonClass, ChipPicker, Field, FormError, inputClass, RoleToggles, Spinner, TextAreaField } from "../../../../_components/form-controls";
 import { useApiAction } from "../../../../_components/use-api-action";
 
@@ -15,10 +14,6 @@ interface Props {
   nodes: NodeView[];
   groups: string[];
   canEdit: boolean;
-}
-
-function seenState(iso: string | null) {
-  return connectivity(iso);
 }
 
 export function NodesPanel({ networkId, cidr, nodes, groups, canEdit }: Props) {
@@ -75,12 +70,12 @@ export function NodesPanel({ networkId, cidr, nodes, groups, canEdit }: Props) {
           { header: "Status", cell: (n) => <NodeStatusPill status={n.status} /> },
           { header: "Certificate", cell: (n) => <ExpiryText iso={n.certificate?.notAfter} renewalDue={n.certificate?.renewalDue} /> },
           {
-            header: "Agent",
+            header: "Host",
             className: "hidden md:table-cell",
             cell: (n) => (
-              <span className="flex items-center gap-1" title={n.lastSeenAt ? `last poll ${new Date(n.lastSeenAt).toLocaleString()}` : undefined}>
-                <ConnectivityPill state={seenState(n.lastSeenAt)} />
-                {n.lastSeenAt && (n.runningLatest ? <Pill tone="slate">rev {n.runningRevision}</Pill> : <Pill tone="amber">config behind</Pill>)}
+              <span className="flex flex-wrap items-center gap-1">
+                <HostStatePill host={n.host} />
+                {n.host.nebulaVersion && <Pill tone="slate">nebula {n.host.nebulaVersion}</Pill>}
               </span>
             ),
           },

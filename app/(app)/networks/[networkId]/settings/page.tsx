@@ -3,6 +3,7 @@ import { hasRole } from "@/lib/auth/roles";
 import { NetworkSettings } from "../network-settings";
 import { listReservedRanges } from "@/lib/ipam/reserved-ranges";
 import { ReservedRangesPanel } from "./reserved-ranges-panel";
+import { PollIntervalPanel } from "./poll-interval-panel";
 
 export const metadata = { title: "Network settings" };
 
@@ -19,6 +20,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ netwo
         <p className="text-sm text-slate-500">Only admins and owners can change this network.</p>
       )}
       <ReservedRangesPanel networkId={network.id} ranges={ranges} canEdit={hasRole(role, "admin")} />
+      <PollIntervalPanel networkId={network.id} pollSeconds={network.pollSeconds} canEdit={hasRole(role, "admin")} />
     </div>
   );
 }

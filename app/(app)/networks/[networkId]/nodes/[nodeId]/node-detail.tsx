@@ -3,7 +3,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { NodeView } from "@/lib/nodes/node-service";
 import { apiCall, apiFetch } from "../../../../../_components/api-client";
-import { ExpiryText, NodeStatusPill, Pill, RolePills } from "../../../../../_components/badges";
+import { ExpiryText, HostStatePill, NodeStatusPill, Pill, RolePills } from "../../../../../_components/badges";
 import { CopyButton } from "../../../../../_components/copy-button";
 import { buttonClass, ChipPicker, dangerButtonClass, RoleToggles, Field, FormError, secondaryButtonClass, SelectField, Spinner, TextAreaField } from "../../../../../_components/form-controls";
 import { useToast } from "../../../../../_components/toast";
@@ -34,6 +34,7 @@ export function NodeDetail({ networkId, node, groups, config, canEdit }: Props) 
           </Pill>
         ))}
       </div>
+      <HostCard node={node} />
       <div className="grid gap-6 lg:grid-cols-2">
         <CertificateCard node={node} />
         {canEdit && <SignAndBundle base={base} node={node} />}
@@ -42,6 +43,31 @@ export function NodeDetail({ networkId, node, groups, config, canEdit }: Props) 
       {canEdit && <NodeActions base={base} node={node} />}
       {canEdit && <EditNode base={base} node={node} groups={groups} networkId={networkId} />}
     </div>
+  );
+}
+
+/** What the host itself reported: never inferred from what the server sent. */
+function HostCard({ node }: { node: NodeView }) {
+  const h = node.host;
+  return (
+    <section className={card} aria-labelledby="host-heading">
+      <h3 id="host-heading" className="mb-3 flex items-center gap-2 font-medium">
+        On the host <HostStatePill host={h} />
+      </h3>
+      <p className="mb-3 text-sm text-slate-600 dark:text-slate-300">{h.detail}</p>
+      <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
+        <dt className="text-slate-500">Applied revision</dt>
+        <dd>{h.appliedRevision ?? "none confirmed"}{h.appliedAt && <span className="text-slate-500"> · since {new Date(h.appliedAt).toLocaleString()}</span>}</dd>
+        <dt className="text-slate-500">nebula</dt>
+        <dd>{h.nebulaState ?? "not reported"}{h.nebulaVersion && ` · ${h.nebulaVersion}`}</dd>
+        <dt className="text-slate-500">Agent</dt>
+        <dd>{h.agentVersion ?? "not reported"}</dd>
+        <dt className="text-slate-500">Last poll</dt>
+        <dd>{node.lastSeenAt ? new Date(node.lastSeenAt).toLocaleString() : "never"}</dd>
+        <dt className="text-slate-500">Last error</dt>
+        <dd className={h.lastError ? "text-red-700 dark:text-red-300" : undefined}>{h.lastError ?? "none"}</dd>
+      </dl>
+    </section>
   );
 }
 
