@@ -14,7 +14,7 @@ export const APP_HOST = "127.0.0.1";
 const root = path.resolve(import.meta.dirname, "..");
 const buildIdFile = path.join(root, ".next", "BUILD_ID");
 // Only the bench's own throw-away secret; the app refuses to start without one.
-const BENCH_AUTH_SECRET = "bench-secret-that-is-long-enough-for-next-auth-0001";
+export const BENCH_AUTH_SECRET = "bench-secret-that-is-long-enough-for-next-auth-0001";
 const BUILD_TIMEOUT_MS = 6 * 60_000;
 /** Another `next build` in this checkout holds .next/lock; ours then fails at once, so wait and look again. */
 const BUILD_ATTEMPTS = 3;
@@ -73,20 +73,35 @@ async function start(): Promise<BenchApp> {
  * the enrollment benchmark give each request its own X-Forwarded-For address, so the per-address
  * enrollment limit (30/min) measures nothing but itself.
  */
-function appEnvironment(databaseUrl: string): NodeJS.ProcessEnv {
+function appEnvironment(databaseUrl: string, at = { host: APP_HOST, port: APP_PORT, publicUrl: `http://${APP_HOST}:${APP_PORT}` }): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NEXT_TELEMETRY_DISABLED: "1",
     DATABASE_URL: databaseUrl,
     NEXTAUTH_SECRET: BENCH_AUTH_SECRET,
-    NEXTAUTH_URL: `http://${APP_HOST}:${APP_PORT}`,
-    PORT: String(APP_PORT),
-    HOST: APP_HOST,
+    NEXTAUTH_URL: at.publicUrl,
+    PORT: String(at.port),
+    HOST: at.host,
     TRUSTED_PROXIES: "127.0.0.1/32",
     NODE_ENV: "production",
   };
   for (const key of ["KEYCLOAK_ISSUER", "KEYCLOAK_CLIENT_ID", "KEYCLOAK_CLIENT_SECRET"]) delete env[key];
   return env;
+}
+
+/**
+ * A second app instance of the same build, for a benchmark whose clients are not on loopback (the
+ * enforcement benchmark's hosts live in network namespaces behind the lab's bridge). The caller
+ * stops it.
+ */
+export async function startAppAt(at: { host: string; port: number; publicUrl: string }): Promise<Started> {
+  await ensureBuild();
+  const databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) throw new Error("the app benchmarks need the bench database (DATABASE_URL is not set)");
+  const log = createWriteStream(path.join(root, ".data", "bench", `app-${at.port}.log`));
+  const app = startService(`app-${at.port}`, "npx", ["tsx", "server.ts"], { cwd: root, env: appEnvironment(databaseUrl, at), logFile: log });
+  await waitForHttp(`http://127.0.0.1:${at.port}/api/health`, STARTUP_TIMEOUT_MS, app);
+  return app;
 }
 
 /** Builds unless .next/BUILD_ID is newer than every source file; says which it did. */

@@ -32,6 +32,8 @@ const benchmarks: Benchmark[] = [
   { name: "poll-rate", needsDatabase: true, load: () => import("./poll-rate") },
   { name: "enrollment", needsDatabase: true, load: () => import("./enrollment") },
   { name: "fleet", needsDatabase: true, load: () => import("./fleet") },
+  // Real nebula hosts in network namespaces (root): a rule change to enforcement on a one-liner host and an nc-agent host.
+  { name: "enforcement", needsDatabase: true, load: () => import("./enforcement") },
 ];
 
 const root = path.resolve(import.meta.dirname, "..");

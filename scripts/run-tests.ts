@@ -12,7 +12,7 @@ import { runCommand, runOrThrow, startService, waitForHttp, type Started } from 
 const root = path.resolve(import.meta.dirname, "..");
 const work = path.join(root, ".data", "test");
 const logs = path.join(work, "logs");
-const ports = { pg: 54329, localApp: 3100, keycloakApp: 3000, keycloak: 8180, labApp: 3200 };
+const ports = { pg: 54329, localApp: 3100, keycloakApp: 3000, keycloak: 8180, labApp: 3200, quickStart: 3400, quickStartPg: 54339 };
 // The lab's nodes reach the app on the bridge the lab test creates (e2e/network/lab.ts).
 const labAppUrl = `http://10.213.0.1:${ports.labApp}`;
 const secret = "test-secret-that-is-long-enough-for-next-auth-0001";
@@ -172,12 +172,48 @@ async function main() {
   await vitest("network", { ...process.env, DATABASE_URL: labDb, NEXTAUTH_SECRET: secret, NC_MASTER_KEY: masterKey, LAB_APP_URL: labAppUrl, NEBULA_CURRENT_DIR: currentNebula }, "network lab");
   await stopService(labApp);
 
+  await quickStart();
+
   const total = results.reduce((t, r) => ({ passed: t.passed + r.passed, failed: t.failed + r.failed, skipped: t.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });
   console.log("\n[test] summary");
   for (const r of results) console.log(`  ${r.name.padEnd(44)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed ${String(r.skipped).padStart(3)} skipped  ${r.seconds.toFixed(0)} s`);
   console.log(`  whole run: ${((Date.now() - started) / 1000).toFixed(0)} s; service logs in ${path.relative(root, logs)}/`);
   console.log(`\ntests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
   return total.failed === 0 ? 0 : 1;
+}
+
+/**
+ * The README's quick-start line, read from the README and run as it is in a fresh clone of this
+ * checkout (no node_modules, no .data), as root: it must get to a healthy /api/health. Then it is
+ * stopped like a person stops it (SIGTERM), and nothing may still answer.
+ */
+async function quickStart() {
+  log("quick start: the README's command in a fresh clone");
+  const started = Date.now();
+  const section = readFileSync(path.join(root, "README.md"), "utf8").split("## Quick start")[1] ?? "";
+  const command = /```\n([^\n]+)\n```/.exec(section)?.[1];
+  let failure: string | null = null;
+  if (!command) failure = "the README has no quick-start command";
+  else {
+    const dir = path.join(work, "quickstart");
+    await runOrThrow("git", ["clone", "--quiet", root, dir]);
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(ports.quickStart), NC_EMBEDDED_PG_PORT: String(ports.quickStartPg) };
+    for (const k of Object.keys(env)) if (/^(DATABASE_URL|NEXTAUTH_|NC_MASTER_KEY|KEYCLOAK_|NEBULA_CERT_BIN)/.test(k)) delete env[k];
+    console.log(`[test] ${command}   (in ${path.relative(root, dir)}, PORT=${ports.quickStart})`);
+    const demo = service("quickstart", "bash", ["-c", command], env, dir);
+    try {
+      await waitForHttp(`http://127.0.0.1:${ports.quickStart}/api/health`, 900_000, demo);
+      const setup = await fetch(`http://127.0.0.1:${ports.quickStart}/signin`, { redirect: "manual" });
+      if (!setup.headers.get("location")?.includes("/setup")) failure = `a fresh instance should send /signin to /setup, it answered ${setup.status} ${setup.headers.get("location")}`;
+    } catch (error) {
+      failure = error instanceof Error ? error.message : String(error);
+    }
+    await stopService(demo);
+    const still = await fetch(`http://127.0.0.1:${ports.quickStart}/api/health`, { signal: AbortSignal.timeout(2_000) }).then(() => true, () => false);
+    if (still && !failure) failure = "the app still answers after the quick start was stopped";
+  }
+  if (failure) console.error(`[test] quick start failed: ${failure} (log: ${path.relative(root, path.join(logs, "quickstart.log"))})`);
+  results.push({ name: "quick start (README, fresh clone)", passed: failure ? 0 : 1, failed: failure ? 1 : 0, skipped: 0, seconds: (Date.now() - started) / 1000 });
 }
 
 async function cleanup() {

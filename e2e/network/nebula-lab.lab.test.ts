@@ -12,6 +12,7 @@
  * app's DATABASE_URL, NEXTAUTH_SECRET and NC_MASTER_KEY. The app's NEXTAUTH_URL must be the same
  * http://10.213.0.1:<port>, since that is what the join links point the namespaces at.
  */
+import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
@@ -20,6 +21,7 @@ import { createTestUser } from "@/lib/testing/api-harness";
 import { nebulaVersions, type NebulaBinaries } from "@/lib/testing/nebula-binaries";
 import { Lab, UNDERLAY_HOST, run } from "./lab";
 import { Api, APP_URL, commandFromPage, joinPage, sleep, waitFor, type Json } from "./lab-api";
+import { enrollWithAgent, pathWith, runOneLiner, startAgent, startListeners, tcpConnects } from "./lab-hosts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const LOG_ARCHIVE = path.join(ROOT, ".data", "network-lab", "logs");
@@ -140,10 +142,10 @@ class VersionLab {
   started = Date.now();
   /** See tunnelCheckMs. */
   tunnelCheckMs = 0;
-  /** nc-agent as downloaded from the server; the one-liner's command as read from the join page. */
+  /** nc-agent as downloaded from the server with the join page's commands. */
   agentBin = "";
-  oneLiner: string | null = null;
   oneLinerOutput = new Map<NodeName, string>();
+  agents = new Map<NodeName, ChildProcess>();
   sampler = new CmdlineSampler();
   private tornDown = false;
 
@@ -176,9 +178,8 @@ class VersionLab {
     return Date.now() - t;
   }
 
-  async connect(from: NodeName, to: NodeName, port: number, seconds = 3): Promise<boolean> {
-    const r = await this.lab.exec(this.host(from).ns, "nc", ["-z", "-w", String(seconds), this.host(to).ip, String(port)], { timeout: (seconds + 5) * 1000 });
-    return r.code === 0;
+  connect(from: NodeName, to: NodeName, port: number, seconds = 3): Promise<boolean> {
+    return tcpConnects(this.lab, this.lab.node(from), this.host(to).ip, port, seconds);
   }
 
   async nebulaPid(name: NodeName): Promise<number> {
@@ -251,32 +252,24 @@ class VersionLab {
     if (fetched.code !== 0) throw new Error(`downloading nc-agent as the join page says failed (${fetched.code}):\n${download}\n${fetched.stdout}${fetched.stderr}`);
     this.agentBin = path.join(binDir, "nc-agent");
     if ((statSync(this.agentBin).mode & 0o111) === 0) throw new Error("the downloaded nc-agent is not executable");
-    const nebulaDir = path.dirname(this.v.nebula);
-    const hostEnv = { ...process.env, PATH: `${nebulaDir}:${path.dirname(this.v.nebulaCert)}:${process.env.PATH ?? "/usr/bin:/bin"}` };
+    const hostEnv = pathWith([this.v.nebula, this.v.nebulaCert]);
 
-    const enrollWithAgent = async (name: NodeName) => {
+    const enrollAgentHost = async (name: NodeName) => {
       const dir = path.join(this.lab.tmpDir, name);
-      const r = await this.lab.exec(this.lab.node(name).ns, process.execPath, [this.agentBin, "enroll", links[name], "--dir", dir, "--hostname", name, "--nebula-cert", this.v.nebulaCert, "--insecure-http"], { timeout: 90_000 });
+      const r = await enrollWithAgent(this.lab, this.lab.node(name), { agentBin: this.agentBin, joinUrl: links[name], dir, hostname: name, nebulaCert: this.v.nebulaCert });
       if (r.code !== 0) throw new Error(`${name}: nc-agent enroll failed (${r.code}${r.timedOut ? ", timed out" : ""}):\n${r.stdout}${r.stderr}`);
     };
-    /**
-     * The one-liner exactly as the join page shows it (as root), in its own UTS and mount
-     * namespaces: the host is called <name>, and its /etc/nebula is the lab's folder for it.
-     */
-    const enrollWithOneLiner = async (name: NodeName) => {
-      const dir = path.join(this.lab.tmpDir, name);
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    /** The one-liner exactly as the join page shows it (as root); the host is called <name>. */
+    const enrollOneLinerHost = async (name: NodeName) => {
       const command = commandFromPage(await joinPage(links[name]), "oneliner-root");
-      this.oneLiner ??= command;
-      const script = `hostname ${name} && mount --bind ${dir} /etc/nebula && ${command}`;
-      const r = await this.lab.exec(this.lab.node(name).ns, "unshare", ["--uts", "--mount", "--propagation", "private", "sh", "-c", script], { timeout: 120_000, env: hostEnv });
+      const r = await runOneLiner(this.lab, this.lab.node(name), { hostname: name, dir: path.join(this.lab.tmpDir, name), command, env: hostEnv });
       this.oneLinerOutput.set(name, `${r.stdout}${r.stderr}`);
       if (r.code !== 0) throw new Error(`${name}: the one-liner failed (${r.code}${r.timedOut ? ", timed out" : ""}):\n${command}\n${r.stdout}${r.stderr}\n${this.diag(name)}`);
     };
     const t0 = Date.now();
-    await enrollWithAgent("lh1");
+    await enrollAgentHost("lh1");
     this.sampler.start();
-    await Promise.all(NODES.filter((n) => n !== "lh1").map((n) => (isOneLiner(n) ? enrollWithOneLiner(n) : enrollWithAgent(n))));
+    await Promise.all(NODES.filter((n) => n !== "lh1").map((n) => (isOneLiner(n) ? enrollOneLinerHost(n) : enrollAgentHost(n))));
     this.timings.push(["enroll 5 nodes", Date.now() - t0]);
 
     const { nodes } = await this.api.call("GET", `/api/v1/networks/${this.networkId}/nodes`);
@@ -289,15 +282,8 @@ class VersionLab {
     const t1 = Date.now();
     for (const name of NODES) {
       const h = this.host(name);
-      if (!isOneLiner(name)) {
-        this.lab.spawnIn(h.ns, process.execPath, [this.agentBin, "run", "--dir", h.dir, "--nebula", this.v.nebula, "--nebula-cert", this.v.nebulaCert], {
-          logFile: path.join(h.dir, "agent.log"),
-          cwd: ROOT,
-        });
-      }
-      // A listener on every table port, on all addresses, so the overlay IP is covered once nebula is up.
-      const server = `const net=require("net");for(const p of [${TABLE_PORTS.join(",")}])net.createServer(s=>s.end()).listen(p,"0.0.0.0",()=>console.log("listening",p));`;
-      this.lab.spawnIn(h.ns, process.execPath, ["-e", server], { logFile: path.join(h.dir, "listener.log") });
+      if (!isOneLiner(name)) this.agents.set(name, startAgent(this.lab, this.lab.node(name), { agentBin: this.agentBin, dir: h.dir, nebula: this.v.nebula, nebulaCert: this.v.nebulaCert, cwd: ROOT }));
+      startListeners(this.lab, this.lab.node(name), TABLE_PORTS, path.join(h.dir, "listener.log"));
     }
     for (const name of NODES) {
       const h = this.host(name);
@@ -502,6 +488,12 @@ describe.each(nebulaVersions)("nebula $label in network namespaces", (v) => {
     expect(await L.ping("web1", "db1")).toBe(true);
     expect(await L.ping("db1", "web1")).toBe(true);
     expect(latency, `cut off within two poll intervals + 3 s + nebula's tunnel check\n${L.diag("web2", "db1")}`).toBeLessThanOrEqual(bound);
+    // web2's own agent heard 403: it stopped nebula, said why, and exited 3 (so no supervisor restarts it).
+    const agent = L.agents.get("web2")!;
+    await waitFor("web2's nc-agent to exit", async () => agent.exitCode !== null || null, { timeoutMs: SLOWEST_POLL_MS + 5_000, diag: () => L.diag("web2") });
+    expect(agent.exitCode).toBe(3);
+    expect(L.agentLog("web2")).toContain("An administrator blocked this node");
+    expect(existsSync(path.join(L.host("web2").dir, "nebula.pid")), "web2's nebula stopped").toBe(false);
   });
 
   const forceRenewalDue = async () => {
@@ -642,10 +634,7 @@ describe.each(nebulaVersions)("nebula $label in network namespaces", (v) => {
     const command = commandFromPage(await joinPage(joinUrl), "oneliner-root");
     const keyBefore = readFileSync(path.join(h.dir, "host.key"), "utf8");
     const nodesBefore = (await L.api.call("GET", `/api/v1/networks/${L.networkId}/nodes`)).nodes.length;
-    const r = await L.lab.exec(h.ns, "unshare", ["--uts", "--mount", "--propagation", "private", "sh", "-c", `hostname web1b && mount --bind ${h.dir} /etc/nebula && ${command}`], {
-      timeout: 60_000,
-      env: { ...process.env, PATH: `${path.dirname(v.nebula)}:${path.dirname(v.nebulaCert)}:${process.env.PATH ?? "/usr/bin:/bin"}` },
-    });
+    const r = await runOneLiner(L.lab, L.lab.node("web1"), { hostname: "web1b", dir: h.dir, command, env: pathWith([v.nebula, v.nebulaCert]), timeoutMs: 60_000 });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       `nebula-commander: this host is already enrolled in /etc/nebula as node 'web1' (${h.ip}) of ${APP_URL}. Nothing was changed. To replace that node, run the same command with --replace (the old node is deleted from its network), or use another --dir.\n`,
@@ -666,6 +655,7 @@ describe.each(nebulaVersions)("nebula $label in network namespaces", (v) => {
       expect(statSync(L.host(name).dir).mode & 0o777, `${name} directory`).toBe(0o700);
     }
     expect(statSync(path.join(L.host("other1").dir, "agent.json")).mode & 0o777).toBe(0o600);
+    expect(statSync(L.host("other1").dir).mode & 0o777).toBe(0o700);
   });
 
   it("k. both agents' status commands show the network, address, applied revision, certificate expiry, last poll and last error", async () => {

@@ -154,4 +154,32 @@ describe.each(nebulaVersions)("the one-liner under systemd (nebula $label)", (v)
     expect((await inContainer(["test", "-e", `/proc/${pid}`])).code).not.toBe(0);
     await waitFor("the app to show the host offline", async () => (await hostState()).state === "offline", { timeoutMs: 2 * POLL_SECONDS * 1.1 * 1000 + 5_000, intervalMs: 500 });
   });
+
+  it("--replace: running the one-liner again deletes the old node and enrolls this host anew, under the same unit", async () => {
+    const oldId = nodeId;
+    const joinUrl = (await api.call("POST", `/api/v1/networks/${networkId}/links`, { maxUses: 1, description: "systemd host, replaced" })).joinUrl as string;
+    const command = `${commandFromPage(await joinPage(joinUrl), "oneliner-root")} --replace`;
+    const r = await inContainer(["sh", "-c", command], 120_000);
+    expect(r.code, `${r.stdout}${r.stderr}`).toBe(0);
+    expect(r.stdout).toContain(`replacing node '${name}'`);
+    expect(r.stdout).toContain(`deleted the old node '${name}' from its network`);
+    const { nodes } = await api.call("GET", `/api/v1/networks/${networkId}/nodes`);
+    const mine = (nodes as Json[]).filter((n) => n.name === name);
+    expect(mine).toHaveLength(1);
+    expect(mine[0].id).not.toBe(oldId);
+    nodeId = mine[0].id;
+    expect((await inContainer(["systemctl", "is-active", "nc-agent.service"])).stdout.trim()).toBe("active");
+    await waitFor("the new node to show applied", async () => (await hostState()).state === "applied", { timeoutMs: ONE_POLL_BOUND_MS * 2 });
+  });
+
+  it("a blocked node's agent stops nebula and exits 3, and systemd does not start it again", async () => {
+    const pid = await nebulaPid();
+    await api.call("POST", `/api/v1/networks/${networkId}/nodes/${nodeId}/block`);
+    await waitFor("the agent to exit with status 3", async () => (await inContainer(["systemctl", "show", "-p", "ExecMainStatus", "--value", "nc-agent.service"])).stdout.trim() === "3", { timeoutMs: ONE_POLL_BOUND_MS + 10_000, intervalMs: 500 });
+    expect((await inContainer(["test", "-e", `/proc/${pid}`])).code, "nebula stopped").not.toBe(0);
+    expect((await inContainer(["journalctl", "-u", "nc-agent", "--no-pager"])).stdout).toContain("An administrator blocked this node");
+    // Past RestartSec=5: RestartPreventExitStatus keeps it down.
+    await new Promise((r) => setTimeout(r, 7_000));
+    expect((await inContainer(["systemctl", "is-active", "nc-agent.service"])).stdout.trim()).not.toBe("active");
+  });
 });

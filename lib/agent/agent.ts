@@ -8,7 +8,7 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, rmdir } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, rmdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -144,6 +144,8 @@ export async function enrollCommand(opts: EnrollOptions): Promise<AgentState> {
   }
   const createdDir = !existsSync(opts.dir);
   await mkdir(opts.dir, { recursive: true, mode: 0o700 });
+  // Debian's package makes /etc/nebula 0755; the credential and the key live here, so it becomes the owner's alone.
+  await chmod(opts.dir, 0o700);
   const keys = await keygen(opts.nebulaCert);
   let enrolled;
   try {

@@ -54,6 +54,8 @@ export const POLL_SECONDS_MAX = 3600;
 export const DEFAULT_POLL_SECONDS = 60;
 
 export function clampPollSeconds(value: unknown): number {
+  // A missing value (an older server, a header lost on the way) means the default, not the fastest.
+  if (value === null || value === undefined || value === "") return DEFAULT_POLL_SECONDS;
   const n = typeof value === "number" ? value : Number(value);
   if (!Number.isFinite(n)) return DEFAULT_POLL_SECONDS;
   return Math.min(POLL_SECONDS_MAX, Math.max(POLL_SECONDS_MIN, Math.round(n)));
