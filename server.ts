@@ -5,10 +5,23 @@
 import { createServer } from "node:http";
 import next from "next";
 import { CLIENT_IP_HEADER } from "./lib/api/client-ip";
+import { AuthConfigError, authMode } from "./lib/auth/auth-config";
+import { setupLink } from "./lib/auth/setup-code";
+import { hotPathPool } from "./lib/db/pg-pool";
 
 const dev = process.argv.includes("--dev");
 const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOST ?? "0.0.0.0";
+
+// A sign-in configuration that does not add up stops the server here, not at the first request.
+let mode: ReturnType<typeof authMode>;
+try {
+  mode = authMode();
+} catch (error) {
+  if (!(error instanceof AuthConfigError)) throw error;
+  console.error(`[server] ${error.message}`);
+  process.exit(1);
+}
 
 const app = next({ dev, hostname, port });
 await app.prepare();
@@ -19,7 +32,23 @@ const server = createServer((req, res) => {
   req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "";
   void handle(req, res);
 });
-server.listen(port, hostname, () => console.log(`[server] Nebula Commander on http://localhost:${port} (${dev ? "development" : "production"})`));
+server.listen(port, hostname, () => {
+  console.log(`[server] Nebula Commander on http://localhost:${port} (${dev ? "development" : "production"}, ${mode} sign-in)`);
+  void announceSetup();
+});
+
+/** Until the first admin exists, the log says how to create one: the setup page needs this code. */
+async function announceSetup() {
+  if (mode !== "local") return;
+  try {
+    const { rows } = await hotPathPool().query<{ n: number }>(`SELECT count(*)::int AS n FROM "User" WHERE issuer = 'local'`);
+    if (rows[0]?.n === 0) {
+      console.log(`[server] No administrator yet. Create one at ${setupLink(process.env.NEXTAUTH_URL ?? `http://localhost:${port}`)} (the setup code is only in this log).`);
+    }
+  } catch (error) {
+    console.error(`[server] could not check whether first-run setup is needed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => server.close(() => process.exit(0)));

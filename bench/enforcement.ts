@@ -34,8 +34,12 @@ export async function run(): Promise<void> {
     return;
   }
   const { Lab, UNDERLAY_HOST } = await import("../e2e/network/lab");
+  const v = nebulaVersions[nebulaVersions.length - 1]!;
   const lab = await Lab.create([...NODES]);
   const publicUrl = `http://${UNDERLAY_HOST}:${PORT}`;
+  // The current release on hosts and server alike (v2 certificates need its nebula-cert).
+  const savedCertBin = process.env.NEBULA_CERT_BIN;
+  process.env.NEBULA_CERT_BIN = v.nebulaCert;
   const app = await startAppAt({ host: "0.0.0.0", port: PORT, publicUrl }).catch((error: unknown) => {
     lab.destroy();
     throw error;
@@ -43,18 +47,18 @@ export async function run(): Promise<void> {
   try {
     process.env.LAB_APP_URL = publicUrl;
     process.env.NEXTAUTH_SECRET = BENCH_AUTH_SECRET;
-    await measure(lab, publicUrl);
+    await measure(lab, publicUrl, v);
   } finally {
     lab.destroy();
     await app.stop();
+    process.env.NEBULA_CERT_BIN = savedCertBin;
   }
 }
 
-async function measure(lab: import("../e2e/network/lab").Lab, publicUrl: string): Promise<void> {
+async function measure(lab: import("../e2e/network/lab").Lab, publicUrl: string, v: (typeof nebulaVersions)[number]): Promise<void> {
   const { Api, commandFromPage, joinPage, waitFor } = await import("../e2e/network/lab-api");
   const { enrollWithAgent, pathWith, runOneLiner, startAgent, startListeners, tcpConnects } = await import("../e2e/network/lab-hosts");
   const { createTestUser } = await import("@/lib/testing/api-harness");
-  const v = nebulaVersions[nebulaVersions.length - 1]!;
   const modern = !v.label.startsWith("1.6");
   const api = new Api(await createTestUser({ name: "bench-enforcement" }));
   const { network } = await api.call("POST", "/api/v1/networks", { name: `bench enforcement ${lab.id}`, cidr: "10.216.1.0/24", nebulaTarget: modern ? "1.10" : "1.6", certVersion: modern ? 2 : 1 });

@@ -17,9 +17,26 @@ async function signIn(page: Page, password: string) {
 
 test.describe.configure({ mode: "serial" });
 
-test("first-run setup creates the admin and signs in", async ({ page }) => {
+test("first-run setup needs the code from the server's log, then creates the admin and signs in", async ({ page }) => {
   await page.goto("/");
   await expect(page).toHaveURL(/\/setup$/);
+  // A visitor without the code cannot take the instance.
+  await page.getByLabel("Setup code").fill("AAAAA-BBBBB-CCCCC");
+  await page.getByLabel("Username").fill("intruder");
+  await page.getByLabel("Your name").fill("Intruder");
+  await page.getByLabel("Email").fill("intruder@example.test");
+  await page.getByLabel("Password", { exact: true }).fill("a-long-enough-password");
+  await page.getByLabel("Confirm password").fill("a-long-enough-password");
+  await page.getByRole("button", { name: "Create admin account" }).click();
+  await expect(page.locator('[data-field-error="code"]')).toHaveText("That is not this server's setup code. The server prints it in its log when it starts.");
+
+  // The person who started the server has the link in its log.
+  const logFile = process.env.LOCAL_APP_LOG;
+  expect(logFile, "LOCAL_APP_LOG names the app's log").toBeTruthy();
+  const link = /Create one at (\S+) \(the setup code is only in this log\)/.exec(readFileSync(logFile!, "utf8"))?.[1];
+  expect(link, "the server printed the setup link").toBeTruthy();
+  await page.goto(link!);
+  await expect(page.getByLabel("Setup code")).not.toHaveValue("");
   await page.getByLabel("Username").fill(admin.username);
   await page.getByLabel("Your name").fill(admin.name);
   await page.getByLabel("Email").fill(admin.email);

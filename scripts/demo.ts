@@ -49,7 +49,7 @@ const server = startService("app", "npx", ["tsx", "server.ts", ...(dev ? ["--dev
   cwd: root,
   env: { ...env, NODE_ENV: dev ? "development" : "production" },
 });
-console.log(`[demo] open ${env.NEXTAUTH_URL} — the first visit asks you to create the admin account`);
+console.log(`[demo] open ${env.NEXTAUTH_URL}; on a fresh instance the server prints a one-time setup link for the first admin below`);
 
 let stopping = false;
 async function shutdown() {

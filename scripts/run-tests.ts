@@ -116,7 +116,7 @@ function appEnv(databaseUrl: string, port: number, extra: Record<string, string>
     ...extra,
     NODE_ENV: "production",
   };
-  for (const k of ["KEYCLOAK_ISSUER", "KEYCLOAK_CLIENT_ID", "KEYCLOAK_CLIENT_SECRET"]) if (!(k in extra)) delete env[k];
+  for (const k of ["AUTH_MODE", "KEYCLOAK_ISSUER", "KEYCLOAK_CLIENT_ID", "KEYCLOAK_CLIENT_SECRET"]) if (!(k in extra)) delete env[k];
   return env;
 }
 
@@ -148,7 +148,8 @@ async function main() {
   log("end-to-end: local-account mode");
   const localApp = service("app-local", "npx", ["tsx", "server.ts"], appEnv(localDb, ports.localApp));
   await waitForHttp(`http://localhost:${ports.localApp}/signin`, 60_000, localApp);
-  await playwright("local", { ...process.env, LOCAL_APP_URL: `http://localhost:${ports.localApp}` });
+  // The first-run test reads the setup link from the app's log, as the person who started it would.
+  await playwright("local", { ...process.env, LOCAL_APP_URL: `http://localhost:${ports.localApp}`, LOCAL_APP_LOG: path.join(logs, "app-local.log") });
   await stopService(localApp);
 
   log("end-to-end: Keycloak mode");
@@ -158,7 +159,7 @@ async function main() {
     "app-keycloak",
     "npx",
     ["tsx", "server.ts"],
-    appEnv(keycloakDb, ports.keycloakApp, { KEYCLOAK_ISSUER: issuer, KEYCLOAK_CLIENT_ID: "nebula-commander", KEYCLOAK_CLIENT_SECRET: "nebula-commander-dev-secret" }),
+    appEnv(keycloakDb, ports.keycloakApp, { AUTH_MODE: "keycloak", KEYCLOAK_ISSUER: issuer, KEYCLOAK_CLIENT_ID: "nebula-commander", KEYCLOAK_CLIENT_SECRET: "nebula-commander-dev-secret" }),
   );
   await waitForHttp(`http://localhost:${ports.keycloakApp}/signin`, 60_000, kcApp);
   await playwright("keycloak", { ...process.env, KEYCLOAK_APP_URL: `http://localhost:${ports.keycloakApp}` });

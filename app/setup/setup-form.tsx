@@ -4,7 +4,7 @@ import { useState } from "react";
 import { apiCall, ApiCallError, type FieldErrors } from "../_components/api-client";
 import { buttonClass, Field, FormError, Spinner } from "../_components/form-controls";
 
-export function SetupForm() {
+export function SetupForm({ code }: { code: string }) {
   const [fields, setFields] = useState<FieldErrors>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -17,6 +17,7 @@ export function SetupForm() {
       displayName: String(data.get("displayName")),
       email: String(data.get("email")),
       password: String(data.get("password")),
+      code: String(data.get("code")),
     };
     setFields({});
     setError(null);
@@ -39,7 +40,16 @@ export function SetupForm() {
   return (
     <form onSubmit={submit} noValidate className="space-y-4">
       <FormError message={error} />
-      <Field label="Username" name="username" autoComplete="username" required errors={fields.username} autoFocus />
+      <Field
+        label="Setup code"
+        name="code"
+        defaultValue={code}
+        autoComplete="off"
+        required
+        errors={fields.code}
+        hint="Printed in the server's log when it starts (the demo shows the whole link). It proves you run this server."
+      />
+      <Field label="Username" name="username" autoComplete="username" required errors={fields.username} autoFocus={Boolean(code)} />
       <Field label="Your name" name="displayName" autoComplete="name" required errors={fields.displayName} />
       <Field label="Email" name="email" type="email" autoComplete="email" required errors={fields.email} />
       <Field label="Password" name="password" type="password" autoComplete="new-password" required errors={fields.password} hint="At least 12 characters." />

@@ -15,6 +15,7 @@ import { ApiError, type ErrorBody } from "./api-error";
 import { clientIpFrom } from "./client-ip";
 import { parseOrThrow } from "./zod-errors";
 import { Prisma } from "@/lib/generated/prisma/client";
+import { metrics, routeLabel } from "@/lib/metrics/registry";
 
 export const MAX_JSON_BODY_BYTES = 64 * 1024;
 
@@ -132,13 +133,16 @@ async function requireActor(req: Request): Promise<Actor> {
 function run<C>(build: (req: Request, params: RouteParams, meta: RequestMeta) => Promise<C>, status: number, handler: Handler<C>) {
   return async (req: Request, context?: RouteContext): Promise<Response> => {
     const meta: RequestMeta = { requestId: randomUUID(), clientIp: clientIpFrom(req.headers) };
+    let response: Response;
     try {
       const params = (await context?.params) ?? {};
       const ctx = await build(req, params, meta);
-      return respond(await handler(ctx), status, meta.requestId);
+      response = respond(await handler(ctx), status, meta.requestId);
     } catch (error) {
-      return errorResponse(error, meta.requestId);
+      response = errorResponse(error, meta.requestId);
     }
+    metrics().httpRequests.inc({ route: routeLabel(new URL(req.url).pathname), method: req.method, status: String(response.status) });
+    return response;
   };
 }
 

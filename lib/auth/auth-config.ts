@@ -8,17 +8,38 @@ export interface KeycloakSettings {
   clientSecret: string;
 }
 
-export function keycloakSettings(): KeycloakSettings | null {
-  const issuer = process.env.KEYCLOAK_ISSUER;
-  const clientId = process.env.KEYCLOAK_CLIENT_ID;
-  const clientSecret = process.env.KEYCLOAK_CLIENT_SECRET;
-  if (!issuer || !clientId || !clientSecret) return null;
-  return { issuer: issuer.replace(/\/$/, ""), clientId, clientSecret };
+const KEYCLOAK_VARS = ["KEYCLOAK_ISSUER", "KEYCLOAK_CLIENT_ID", "KEYCLOAK_CLIENT_SECRET"] as const;
+
+/** A sign-in configuration the server must not start with. */
+export class AuthConfigError extends Error {
+  override name = "AuthConfigError";
 }
 
-/** Keycloak when all three of its variables are set; otherwise local accounts (the embedded default). */
-export function authMode(): AuthMode {
-  return keycloakSettings() ? "keycloak" : "local";
+/**
+ * The sign-in mode, explicit: AUTH_MODE=local or AUTH_MODE=keycloak. Unset means local only when
+ * no KEYCLOAK_* variable is set, so a Keycloak deployment with a missing or misspelt variable
+ * stops with a reason instead of quietly falling back to local accounts (and an open setup page).
+ */
+export function authMode(env: Record<string, string | undefined> = process.env): AuthMode {
+  const mode = env.AUTH_MODE?.trim();
+  const present = KEYCLOAK_VARS.filter((k) => env[k]);
+  const missing = KEYCLOAK_VARS.filter((k) => !env[k]);
+  if (mode === "keycloak") {
+    if (missing.length) throw new AuthConfigError(`AUTH_MODE=keycloak needs ${missing.join(", ")}; set them (see keycloak/nebula-realm.json) or use AUTH_MODE=local`);
+    return "keycloak";
+  }
+  if (mode === "local") {
+    if (present.length) throw new AuthConfigError(`AUTH_MODE=local, but ${present.join(", ")} ${present.length > 1 ? "are" : "is"} set; remove ${present.length > 1 ? "them" : "it"}, or set AUTH_MODE=keycloak`);
+    return "local";
+  }
+  if (mode) throw new AuthConfigError(`AUTH_MODE must be local or keycloak, not "${mode}"`);
+  if (present.length) throw new AuthConfigError(`${present.join(", ")} ${present.length > 1 ? "are" : "is"} set but AUTH_MODE is not: set AUTH_MODE=keycloak (with all of ${KEYCLOAK_VARS.join(", ")}) or AUTH_MODE=local`);
+  return "local";
+}
+
+export function keycloakSettings(): KeycloakSettings | null {
+  if (authMode() !== "keycloak") return null;
+  return { issuer: process.env.KEYCLOAK_ISSUER!.replace(/\/$/, ""), clientId: process.env.KEYCLOAK_CLIENT_ID!, clientSecret: process.env.KEYCLOAK_CLIENT_SECRET! };
 }
 
 export function authSecret(): string {

@@ -4,8 +4,10 @@ import { db } from "@/lib/db/client";
 import { call } from "@/lib/testing/api-harness";
 import { LOCAL_ISSUER, localSetupNeeded, verifyLocalLogin } from "./local-accounts";
 import { LoginThrottledError, MAX_FAILURES_PER_USERNAME } from "./login-throttle";
+import { SETUP_LIMIT } from "@/app/api/setup/route";
+import { setupCode } from "./setup-code";
 
-const admin = { username: "Root-Admin", displayName: "Root Admin", email: "root@example.test", password: "correct horse battery" };
+const admin = { username: "Root-Admin", displayName: "Root Admin", email: "root@example.test", password: "correct horse battery", code: setupCode() };
 
 beforeAll(async () => {
   // This file owns the local accounts of the shared test database.
@@ -17,8 +19,24 @@ describe("first-run setup", () => {
   it("validates every field", async () => {
     const r = await call(setup.POST, "POST", { body: { username: "a b", displayName: "", email: "nope", password: "short" } });
     expect(r.status).toBe(400);
-    expect(Object.keys(r.json.error.fields).sort()).toEqual(["displayName", "email", "password", "username"]);
+    expect(Object.keys(r.json.error.fields).sort()).toEqual(["code", "displayName", "email", "password", "username"]);
     expect(await localSetupNeeded()).toBe(true);
+  });
+
+  it("refuses without this server's setup code (the first visitor is not the admin), and creates nothing", async () => {
+    const auditsBefore = await db.auditEvent.count({ where: { action: "user.setup" } });
+    const r = await call(setup.POST, "POST", { body: { ...admin, code: "AAAAA-BBBBB-CCCCC" } });
+    expect(r.status).toBe(400);
+    expect(r.json.error.fields.code).toEqual(["That is not this server's setup code. The server prints it in its log when it starts."]);
+    expect(await localSetupNeeded()).toBe(true);
+    expect(await db.auditEvent.count({ where: { action: "user.setup" } })).toBe(auditsBefore);
+  });
+
+  it("accepts the code however it is typed: case, spaces and dashes do not matter", async () => {
+    expect(setupCode()).toMatch(/^[A-Z2-9]{5}-[A-Z2-9]{5}-[A-Z2-9]{5}$/);
+    const { isSetupCode } = await import("./setup-code");
+    expect(isSetupCode(setupCode().toLowerCase().replace(/-/g, " "))).toBe(true);
+    expect(isSetupCode(setupCode().slice(0, -1))).toBe(false);
   });
 
   it("creates exactly one admin even when raced, with an argon2id hash", async () => {
@@ -29,6 +47,14 @@ describe("first-run setup", () => {
     expect(user.systemRole).toBe("admin");
     expect(user.passwordHash).toMatch(/^\$argon2id\$/);
     expect(await db.auditEvent.count({ where: { action: "user.setup" } })).toBeGreaterThanOrEqual(1);
+  });
+
+  it("once an admin exists, says so before looking at the code, and limits attempts per address", async () => {
+    const from = { "x-nc-client-ip": "203.0.113.77" };
+    const statuses: number[] = [];
+    for (let i = 0; i <= SETUP_LIMIT.max; i++) statuses.push((await call(setup.POST, "POST", { body: { ...admin, code: "WRONG-WRONG-WRONG" }, headers: from })).status);
+    expect(statuses.slice(0, SETUP_LIMIT.max)).toEqual(Array(SETUP_LIMIT.max).fill(409));
+    expect(statuses[SETUP_LIMIT.max]).toBe(429);
   });
 
   it("never returns the password hash through the default client", async () => {

@@ -26,6 +26,8 @@ export const setupSchema = z
     displayName: z.string().trim().min(1, "Enter your name").max(100, "Use at most 100 characters"),
     email: z.string().trim().toLowerCase().email("Enter an email address").max(254),
     password: z.string().min(12, "Use at least 12 characters").max(256, "Use at most 256 characters"),
+    /** The one-time code from the server's log (lib/auth/setup-code.ts). */
+    code: z.string({ message: "Enter the setup code from the server's log" }).trim().min(1, "Enter the setup code from the server's log").max(40, "That is not a setup code"),
   })
   .strict();
 export type SetupInput = z.infer<typeof setupSchema>;

@@ -293,6 +293,14 @@ describe("config polling", () => {
     expect((await poll("garbage")).status).toBe(401);
   });
 
+  it("the files endpoint knows its three files only, not inherited property names", async () => {
+    const filesRoute = await import("@/app/api/v1/node/files/[file]/route");
+    for (const file of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
+      const res = await filesRoute.GET(new Request(`http://localhost/api/v1/node/files/${file}`, { headers: { authorization: `Bearer ${credB}` } }), { params: Promise.resolve({ file }) });
+      expect(res.status, file).toBe(404);
+    }
+  });
+
   it("a deleted node's agent hears 410 gone, not 401", async () => {
     const { token } = await newLink();
     const r = await enroll(token, "to-delete");

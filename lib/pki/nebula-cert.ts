@@ -5,6 +5,7 @@
  * -version, a JSON array from print).
  */
 import { execFile } from "node:child_process";
+import { metrics } from "@/lib/metrics/registry";
 import { accessSync, constants } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -136,8 +137,16 @@ export class NebulaCert {
   ) {}
 
   /** Runs nebula-cert in `cwd` (a directory from withTempDir). */
-  run(args: string[], cwd: string) {
-    return runNebulaCert(this.bin, args, cwd, this.timeoutMs);
+  async run(args: string[], cwd: string) {
+    const end = metrics().nebulaCertSeconds.startTimer({ subcommand: args[0] ?? "" });
+    try {
+      const out = await runNebulaCert(this.bin, args, cwd, this.timeoutMs);
+      end({ result: "ok" });
+      return out;
+    } catch (error) {
+      end({ result: "error" });
+      throw error;
+    }
   }
 
   version(): Promise<NebulaCertVersion> {

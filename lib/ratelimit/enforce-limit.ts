@@ -1,5 +1,6 @@
 /** Limits that hold across replicas: a Postgres counter per key and window, refused past `max`. */
 import { ApiError } from "@/lib/api/api-error";
+import { metrics } from "@/lib/metrics/registry";
 import { hitCounter, readCounter, secondsLeftInWindow } from "./rate-counter";
 
 export interface Limit {
@@ -9,6 +10,8 @@ export interface Limit {
 }
 
 function refuse(limit: Limit, what: string): never {
+  // The key's kind (e.g. enroll:ip), never the address or token hash itself.
+  metrics().rateLimitHits.inc({ limit: limit.key.split(":").slice(0, 2).join(":") });
   const retry = secondsLeftInWindow(limit.windowSeconds);
   throw new ApiError("rate_limited", `Too many ${what}; try again in ${retry} s`, undefined, { "retry-after": String(retry) });
 }

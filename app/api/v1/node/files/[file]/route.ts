@@ -1,6 +1,7 @@
 import { withPublic } from "@/lib/api/with-network";
 import { ApiError } from "@/lib/api/api-error";
 import { pollAnswerHeaders, pollConfig } from "@/lib/enroll/node-api";
+import { metrics } from "@/lib/metrics/registry";
 
 const parts = { "config.yml": "config", "ca.crt": "ca", "host.crt": "certificate" } as const;
 
@@ -13,6 +14,7 @@ export const GET = withPublic({}, async ({ req, params, meta }) => {
   const file = String(params.file);
   if (!Object.hasOwn(parts, file)) throw new ApiError("not_found", "Unknown file");
   const result = await pollConfig(req, meta);
+  metrics().polls.inc({ answer: result.kind === "not-modified" ? "304" : result.kind === "pending" ? "202" : "200" });
   const headers = pollAnswerHeaders(result);
   if (result.kind === "not-modified") return new Response(null, { status: 304, headers });
   if (result.kind === "pending") return new Response("pending approval\n", { status: 202, headers });

@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { AuthConfigError, authMode } from "./auth-config";
+
+const kc = { KEYCLOAK_ISSUER: "https://sso.example/realms/nebula", KEYCLOAK_CLIENT_ID: "nc", KEYCLOAK_CLIENT_SECRET: "s" };
+
+describe("authMode: the sign-in mode is explicit", () => {
+  it("is local with nothing set (the embedded default), or when asked for", () => {
+    expect(authMode({})).toBe("local");
+    expect(authMode({ AUTH_MODE: "local" })).toBe("local");
+  });
+  it("is keycloak only when asked for, with all three variables", () => {
+    expect(authMode({ AUTH_MODE: "keycloak", ...kc })).toBe("keycloak");
+  });
+  it("refuses a partial Keycloak configuration instead of falling back to local accounts", () => {
+    expect(() => authMode({ AUTH_MODE: "keycloak", KEYCLOAK_ISSUER: kc.KEYCLOAK_ISSUER })).toThrow(
+      new AuthConfigError("AUTH_MODE=keycloak needs KEYCLOAK_CLIENT_ID, KEYCLOAK_CLIENT_SECRET; set them (see keycloak/nebula-realm.json) or use AUTH_MODE=local"),
+    );
+    expect(() => authMode({ KEYCLOAK_ISSUER: kc.KEYCLOAK_ISSUER, KEYCLOAK_CLIENT_ID: "nc" })).toThrow(/KEYCLOAK_ISSUER, KEYCLOAK_CLIENT_ID are set but AUTH_MODE is not/);
+    expect(() => authMode(kc)).toThrow(/AUTH_MODE is not/);
+  });
+  it("refuses Keycloak variables in local mode, and unknown modes", () => {
+    expect(() => authMode({ AUTH_MODE: "local", KEYCLOAK_CLIENT_SECRET: "s" })).toThrow(/AUTH_MODE=local, but KEYCLOAK_CLIENT_SECRET is set/);
+    expect(() => authMode({ AUTH_MODE: "ldap" })).toThrow(/must be local or keycloak, not "ldap"/);
+  });
+});
