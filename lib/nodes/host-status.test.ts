@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hostStatus, offlineAfterSeconds, type HostStatusInput } from "./host-status";
+import { formatAge, hostStatus, offlineAfterSeconds, type HostStatusInput } from "./host-status";
 
 const now = Date.parse("2026-11-26T12:00:00Z");
 const ago = (s: number) => new Date(now - s * 1000);
@@ -47,5 +47,9 @@ describe("hostStatus", () => {
     expect(state({ status: "blocked" })).toBe("blocked");
     expect(state({ status: "pending" })).toBe("pending");
     expect(state({ lastSeenAt: null })).toBe("never");
+  });
+  it("says how long a host has been silent in a unit people read", () => {
+    expect([formatAge(42), formatAge(1415), formatAge(5 * 3600), formatAge(3 * 86400)]).toEqual(["42 s", "24 min", "5 h", "3 d"]);
+    expect(hostStatus({ ...current, lastSeenAt: ago(1415) }, now).detail).toBe("Its agent has not polled for 24 min (it polls every 5 s).");
   });
 });

@@ -34,6 +34,14 @@ export interface HostStatus {
  */
 export const offlineAfterSeconds = (pollSeconds: number) => pollSeconds * 1.5 + 2;
 
+/** "42 s", "24 min", "5 h", "3 d": how long ago, in the unit a person reads at a glance. */
+export function formatAge(seconds: number): string {
+  if (seconds < 120) return `${Math.round(seconds)} s`;
+  if (seconds < 2 * 3600) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 2 * 86400) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86400)} d`;
+}
+
 export function hostStatus(n: HostStatusInput, now = Date.now()): HostStatus {
   if (n.status === "blocked") return { state: "blocked", label: "blocked", detail: "Blocked: its certificate is on every node's blocklist." };
   if (n.status === "pending") return { state: "pending", label: "awaiting approval", detail: "Enrolled and waiting for an administrator's approval." };
@@ -41,7 +49,7 @@ export function hostStatus(n: HostStatusInput, now = Date.now()): HostStatus {
   const age = (now - new Date(n.lastSeenAt).getTime()) / 1000;
   const error = n.lastError ? ` Last error: ${n.lastError}` : "";
   if (age > offlineAfterSeconds(n.pollSeconds)) {
-    return { state: "offline", label: "offline", detail: `Its agent has not polled for ${Math.round(age)} s (it polls every ${n.pollSeconds} s).${error}` };
+    return { state: "offline", label: "offline", detail: `Its agent has not polled for ${formatAge(age)} (it polls every ${n.pollSeconds} s).${error}` };
   }
   if (n.nebulaState === "stopped" || n.nebulaState === "failed") {
     return { state: "down", label: "nebula down", detail: `The agent polls, but reports nebula ${n.nebulaState === "failed" ? "crashed" : "stopped"}.${error}` };
