@@ -20,8 +20,8 @@ const nextConfig: NextConfig = {
   },
 };
 
-export default function config(phase: string): NextConfig {
+export default async function config(phase: string): Promise<NextConfig> {
   // The agent the server hands to hosts is built with the app, so the two never disagree.
-  if (phase === PHASE_PRODUCTION_BUILD || phase === PHASE_DEVELOPMENT_SERVER) buildAgentBundle(process.cwd());
+  if (phase === PHASE_PRODUCTION_BUILD || phase === PHASE_DEVELOPMENT_SERVER) await buildAgentBundle(process.cwd());
   return nextConfig;
 }

@@ -23,9 +23,25 @@ function deploy(): Promise<string> {
   });
 }
 
+/** The database may still be starting (a container started beside it): try for a while, then say why. */
+async function connect(): Promise<pg.Client> {
+  const deadline = Date.now() + Number(process.env.NC_MIGRATE_CONNECT_TIMEOUT_MS ?? 120_000);
+  for (let attempt = 1; ; attempt++) {
+    const client = new pg.Client(pgConfigFromUrl(process.env.DATABASE_URL));
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      await client.end().catch(() => {});
+      if (Date.now() > deadline) throw error;
+      if (attempt === 1) console.log(`[migrate] waiting for the database (${error instanceof Error ? error.message : String(error)})`);
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+}
+
 async function main(): Promise<void> {
-  const client = new pg.Client(pgConfigFromUrl(process.env.DATABASE_URL));
-  await client.connect();
+  const client = await connect();
   try {
     await client.query(`SET lock_timeout = ${Math.max(1, Math.round(WAIT_MS))}`);
     const started = Date.now();

@@ -6,16 +6,17 @@
  * Built from next.config.ts, so every `next build` and `next dev` makes it: the bundle can never be
  * missing from, or older than, the app that serves it.
  */
-import { buildSync } from "esbuild";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 
 export const AGENT_BUNDLE_FILE = path.join("dist", "agent", "nc-agent.mjs");
 
-export function buildAgentBundle(root: string): string {
+export async function buildAgentBundle(root: string): Promise<string> {
+  // Loaded only when building: esbuild is a build tool, and a production server starts without it.
+  const { build } = await import("esbuild");
   const outfile = path.join(root, AGENT_BUNDLE_FILE);
   mkdirSync(path.dirname(outfile), { recursive: true });
-  buildSync({
+  await build({
     entryPoints: [path.join(root, "lib", "agent", "cli.ts")],
     outfile,
     bundle: true,

@@ -1,0 +1,99 @@
+/**
+ * The Dockerfile, built and run by a real Docker engine (started by this suite; no registry: the
+ * base images are local stand-ins with the upstream names, scripts/containers/standins.sh). The
+ * image runs with a Postgres container on a network of its own: migrations at start, ready on
+ * /readyz, healthy by its HEALTHCHECK, not root, the first-run setup link in its log, and its data
+ * kept across a container restart.
+ */
+import { execFile } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { homedir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "./lab-api";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const TAG = "nebula-commander:test";
+const NET = "nc-image-test";
+const PG = "nc-image-test-pg";
+const APP = "nc-image-test-app";
+const PORT = 3610;
+const BASE = `http://127.0.0.1:${PORT}`;
+
+function sh(cmd: string, args: string[], timeout = 120_000): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd: ROOT, timeout, killSignal: "SIGKILL", maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : 1) : 0, out: `${stdout}${stderr}` });
+    });
+  });
+}
+async function must(cmd: string, args: string[], timeout?: number): Promise<string> {
+  const r = await sh(cmd, args, timeout);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.code}):\n${r.out.slice(-3000)}`);
+  return r.out;
+}
+const removeOurs = () => sh("docker", ["rm", "-f", APP, PG]).then(() => sh("docker", ["network", "rm", NET]));
+
+beforeAll(async () => {
+  await must("bash", [path.join(ROOT, "scripts", "systemd-host", "docker-engine.sh"), "start"], 900_000);
+  await must("bash", [path.join(ROOT, "scripts", "containers", "standins.sh")], 600_000);
+  // Containers cannot reach the npm registry here: hand the build this machine's npm cache.
+  const cache = path.join(homedir(), ".npm", "_cacache");
+  const offline = path.join(ROOT, ".npm-offline");
+  rmSync(offline, { recursive: true, force: true });
+  if (existsSync(cache)) {
+    mkdirSync(offline, { recursive: true });
+    cpSync(cache, path.join(offline, "_cacache"), { recursive: true });
+  }
+  try {
+    await must("docker", ["build", "-t", TAG, "."], 900_000);
+  } finally {
+    rmSync(offline, { recursive: true, force: true });
+  }
+  await removeOurs();
+  await must("docker", ["network", "create", NET]);
+  await must("docker", ["run", "-d", "--name", PG, "--network", NET, "-e", "POSTGRES_USER=nebula", "-e", "POSTGRES_PASSWORD=image-test", "-e", "POSTGRES_DB=nebula", "postgres:15"]);
+}, 1_200_000);
+
+afterAll(async () => {
+  await removeOurs();
+  if (process.env.NC_KEEP_DOCKER !== "1") await sh("bash", [path.join(ROOT, "scripts", "systemd-host", "docker-engine.sh"), "stop"], 60_000);
+});
+
+const startApp = () =>
+  must("docker", [
+    "run", "-d", "--name", APP, "--network", NET, "-p", `127.0.0.1:${PORT}:3000`,
+    "-e", "DATABASE_URL=postgres://nebula:image-test@nc-image-test-pg:5432/nebula",
+    "-e", "NEXTAUTH_SECRET=image-test-secret-that-is-long-enough-0001",
+    "-e", `NC_MASTER_KEY=${Buffer.alloc(32, 9).toString("base64")}`,
+    "-e", `NEXTAUTH_URL=${BASE}`,
+    TAG,
+  ]);
+const ready = () => waitFor("the app's /readyz", async () => (await fetch(`${BASE}/readyz`, { signal: AbortSignal.timeout(3_000) }).catch(() => null))?.status === 200, { timeoutMs: 120_000, intervalMs: 1_000 });
+
+describe("the app image (Dockerfile) on a real engine", () => {
+  it("migrates at start, answers ready, runs as a non-root user, and prints the setup link", async () => {
+    await startApp();
+    await ready();
+    expect((await must("docker", ["exec", APP, "id", "-u"])).trim()).not.toBe("0");
+    const logs = await must("docker", ["logs", APP]);
+    expect(logs).toMatch(/\[migrate\] All migrations have been successfully applied|\[migrate\] .*applied/);
+    expect(logs).toMatch(new RegExp(`Create one at ${BASE.replace(/[.:/]/g, "\\$&")}/setup\\?code=[A-Z2-9-]{17}`));
+    expect((await must("docker", ["exec", APP, "nebula-cert", "-version"])).trim()).toContain("1.6.1");
+    await waitFor("the image's HEALTHCHECK to report healthy", async () => (await must("docker", ["inspect", "-f", "{{.State.Health.Status}}", APP])).trim() === "healthy", { timeoutMs: 90_000, intervalMs: 2_000 });
+  });
+
+  it("keeps its data across a container restart", async () => {
+    const logs = await must("docker", ["logs", APP]);
+    const code = /setup\?code=([A-Z2-9-]{17})/.exec(logs)![1]!;
+    const setup = (c: string) =>
+      fetch(`${BASE}/api/setup`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "admin", displayName: "Admin", email: "admin@example.test", password: "a-long-enough-password", code: c }) });
+    expect((await setup(code)).status).toBe(201);
+    await must("docker", ["restart", APP], 120_000);
+    await ready();
+    // The admin is still there: setup stays closed, and the log no longer offers it.
+    const again = await setup(code);
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { error: { message: string } }).error.message).toBe("Setup is already complete; sign in instead");
+  });
+});
