@@ -9,5 +9,12 @@ import { pgConfigFromUrl } from "./pg-config";
 const holder = globalThis as { __ncPgPool?: pg.Pool };
 
 export function hotPathPool(): pg.Pool {
-  return (holder.__ncPgPool ??= new pg.Pool({ ...pgConfigFromUrl(process.env.DATABASE_URL), max: Number(process.env.DATABASE_HOT_POOL_SIZE ?? 4) }));
+  if (!holder.__ncPgPool) {
+    const pool = new pg.Pool({ ...pgConfigFromUrl(process.env.DATABASE_URL), max: Number(process.env.DATABASE_HOT_POOL_SIZE ?? 4) });
+    // An idle connection that Postgres closes (a restart, a failover) must not become an uncaught
+    // exception: the pool drops it and the next query opens a new one.
+    pool.on("error", (error) => console.error(`[db] an idle connection was closed: ${error.message}`));
+    holder.__ncPgPool = pool;
+  }
+  return holder.__ncPgPool;
 }
