@@ -4,6 +4,7 @@
  * suites, stops everything it started (by PID) and prints one summary line.
  */
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, cpSync } from "node:fs";
+import { get as httpGet } from "node:http";
 import { createServer } from "node:net";
 import path from "node:path";
 import { startEmbeddedPostgres, type RunningPostgres } from "./lib/embedded-pg";
@@ -223,7 +224,16 @@ async function quickStart() {
     await stopService(demo);
     // The demo stops its app and Postgres on SIGTERM, which takes a few seconds (open keep-alive
     // connections, Postgres's shutdown): give it a bounded while, as a person at the terminal would.
-    const answers = () => fetch(`http://127.0.0.1:${ports.quickStart}/api/health`, { signal: AbortSignal.timeout(2_000) }).then(() => true, () => false);
+    // A fresh connection per probe (no keep-alive), so that probing cannot hold a closing server open.
+    const answers = () =>
+      new Promise<boolean>((resolve) => {
+        const req = httpGet({ host: "127.0.0.1", port: ports.quickStart, path: "/api/health", agent: false, timeout: 2_000 }, (res) => {
+          res.resume();
+          resolve(true);
+        });
+        req.on("timeout", () => req.destroy());
+        req.on("error", () => resolve(false));
+      });
     let still = await answers();
     for (let i = 0; still && i < 30; i++) {
       await new Promise((r) => setTimeout(r, 1_000));
