@@ -5,11 +5,11 @@
  * /readyz, healthy by its HEALTHCHECK, not root, the first-run setup link in its log, and its data
  * kept across a container restart.
  */
-import { execFile } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { run, runOrThrow } from "./lab";
 import { waitFor } from "./lab-api";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -20,18 +20,13 @@ const APP = "nc-image-test-app";
 const PORT = 3610;
 const BASE = `http://127.0.0.1:${PORT}`;
 
-function sh(cmd: string, args: string[], timeout = 120_000): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { cwd: ROOT, timeout, killSignal: "SIGKILL", maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : 1) : 0, out: `${stdout}${stderr}` });
-    });
-  });
-}
-async function must(cmd: string, args: string[], timeout?: number): Promise<string> {
-  const r = await sh(cmd, args, timeout);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.code}):\n${r.out.slice(-3000)}`);
-  return r.out;
-}
+const sh = (cmd: string, args: string[], timeout = 120_000) => run(cmd, args, { cwd: ROOT, timeout });
+const must = (cmd: string, args: string[], timeout = 120_000) => runOrThrow(cmd, args, { cwd: ROOT, timeout });
+/** Both of the container's streams, as `docker logs` splits them. */
+const dockerLogs = async () => {
+  const r = await run("docker", ["logs", APP], { cwd: ROOT, timeout: 60_000 });
+  return `${r.stdout}${r.stderr}`;
+};
 const removeOurs = () => sh("docker", ["rm", "-f", APP, PG]).then(() => sh("docker", ["network", "rm", NET]));
 
 beforeAll(async () => {
@@ -76,7 +71,7 @@ describe("the app image (Dockerfile) on a real engine", () => {
     await startApp();
     await ready();
     expect((await must("docker", ["exec", APP, "id", "-u"])).trim()).not.toBe("0");
-    const logs = await must("docker", ["logs", APP]);
+    const logs = await dockerLogs();
     expect(logs).toMatch(/\[migrate\] All migrations have been successfully applied|\[migrate\] .*applied/);
     expect(logs).toMatch(new RegExp(`Create one at ${BASE.replace(/[.:/]/g, "\\$&")}/setup\\?code=[A-Z2-9-]{17}`));
     expect((await must("docker", ["exec", APP, "nebula-cert", "-version"])).trim()).toContain("1.6.1");
@@ -84,7 +79,7 @@ describe("the app image (Dockerfile) on a real engine", () => {
   });
 
   it("keeps its data across a container restart", async () => {
-    const logs = await must("docker", ["logs", APP]);
+    const logs = await dockerLogs();
     const code = /setup\?code=([A-Z2-9-]{17})/.exec(logs)![1]!;
     const setup = (c: string) =>
       fetch(`${BASE}/api/setup`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "admin", displayName: "Admin", email: "admin@example.test", password: "a-long-enough-password", code: c }) });

@@ -69,15 +69,22 @@ interface StateFile {
 }
 
 /** Runs a command and never throws: failures come back as a non-zero code. */
-export function run(cmd: string, args: string[], opts: { timeout?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ExecResult> {
+export function run(cmd: string, args: string[], opts: { timeout?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<ExecResult> {
   const started = Date.now();
   return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: opts.timeout ?? CMD_TIMEOUT_MS, killSignal: "SIGKILL", maxBuffer: 4 * 1024 * 1024, env: opts.env ?? process.env }, (error, stdout, stderr) => {
+    execFile(cmd, args, { cwd: opts.cwd, timeout: opts.timeout ?? CMD_TIMEOUT_MS, killSignal: "SIGKILL", maxBuffer: 16 * 1024 * 1024, env: opts.env ?? process.env }, (error, stdout, stderr) => {
       const err = error as (Error & { code?: number | string; killed?: boolean; signal?: string }) | null;
       const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) || (err && typeof err.code !== "number" ? err.message : ""), timedOut: Boolean(err?.killed), ms: Date.now() - started });
     });
   });
+}
+
+/** `run`, but a non-zero exit throws with the command's output; resolves with its stdout. */
+export async function runOrThrow(cmd: string, args: string[], opts: { timeout?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<string> {
+  const r = await run(cmd, args, opts);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.code}${r.timedOut ? ", timed out" : ""}):\n${`${r.stdout}${r.stderr}`.slice(-3000)}`);
+  return r.stdout;
 }
 
 async function ip(args: string[]): Promise<string> {

@@ -8,13 +8,12 @@
  * the app reports as offline. For both nebula versions: Debian's 1.6.1 in the image, and the 1.10
  * build copied in ahead of it on PATH.
  */
-import { execFile } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db/client";
 import { createTestUser } from "@/lib/testing/api-harness";
 import { nebulaVersions } from "@/lib/testing/nebula-binaries";
-import { Lab } from "./lab";
+import { Lab, run, runOrThrow } from "./lab";
 import { Api, APP_URL, commandFromPage, joinPage, waitFor, type Json } from "./lab-api";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -22,26 +21,8 @@ const HOST_SCRIPTS = path.join(ROOT, "scripts", "systemd-host");
 const POLL_SECONDS = 5;
 const ONE_POLL_BOUND_MS = POLL_SECONDS * 1.1 * 1000 + 3_000;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function sh(cmd: string, args: string[], timeout = 60_000): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout, killSignal: "SIGKILL", maxBuffer: 8 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === "number" ? (error as { code: number }).code : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
-  });
-}
-
-async function must(cmd: string, args: string[], timeout?: number): Promise<string> {
-  const r = await sh(cmd, args, timeout);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.code}):\n${r.stdout}${r.stderr}`);
-  return r.stdout;
-}
+const sh = (cmd: string, args: string[], timeout = 60_000) => run(cmd, args, { timeout });
+const must = (cmd: string, args: string[], timeout = 60_000) => runOrThrow(cmd, args, { timeout });
 
 afterAll(async () => {
   // Only the engine this suite started (by its pidfile), never one that was running before.
