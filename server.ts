@@ -8,18 +8,19 @@ import { CLIENT_IP_HEADER } from "./lib/api/client-ip";
 import { AuthConfigError, authMode } from "./lib/auth/auth-config";
 import { setupLink } from "./lib/auth/setup-code";
 import { hotPathPool } from "./lib/db/pg-pool";
+import { enrollLimits } from "./lib/enroll/enroll-limits";
 
 const dev = process.argv.includes("--dev");
 const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOST ?? "0.0.0.0";
 
-// A sign-in configuration that does not add up stops the server here, not at the first request.
+// A configuration that does not add up stops the server here, not at the first request.
 let mode: ReturnType<typeof authMode>;
 try {
   mode = authMode();
+  enrollLimits();
 } catch (error) {
-  if (!(error instanceof AuthConfigError)) throw error;
-  console.error(`[server] ${error.message}`);
+  console.error(`[server] ${error instanceof AuthConfigError ? "" : "configuration: "}${(error as Error).message}`);
   process.exit(1);
 }
 

@@ -34,6 +34,8 @@ const benchmarks: Benchmark[] = [
   { name: "fleet", needsDatabase: true, load: () => import("./fleet") },
   // Real nebula hosts in network namespaces (root): a rule change to enforcement on a one-liner host and an nc-agent host.
   { name: "enforcement", needsDatabase: true, load: () => import("./enforcement") },
+  // The compose stack on a real Docker engine (root): enrollments through the TLS proxy, one replica and two.
+  { name: "replicas", needsDatabase: false, load: () => import("./replicas") },
 ];
 
 const root = path.resolve(import.meta.dirname, "..");

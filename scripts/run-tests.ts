@@ -100,7 +100,9 @@ function startKeycloak(): Started {
   // A fresh dev database each run, so the realm file is imported as committed.
   rmSync(path.join(keycloakDir, "data"), { recursive: true, force: true });
   mkdirSync(path.join(keycloakDir, "data", "import"), { recursive: true });
+  // The realm as operators import it, plus the test users (keycloak/dev-users/, never in compose).
   cpSync(path.join(root, "keycloak", "nebula-realm.json"), path.join(keycloakDir, "data", "import", "nebula-realm.json"));
+  cpSync(path.join(root, "keycloak", "dev-users", "nebula-users-0.json"), path.join(keycloakDir, "data", "import", "nebula-users-0.json"));
   return service("keycloak", "bash", [path.join(keycloakDir, "bin", "kc.sh"), "start-dev", "--http-port", String(ports.keycloak), "--import-realm"], process.env, keycloakDir);
 }
 

@@ -8,11 +8,12 @@
  * leftovers only when that file says they were made by a lab whose owner is gone, so nothing this
  * code did not create is ever touched.
  */
-import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { capture, captureOrThrow, type CaptureOptions, type CaptureResult } from "../../scripts/lib/processes";
 
 export const UNDERLAY_PREFIX = "10.213.0";
 export const UNDERLAY_HOST = `${UNDERLAY_PREFIX}.1`;
@@ -31,14 +32,7 @@ const BRIDGE_RE = /^ncbr[0-9a-f]{6}$/;
 const VETH_RE = /^ncv[0-9a-f]{6}\d{1,2}$/;
 const TMP_RE = /^nc-lab-[A-Za-z0-9]{6}$/;
 
-export interface ExecResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  /** True when the command was killed for running past its timeout. */
-  timedOut: boolean;
-  ms: number;
-}
+export type ExecResult = CaptureResult;
 
 export interface LabNode {
   name: string;
@@ -68,23 +62,14 @@ interface StateFile {
   labs: LabRecord[];
 }
 
-/** Runs a command and never throws: failures come back as a non-zero code. */
-export function run(cmd: string, args: string[], opts: { timeout?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<ExecResult> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    execFile(cmd, args, { cwd: opts.cwd, timeout: opts.timeout ?? CMD_TIMEOUT_MS, killSignal: "SIGKILL", maxBuffer: 16 * 1024 * 1024, env: opts.env ?? process.env }, (error, stdout, stderr) => {
-      const err = error as (Error & { code?: number | string; killed?: boolean; signal?: string }) | null;
-      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) || (err && typeof err.code !== "number" ? err.message : ""), timedOut: Boolean(err?.killed), ms: Date.now() - started });
-    });
-  });
+/** Runs a command and never throws: failures come back as a non-zero code (lab commands time out soon). */
+export function run(cmd: string, args: string[], opts: CaptureOptions = {}): Promise<ExecResult> {
+  return capture(cmd, args, { ...opts, timeout: opts.timeout ?? CMD_TIMEOUT_MS });
 }
 
 /** `run`, but a non-zero exit throws with the command's output; resolves with its stdout. */
-export async function runOrThrow(cmd: string, args: string[], opts: { timeout?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<string> {
-  const r = await run(cmd, args, opts);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.code}${r.timedOut ? ", timed out" : ""}):\n${`${r.stdout}${r.stderr}`.slice(-3000)}`);
-  return r.stdout;
+export function runOrThrow(cmd: string, args: string[], opts: CaptureOptions = {}): Promise<string> {
+  return captureOrThrow(cmd, args, { ...opts, timeout: opts.timeout ?? CMD_TIMEOUT_MS });
 }
 
 async function ip(args: string[]): Promise<string> {

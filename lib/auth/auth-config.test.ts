@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AuthConfigError, authMode } from "./auth-config";
+import { AuthConfigError, authMode, keycloakSettings } from "./auth-config";
 
 const kc = { KEYCLOAK_ISSUER: "https://sso.example/realms/nebula", KEYCLOAK_CLIENT_ID: "nc", KEYCLOAK_CLIENT_SECRET: "s" };
 
@@ -21,5 +21,17 @@ describe("authMode: the sign-in mode is explicit", () => {
   it("refuses Keycloak variables in local mode, and unknown modes", () => {
     expect(() => authMode({ AUTH_MODE: "local", KEYCLOAK_CLIENT_SECRET: "s" })).toThrow(/AUTH_MODE=local, but KEYCLOAK_CLIENT_SECRET is set/);
     expect(() => authMode({ AUTH_MODE: "ldap" })).toThrow(/must be local or keycloak, not "ldap"/);
+  });
+});
+
+describe("keycloakSettings: where the server reads Keycloak's configuration", () => {
+  it("reads discovery at the issuer, or at KEYCLOAK_INTERNAL_ISSUER when browsers and the server name Keycloak differently", () => {
+    expect(keycloakSettings({ AUTH_MODE: "keycloak", ...kc })?.discoveryUrl).toBe("https://sso.example/realms/nebula/.well-known/openid-configuration");
+    const inside = keycloakSettings({ AUTH_MODE: "keycloak", ...kc, KEYCLOAK_INTERNAL_ISSUER: "http://keycloak:8080/realms/nebula/" });
+    expect(inside).toMatchObject({ issuer: kc.KEYCLOAK_ISSUER, discoveryUrl: "http://keycloak:8080/realms/nebula/.well-known/openid-configuration" });
+    expect(keycloakSettings({})).toBeNull();
+  });
+  it("refuses KEYCLOAK_INTERNAL_ISSUER in local mode", () => {
+    expect(() => authMode({ AUTH_MODE: "local", KEYCLOAK_INTERNAL_ISSUER: "http://keycloak:8080/realms/nebula" })).toThrow(/KEYCLOAK_INTERNAL_ISSUER is set/);
   });
 });

@@ -3,12 +3,17 @@
 export type AuthMode = "keycloak" | "local";
 
 export interface KeycloakSettings {
+  /** The issuer browsers see and tokens name (KEYCLOAK_ISSUER). */
   issuer: string;
+  /** Where this server reads the OpenID configuration: the same issuer, or KEYCLOAK_INTERNAL_ISSUER. */
+  discoveryUrl: string;
   clientId: string;
   clientSecret: string;
 }
 
 const KEYCLOAK_VARS = ["KEYCLOAK_ISSUER", "KEYCLOAK_CLIENT_ID", "KEYCLOAK_CLIENT_SECRET"] as const;
+/** Optional in Keycloak mode, and as wrong as the required ones in local mode. */
+const OPTIONAL_KEYCLOAK_VARS = ["KEYCLOAK_INTERNAL_ISSUER"] as const;
 
 /** A sign-in configuration the server must not start with. */
 export class AuthConfigError extends Error {
@@ -22,13 +27,14 @@ export class AuthConfigError extends Error {
  */
 export function authMode(env: Record<string, string | undefined> = process.env): AuthMode {
   const mode = env.AUTH_MODE?.trim();
-  const present = KEYCLOAK_VARS.filter((k) => env[k]);
+  const present: string[] = KEYCLOAK_VARS.filter((k) => env[k]);
   const missing = KEYCLOAK_VARS.filter((k) => !env[k]);
   if (mode === "keycloak") {
     if (missing.length) throw new AuthConfigError(`AUTH_MODE=keycloak needs ${missing.join(", ")}; set them (see keycloak/nebula-realm.json) or use AUTH_MODE=local`);
     return "keycloak";
   }
   if (mode === "local") {
+    present.push(...OPTIONAL_KEYCLOAK_VARS.filter((k) => env[k]));
     if (present.length) throw new AuthConfigError(`AUTH_MODE=local, but ${present.join(", ")} ${present.length > 1 ? "are" : "is"} set; remove ${present.length > 1 ? "them" : "it"}, or set AUTH_MODE=keycloak`);
     return "local";
   }
@@ -37,9 +43,18 @@ export function authMode(env: Record<string, string | undefined> = process.env):
   return "local";
 }
 
-export function keycloakSettings(): KeycloakSettings | null {
-  if (authMode() !== "keycloak") return null;
-  return { issuer: process.env.KEYCLOAK_ISSUER!.replace(/\/$/, ""), clientId: process.env.KEYCLOAK_CLIENT_ID!, clientSecret: process.env.KEYCLOAK_CLIENT_SECRET! };
+/**
+ * KEYCLOAK_INTERNAL_ISSUER is for servers that reach Keycloak by another name than browsers do (a
+ * compose service name): the discovery document is read there, and Keycloak (with
+ * KC_HOSTNAME_BACKCHANNEL_DYNAMIC) answers with the public issuer and authorization endpoint but
+ * token, user-info and key endpoints on the internal name; tokens are still checked against the
+ * public issuer.
+ */
+export function keycloakSettings(env: Record<string, string | undefined> = process.env): KeycloakSettings | null {
+  if (authMode(env) !== "keycloak") return null;
+  const issuer = env.KEYCLOAK_ISSUER!.replace(/\/$/, "");
+  const discoveryBase = env.KEYCLOAK_INTERNAL_ISSUER?.trim().replace(/\/$/, "") || issuer;
+  return { issuer, discoveryUrl: `${discoveryBase}/.well-known/openid-configuration`, clientId: env.KEYCLOAK_CLIENT_ID!, clientSecret: env.KEYCLOAK_CLIENT_SECRET! };
 }
 
 export function authSecret(): string {

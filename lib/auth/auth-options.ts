@@ -17,6 +17,7 @@ function providers(): NextAuthOptions["providers"] {
         clientId: kc.clientId,
         clientSecret: kc.clientSecret,
         issuer: kc.issuer,
+        wellKnown: kc.discoveryUrl,
         // Authorization code flow with PKCE and state; the client secret alone is not enough.
         checks: ["pkce", "state"],
         authorization: { params: { scope: "openid email profile" } },

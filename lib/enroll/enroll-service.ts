@@ -11,6 +11,7 @@ import { bumpConfigRevision } from "@/lib/networks/config-revision";
 import { allocateLease } from "@/lib/ipam/lease-allocator";
 import { issueCertificate } from "@/lib/pki/certificate-service";
 import { consume } from "@/lib/ratelimit/enforce-limit";
+import { enrollLimits } from "./enroll-limits";
 import { linkState } from "./link-service";
 import { generateToken, hashToken, JOIN_TOKEN_PREFIX, looksLikeToken, NODE_CREDENTIAL_PREFIX } from "./tokens";
 import type { EnrollInput } from "./link-schemas";
@@ -19,7 +20,7 @@ import { hostnameTaken, UNUSABLE_LINK_TEXT } from "./join-messages";
 /** One message for every unusable token, so a probe learns nothing about which links exist. */
 const unusable = () => new ApiError("not_found", UNUSABLE_LINK_TEXT);
 
-export const ENROLL_LIMITS = { perToken: 10, perAddress: 30, windowSeconds: 60 };
+export { ENROLL_LIMITS } from "./enroll-limits";
 
 async function lockedLink(tx: Tx, tokenHash: string) {
   // FOR UPDATE: two enrollments racing on a single-use link serialise here; the second sees it used.
@@ -43,10 +44,11 @@ export interface EnrollResult {
 export async function enroll(input: EnrollInput, meta: RequestMeta): Promise<EnrollResult> {
   if (!looksLikeToken(input.token, JOIN_TOKEN_PREFIX)) throw unusable();
   const tokenHash = hashToken(input.token);
+  const limits = enrollLimits();
   await consume(
     [
-      { key: `enroll:token:${tokenHash}`, windowSeconds: ENROLL_LIMITS.windowSeconds, max: ENROLL_LIMITS.perToken },
-      ...(meta.clientIp ? [{ key: `enroll:ip:${meta.clientIp}`, windowSeconds: ENROLL_LIMITS.windowSeconds, max: ENROLL_LIMITS.perAddress }] : []),
+      { key: `enroll:token:${tokenHash}`, windowSeconds: limits.windowSeconds, max: limits.perToken },
+      ...(meta.clientIp ? [{ key: `enroll:ip:${meta.clientIp}`, windowSeconds: limits.windowSeconds, max: limits.perAddress }] : []),
     ],
     "enrollment attempts",
   );

@@ -1,5 +1,5 @@
 /** Child processes for the demo and the test orchestrator: started in their own group, stopped by PID. */
-import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { execFile, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 
 export interface Started {
   child: ChildProcess;
@@ -63,4 +63,38 @@ export async function waitForHttp(url: string, timeoutMs: number, service?: Star
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+export interface CaptureResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** True when the command was killed for running past its timeout. */
+  timedOut: boolean;
+  ms: number;
+}
+
+export interface CaptureOptions {
+  timeout?: number;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/** Runs a command (no shell) and collects its output; never throws: failures come back as a non-zero code. */
+export function capture(cmd: string, args: string[], opts: CaptureOptions = {}): Promise<CaptureResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd: opts.cwd, timeout: opts.timeout ?? 300_000, killSignal: "SIGKILL", maxBuffer: 32 * 1024 * 1024, env: opts.env ?? process.env }, (error, stdout, stderr) => {
+      const err = error as (Error & { code?: number | string; killed?: boolean }) | null;
+      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) || (err && typeof err.code !== "number" ? err.message : ""), timedOut: Boolean(err?.killed), ms: Date.now() - started });
+    });
+  });
+}
+
+/** `capture`, but a non-zero exit throws with the command's output; resolves with its stdout. */
+export async function captureOrThrow(cmd: string, args: string[], opts: CaptureOptions = {}): Promise<string> {
+  const r = await capture(cmd, args, opts);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.code}${r.timedOut ? ", timed out" : ""}):\n${`${r.stdout}${r.stderr}`.slice(-3000)}`);
+  return r.stdout;
 }
