@@ -112,6 +112,7 @@ export async function run(): Promise<void> {
     mkdirSync(keyDir);
 
     const rows: string[][] = [];
+    let firstFailure: string | undefined;
     let serial = 0;
     for (const replicas of [1, 2]) {
       if (replicas > 1) {
@@ -121,7 +122,11 @@ export async function run(): Promise<void> {
         await new Promise((r) => setTimeout(r, 3_000));
       }
       const keys = await hostKeys(keyDir, ENROLLMENTS + 5, serial);
-      const enroll = async (i: number) => (await stack.call("POST", `${APP_URL}/api/v1/enroll`, { body: { token, hostname: `r${replicas}-${serial + i}`, publicKeyPem: keys[i] } })).status === 201;
+      const enroll = async (i: number) => {
+        const answer = await stack.call("POST", `${APP_URL}/api/v1/enroll`, { body: { token, hostname: `r${replicas}-${serial + i}`, publicKeyPem: keys[i] } });
+        if (answer.status !== 201) firstFailure ??= `${answer.status} ${answer.text.slice(0, 300)}`;
+        return answer.status === 201;
+      };
       await measure(5, 1, (i) => enroll(ENROLLMENTS + i)); // warm-up: JIT, pools, TLS sessions
       const health = await measure(HEALTH_REQUESTS, CONCURRENCY, async () => (await stack.call("GET", `${APP_URL}/api/health`)).status === 200);
       const enrolled = await measure(ENROLLMENTS, CONCURRENCY, enroll);
@@ -129,6 +134,7 @@ export async function run(): Promise<void> {
       rows.push([`${replicas} replica${replicas > 1 ? "s" : ""}: enrollments`, `${enrolled.perSecond.toFixed(1)}/s`, formatMs(enrolled.p50), formatMs(enrolled.p99), String(enrolled.failed)]);
       rows.push([`${replicas} replica${replicas > 1 ? "s" : ""}: GET /api/health (baseline)`, `${health.perSecond.toFixed(0)}/s`, formatMs(health.p50), formatMs(health.p99), String(health.failed)]);
     }
+    if (firstFailure) console.log((await stack.compose(["logs", "--no-color", "--tail", "40", "app"])).split("\n").filter((l) => /error|Error|fail/.test(l)).slice(0, 12).join("\n"));
     printReport({
       title: "replicas: enrollments through the TLS proxy, one app replica and two",
       goal: "a second replica adds throughput (or, on a machine whose cores are already busy, costs little); no request fails",
@@ -137,6 +143,7 @@ export async function run(): Promise<void> {
       notes: [
         `${ENROLLMENTS} enrollments (lease, nebula-cert sign, credential, audit, one transaction) and ${HEALTH_REQUESTS} health checks per replica count, ${CONCURRENCY} in flight, over HTTPS to Caddy, round-robin to the replicas, one Postgres`,
         "every container shares this machine's cores with the client and Postgres: on a 2-core machine the second replica mostly adds parallel nebula-cert runs, not cores",
+        ...(firstFailure ? [`first failure: ${firstFailure}`] : []),
       ],
     });
   } finally {

@@ -38,7 +38,11 @@ export class ComposeStack {
     readonly envFile: string,
     home: string,
   ) {
-    this.env = { ...process.env, COMPOSE_PROJECT_NAME: project, COMPOSE_ENV_FILES: envFile, NC_ENV_FILE: envFile, HOME: home };
+    // Only what the commands need: compose takes a variable from the environment before the .env
+    // file, so a caller's own NC_MASTER_KEY or NEXTAUTH_SECRET (the test runner has both) would
+    // silently replace the stack's.
+    const keep = Object.entries(process.env).filter(([k]) => /^(PATH|LANG|LC_[A-Z]+|TZ|TMPDIR|DOCKER_HOST|DOCKER_CONFIG)$/.test(k));
+    this.env = { ...Object.fromEntries(keep), NODE_ENV: process.env.NODE_ENV, COMPOSE_PROJECT_NAME: project, COMPOSE_ENV_FILES: envFile, NC_ENV_FILE: envFile, HOME: home };
   }
 
   /** A README command, run as a person pastes it: bash, in the repository. */
