@@ -28,9 +28,12 @@ FROM node:20-bookworm-slim AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nebula ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin nc
+ && useradd --system --uid 10001 --create-home --home-dir /home/nc --shell /usr/sbin/nologin nc
 WORKDIR /app
-COPY --from=build --chown=nc:nc /app ./
+# The code belongs to root and is only readable by the app's user, so a compromised process cannot
+# rewrite it; Next's runtime cache is the one place it may write.
+COPY --from=build /app ./
+RUN mkdir -p .next/cache && chown nc:nc .next/cache
 USER nc
 ENV NODE_ENV=production PORT=3000 HOST=0.0.0.0 NEXT_TELEMETRY_DISABLED=1 NEBULA_CERT_BIN=/usr/bin/nebula-cert
 EXPOSE 3000

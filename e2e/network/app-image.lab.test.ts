@@ -2,7 +2,7 @@
  * The Dockerfile, built and run by a real Docker engine (started by this suite; no registry: the
  * base images are local stand-ins with the upstream names, scripts/containers/standins.sh). The
  * image runs with a Postgres container on a network of its own: migrations at start, ready on
- * /readyz, healthy by its HEALTHCHECK, not root, the first-run setup link in its log, and its data
+ * /readyz, healthy by its HEALTHCHECK, not root (and unable to rewrite its own code), the first-run setup link in its log, and its data
  * kept across a container restart.
  */
 import { cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
@@ -71,6 +71,9 @@ describe("the app image (Dockerfile) on a real engine", () => {
     await startApp();
     await ready();
     expect((await must("docker", ["exec", APP, "id", "-u"])).trim()).not.toBe("0");
+    // Its code is not its own to change: only Next's cache is writable.
+    expect((await sh("docker", ["exec", APP, "sh", "-c", "echo x >> /app/server.ts"])).code).not.toBe(0);
+    expect((await sh("docker", ["exec", APP, "sh", "-c", "touch /app/.next/cache/probe && rm /app/.next/cache/probe"])).code).toBe(0);
     const logs = await dockerLogs();
     expect(logs).toMatch(/\[migrate\] All migrations have been successfully applied|\[migrate\] .*applied/);
     expect(logs).toMatch(new RegExp(`Create one at ${BASE.replace(/[.:/]/g, "\\$&")}/setup\\?code=[A-Z2-9-]{17}`));
