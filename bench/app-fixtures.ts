@@ -16,6 +16,7 @@ import { createNetwork } from "@/lib/networks/network-service";
 import { networkCreateSchema } from "@/lib/networks/network-schemas";
 import { nebulaCert } from "@/lib/pki/nebula-cert";
 import type { HttpClient, Answer } from "./http-client";
+import { forEachParallel } from "./measure";
 
 /** Join links last the longest the API allows, so that a slow machine never sees one expire mid-run. */
 const LINK_HOURS = 720;
@@ -68,14 +69,6 @@ export async function publicKeys(count: number): Promise<string[]> {
   }
 }
 
-/** Runs `fn(0..count-1)` with at most `parallel` calls in flight. */
-export async function forEachParallel(count: number, parallel: number, fn: (index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < count) await fn(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, count) }, worker));
-}
 
 /**
  * A distinct client address per request (198.18.0.0/15, the benchmarking range). The app believes

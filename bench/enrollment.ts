@@ -17,9 +17,9 @@ import { HOST_CERT_HOURS } from "@/lib/pki/certificate-service";
 import { nebulaCert } from "@/lib/pki/nebula-cert";
 import { clampDurationHours } from "@/lib/pki/sign-host";
 import { benchApp, APP_HOST } from "./app-server";
-import { benchActor, benchNetwork, enrollOverHttp, forEachParallel, joinTokens, publicKeys } from "./app-fixtures";
+import { benchActor, benchNetwork, enrollOverHttp, joinTokens, publicKeys } from "./app-fixtures";
 import { HttpClient, StatusCounter } from "./http-client";
-import { Deadline, formatMs, formatRatio, percentile } from "./measure";
+import { Deadline, forEachParallel, formatMs, formatRatio, percentile } from "./measure";
 import { printReport } from "./table";
 
 const execFileAsync = promisify(execFile);

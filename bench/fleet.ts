@@ -21,9 +21,9 @@ import { unsealCaKey } from "@/lib/pki/certificate-authority";
 import { HOST_CERT_HOURS } from "@/lib/pki/certificate-service";
 import { signHost, type SignedHost } from "@/lib/pki/sign-host";
 import { benchApp, APP_HOST } from "./app-server";
-import { benchActor, benchNetwork, forEachParallel, pollSpec, publicKeys } from "./app-fixtures";
+import { benchActor, benchNetwork, pollSpec, publicKeys } from "./app-fixtures";
 import { HttpClient, StatusCounter, type Answer } from "./http-client";
-import { formatMs, percentile } from "./measure";
+import { forEachParallel, formatMs, percentile } from "./measure";
 import { printReport } from "./table";
 
 const NODE_COUNT = 10_000;

@@ -55,3 +55,12 @@ export function formatMs(ms: number): string {
 export function formatRatio(ratio: number): string {
   return Number.isFinite(ratio) ? `${(ratio * 100).toFixed(0)}%` : "-";
 }
+
+/** Runs `fn(0..count-1)` with at most `parallel` calls in flight. */
+export async function forEachParallel(count: number, parallel: number, fn: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) await fn(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, count) }, worker));
+}

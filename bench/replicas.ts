@@ -6,12 +6,12 @@
  * stand-ins, as the compose suite uses them); the stack is removed afterwards.
  */
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { ComposeStack, mustRun } from "../scripts/lib/compose-stack";
-import { formatMs, percentile } from "./measure";
+import { ComposeStack, mustRun, prepareDockerEngine, removeStagedNpmCache, stageNpmCacheForBuild } from "../scripts/lib/compose-stack";
+import { forEachParallel, formatMs, percentile } from "./measure";
 import { printReport } from "./table";
 
 const execFileAsync = promisify(execFile);
@@ -27,14 +27,6 @@ interface Figures {
   p50: number;
   p99: number;
   failed: number;
-}
-
-/** Runs `fn(0..count-1)` with at most `parallel` calls in flight. */
-async function forEachParallel(count: number, parallel: number, fn: (index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(parallel, count) }, async () => {
-    while (next < count) await fn(next++);
-  }));
 }
 
 async function measure(count: number, parallel: number, request: (i: number) => Promise<boolean>): Promise<Figures> {
@@ -69,9 +61,7 @@ export async function run(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), "nc-bench-replicas-"));
   const stack = new ComposeStack("nc-bench-replicas", path.join(work, "compose.env"), work);
   try {
-    for (const script of ["systemd-host/docker-engine.sh", "containers/standins.sh", "containers/compose-plugin.sh"]) {
-      await mustRun("bash", [path.join(ROOT, "scripts", script)], { timeoutMs: 900_000 });
-    }
+    await prepareDockerEngine();
     await stack.removeLeftovers();
     await mustRun(path.join(ROOT, "deploy", "init-env.sh"), [], { env: stack.env });
     stack.editEnv({
@@ -92,14 +82,12 @@ export async function run(): Promise<void> {
       NC_ENROLL_LIMIT_PER_TOKEN: "1000000",
       NC_ENROLL_LIMIT_PER_ADDRESS: "1000000",
     });
-    const npmCache = path.join(homedir(), ".npm", "_cacache");
-    rmSync(path.join(ROOT, ".npm-offline"), { recursive: true, force: true });
-    if (existsSync(npmCache)) cpSync(npmCache, path.join(ROOT, ".npm-offline", "_cacache"), { recursive: true });
+    stageNpmCacheForBuild();
     try {
       console.log("[bench] replicas: building and starting the compose stack (app, Postgres, Keycloak, Caddy)");
       await stack.compose(["up", "-d", "--build", "--wait"], 1_800_000);
     } finally {
-      rmSync(path.join(ROOT, ".npm-offline"), { recursive: true, force: true });
+      removeStagedNpmCache();
     }
     await stack.trustProxyRoot();
 

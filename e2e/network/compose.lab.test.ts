@@ -9,12 +9,12 @@
  * survives `down -v` and is restored; the master key is rotated; `down -v` at the end.
  */
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ComposeStack } from "../../scripts/lib/compose-stack";
+import { ComposeStack, prepareDockerEngine, removeStagedNpmCache, stageNpmCacheForBuild } from "../../scripts/lib/compose-stack";
 import { run, runOrThrow } from "./lab";
 import { sleep, waitFor } from "./lab-api";
 
@@ -68,15 +68,10 @@ async function keycloakSignIn(password: string) {
 
 beforeAll(async () => {
   mkdirSync(keys, { recursive: true });
-  await runOrThrow("bash", [path.join(ROOT, "scripts", "systemd-host", "docker-engine.sh"), "start"], { cwd: ROOT, timeout: 900_000 });
-  await runOrThrow("bash", [path.join(ROOT, "scripts", "containers", "standins.sh")], { cwd: ROOT, timeout: 900_000 });
-  await runOrThrow("bash", [path.join(ROOT, "scripts", "containers", "compose-plugin.sh")], { cwd: ROOT, timeout: 900_000 });
+  await prepareDockerEngine();
   await stack.removeLeftovers();
-  // Containers cannot reach the npm registry here: hand the image build this machine's npm cache
-  // (the same one the image suite hands it, so the layers it built are reused).
-  const cache = path.join(homedir(), ".npm", "_cacache");
-  rmSync(path.join(ROOT, ".npm-offline"), { recursive: true, force: true });
-  if (existsSync(cache)) cpSync(cache, path.join(ROOT, ".npm-offline", "_cacache"), { recursive: true });
+  // The same npm cache the image suite hands the build, so the layers it built are reused.
+  stageNpmCacheForBuild();
 
   await readmeRun("deploy/init-env.sh");
   expect(readFileSync(stack.envFile, "utf8")).toMatch(/^NC_MASTER_KEY=[A-Za-z0-9+/]{43}=$/m);
@@ -97,8 +92,7 @@ beforeAll(async () => {
 }, 1_800_000);
 
 afterAll(async () => {
-  // Kept until here: every `up --build` must find the same build context, or npm ci runs again.
-  rmSync(path.join(ROOT, ".npm-offline"), { recursive: true, force: true });
+  removeStagedNpmCache();
   await browser?.close().catch(() => undefined);
   stack.close();
   if (process.env.NC_KEEP_DOCKER !== "1") {

@@ -4,8 +4,9 @@
  * and COMPOSE_ENV_FILES set, HTTPS through Caddy's local CA to *.localhost names (which are this
  * machine), and each app replica's own /metrics.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
+import { homedir } from "node:os";
 import path from "node:path";
 import { capture, captureOrThrow } from "./processes";
 
@@ -13,6 +14,30 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 
 const runCommand = (cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) => capture(cmd, args, { cwd: ROOT, env: opts.env, timeout: opts.timeoutMs });
 export const mustRun = (cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) => captureOrThrow(cmd, args, { cwd: ROOT, env: opts.env, timeout: opts.timeoutMs });
+
+/** The suite's Docker engine, local stand-ins of the upstream images, and the compose plugin: each started or built only when missing. */
+export async function prepareDockerEngine(): Promise<void> {
+  for (const script of ["systemd-host/docker-engine.sh", "containers/standins.sh", "containers/compose-plugin.sh"]) {
+    await mustRun("bash", [path.join(ROOT, "scripts", script)], { timeoutMs: 900_000 });
+  }
+}
+
+const NPM_OFFLINE = path.join(ROOT, ".npm-offline");
+
+/**
+ * Containers cannot reach the npm registry here: image builds take this machine's npm cache from
+ * .npm-offline/ (see the Dockerfile). Keep it staged across every `up --build` of one stack, or a
+ * changed build context makes `npm ci` run again.
+ */
+export function stageNpmCacheForBuild(): void {
+  removeStagedNpmCache();
+  const cache = path.join(homedir(), ".npm", "_cacache");
+  if (existsSync(cache)) cpSync(cache, path.join(NPM_OFFLINE, "_cacache"), { recursive: true });
+}
+
+export function removeStagedNpmCache(): void {
+  rmSync(NPM_OFFLINE, { recursive: true, force: true });
+}
 
 /** The one line in the README's code blocks that starts with `prefix`, its trailing comment removed. */
 export function readmeCommand(prefix: string): string {
