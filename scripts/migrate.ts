@@ -14,9 +14,12 @@ const root = path.resolve(import.meta.dirname, "..");
 const LOCK_KEY = "nebula-commander:migrate";
 const WAIT_MS = Number(process.env.NC_MIGRATE_LOCK_TIMEOUT_MS ?? 300_000);
 
+/** The Prisma CLI is run by this Node directly: no npx, which may try the registry, and no shell. */
+const PRISMA_CLI = path.join(root, "node_modules", "prisma", "build", "index.js");
+
 function deploy(): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile("npx", ["prisma", "migrate", "deploy"], { cwd: root, env: process.env, timeout: 10 * 60_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [PRISMA_CLI, "migrate", "deploy"], { cwd: root, env: process.env, timeout: 10 * 60_000 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`prisma migrate deploy failed: ${(stderr || stdout || error.message).trim()}`));
       else resolve(stdout);
     });
