@@ -9,6 +9,8 @@ import { AuthConfigError, authMode } from "./lib/auth/auth-config";
 import { setupLink } from "./lib/auth/setup-code";
 import { hotPathPool } from "./lib/db/pg-pool";
 import { enrollLimits } from "./lib/enroll/enroll-limits";
+import { configChangeFeed } from "./lib/db/config-change-feed";
+import { longPollMaxWaiting } from "./lib/enroll/long-poll-limit";
 
 const dev = process.argv.includes("--dev");
 const port = Number(process.env.PORT ?? 3000);
@@ -19,6 +21,7 @@ let mode: ReturnType<typeof authMode>;
 try {
   mode = authMode();
   enrollLimits();
+  longPollMaxWaiting();
 } catch (error) {
   console.error(`[server] ${error instanceof AuthConfigError ? "" : "configuration: "}${(error as Error).message}`);
   process.exit(1);
@@ -52,5 +55,9 @@ async function announceSetup() {
 }
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => server.close(() => process.exit(0)));
+  process.on(signal, () => {
+    server.close(() => process.exit(0));
+    // Held polls are answered now (their hosts poll again, elsewhere), so they do not hold up the exit.
+    void configChangeFeed().close();
+  });
 }

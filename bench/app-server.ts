@@ -15,6 +15,8 @@ const root = path.resolve(import.meta.dirname, "..");
 const buildIdFile = path.join(root, ".next", "BUILD_ID");
 // Only the bench's own throw-away secret; the app refuses to start without one.
 export const BENCH_AUTH_SECRET = "bench-secret-that-is-long-enough-for-next-auth-0001";
+/** Opens /metrics, where the propagation benchmark reads held polls and memory. */
+export const BENCH_METRICS_TOKEN = "bench-metrics-token";
 const BUILD_TIMEOUT_MS = 6 * 60_000;
 /** Another `next build` in this checkout holds .next/lock; ours then fails at once, so wait and look again. */
 const BUILD_ATTEMPTS = 3;
@@ -83,6 +85,7 @@ function appEnvironment(databaseUrl: string, at = { host: APP_HOST, port: APP_PO
     PORT: String(at.port),
     HOST: at.host,
     TRUSTED_PROXIES: "127.0.0.1/32",
+    METRICS_TOKEN: BENCH_METRICS_TOKEN,
     NODE_ENV: "production",
   };
   for (const key of ["KEYCLOAK_ISSUER", "KEYCLOAK_CLIENT_ID", "KEYCLOAK_CLIENT_SECRET"]) delete env[key];

@@ -6,24 +6,13 @@
  * as latency and errors, not as a politely lower rate. Baseline: the same open-loop rate against
  * GET /api/health for a short while first, the floor of latency on this machine.
  *
- * The nodes are bulk-inserted with SQL: nodes, leases, node credentials (SHA-256 of tokens made
- * here, as the app stores them) and one certificate row each. Signing 10,000 certificates would
- * take minutes, so REAL_CERTIFICATES are signed with the network's CA through the app's signHost
- * and every node gets a copy of one of them (a render needs a non-revoked certificate row and a
- * lease, and only serves the PEM).
+ * The nodes come from bench/fleet-fixture.ts (bulk-inserted rows, a few real certificates).
  */
-import { randomUUID } from "node:crypto";
-import pg from "pg";
-import { db } from "@/lib/db/client";
-import { generateToken, hashToken, NODE_CREDENTIAL_PREFIX } from "@/lib/enroll/tokens";
-import { intToIpv4, ipv4ToInt } from "@/lib/ipam/cidr";
-import { unsealCaKey } from "@/lib/pki/certificate-authority";
-import { HOST_CERT_HOURS } from "@/lib/pki/certificate-service";
-import { signHost, type SignedHost } from "@/lib/pki/sign-host";
 import { benchApp, APP_HOST } from "./app-server";
-import { benchActor, benchNetwork, pollSpec, publicKeys } from "./app-fixtures";
+import { pollSpec } from "./app-fixtures";
+import { createFleet, type FleetNode } from "./fleet-fixture";
 import { HttpClient, StatusCounter, type Answer } from "./http-client";
-import { forEachParallel, formatMs, percentile } from "./measure";
+import { formatMs, percentile } from "./measure";
 import { printReport } from "./table";
 
 const NODE_COUNT = 10_000;
@@ -34,21 +23,12 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const CONNECTIONS = 64;
 const REAL_CERTIFICATES = 16;
 const CIDR = "10.93.0.0/16";
-const PREFIX = 16;
-const LIGHTHOUSE = { endpoint: "198.51.100.1:4242", port: 4242 };
 const PROGRESS_EVERY_MS = 30_000;
 /** The timeline's resolution, by scheduled time: shows when a backlog builds and whether it drains. */
 const BUCKET_MS = 10_000;
 /** A fixed seed: every run spreads the phases the same way. */
 const SEED = 0x5eed;
 
-interface FleetNode {
-  id: string;
-  name: string;
-  address: number;
-  credential: string;
-  etag: string | null;
-}
 
 interface Poll {
   at: number;
@@ -76,7 +56,7 @@ interface Simulation {
 export async function run(): Promise<void> {
   const app = await benchApp();
   const setupStarted = performance.now();
-  const nodes = await createFleet();
+  const { nodes } = await createFleet({ name: "bench-fleet", cidr: CIDR, count: NODE_COUNT, realCertificates: REAL_CERTIFICATES });
   const setupSeconds = (performance.now() - setupStarted) / 1000;
   const client = new HttpClient(APP_HOST, app.port, CONNECTIONS, REQUEST_TIMEOUT_MS);
   try {
@@ -86,99 +66,6 @@ export async function run(): Promise<void> {
   } finally {
     client.close();
   }
-}
-
-/** The network with its CA, REAL_CERTIFICATES signed for real, then every row in bulk. */
-async function createFleet(): Promise<FleetNode[]> {
-  const actor = await benchActor();
-  const network = await benchNetwork(actor, "bench-fleet", CIDR);
-  const base = ipv4ToInt(CIDR.split("/")[0]!);
-  const nodes: FleetNode[] = Array.from({ length: NODE_COUNT }, (_, i) => ({
-    id: randomUUID(),
-    name: `fleet-${i}`,
-    address: base + 1 + i,
-    credential: generateToken(NODE_CREDENTIAL_PREFIX),
-    etag: null,
-  }));
-  const ca = await db.ca.findFirstOrThrow({ where: { networkId: network.id, active: true }, omit: { keyCiphertext: false } });
-  const signed = await signSome(nodes.slice(0, REAL_CERTIFICATES), { certPem: ca.certPem, keyPem: unsealCaKey(ca), notAfter: ca.notAfter, version: ca.version });
-  await insertRows(network.id, ca.id, nodes, signed);
-  return nodes;
-}
-
-async function signSome(nodes: FleetNode[], ca: { certPem: string; keyPem: string; notAfter: Date; version: number }): Promise<SignedHost[]> {
-  const keys = await publicKeys(nodes.length);
-  const signed = new Array<SignedHost>(nodes.length);
-  await forEachParallel(nodes.length, 2, async (i) => {
-    const node = nodes[i]!;
-    signed[i] = await signHost({ ca, name: node.name, ipWithPrefix: `${intToIpv4(node.address)}/${PREFIX}`, groups: [], publicKeyPem: keys[i]!, durationHours: HOST_CERT_HOURS });
-  });
-  return signed;
-}
-
-/** One statement per table, arrays unnested by Postgres: 10,000 rows in a few seconds. */
-async function insertRows(networkId: string, caId: string, nodes: FleetNode[], signed: SignedHost[]): Promise<void> {
-  const sql = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await sql.connect();
-  try {
-    await sql.query("BEGIN");
-    const ids = nodes.map((n) => n.id);
-    await sql.query(
-      `INSERT INTO "Node" (id, "networkId", name, endpoints, status, "updatedAt")
-       SELECT t.id, $1::uuid, t.name, '{}', 'active', now() FROM unnest($2::uuid[], $3::text[]) AS t(id, name)`,
-      [networkId, ids, nodes.map((n) => n.name)],
-    );
-    // One lighthouse, as every real network has: renders then carry a static host map.
-    await sql.query(`UPDATE "Node" SET "isLighthouse" = true, endpoints = $2::text[], "listenPort" = $3 WHERE id = $1::uuid`, [ids[0], [LIGHTHOUSE.endpoint], LIGHTHOUSE.port]);
-    await sql.query(
-      `INSERT INTO "Lease" (id, "networkId", address, "nodeId")
-       SELECT gen_random_uuid(), $1::uuid, t.address, t.node FROM unnest($2::bigint[], $3::uuid[]) AS t(address, node)`,
-      [networkId, nodes.map((n) => n.address), ids],
-    );
-    await sql.query(`UPDATE "Network" SET "leaseCursor" = $2 WHERE id = $1::uuid`, [networkId, nodes[nodes.length - 1]!.address + 1]);
-    await sql.query(
-      `INSERT INTO "NodeCredential" (id, "nodeId", "tokenHash")
-       SELECT gen_random_uuid(), t.node, t.hash FROM unnest($1::uuid[], $2::text[]) AS t(node, hash)`,
-      [ids, nodes.map((n) => hashToken(n.credential))],
-    );
-    await insertCertificates(sql, networkId, caId, nodes, signed);
-    await sql.query("COMMIT");
-    // Fresh statistics, as a database that grew to this size over time would have; the planner chooses by them.
-    await sql.query(`ANALYZE "Node", "Lease", "NodeCredential", "Certificate"`);
-  } catch (error) {
-    await sql.query("ROLLBACK").catch(() => {});
-    throw error;
-  } finally {
-    await sql.end();
-  }
-}
-
-/** Node i gets real certificate i % REAL_CERTIFICATES; copies get a unique made-up fingerprint (the column is unique). */
-async function insertCertificates(sql: pg.Client, networkId: string, caId: string, nodes: FleetNode[], signed: SignedHost[]): Promise<void> {
-  const source = nodes.map((_, i) => (i % signed.length) + 1);
-  const fingerprints = nodes.map((_, i) => {
-    const real = signed[i % signed.length]!.details.fingerprint;
-    return i < signed.length ? real : `${real}-bench-copy-${i}`;
-  });
-  await sql.query(
-    `INSERT INTO "Certificate" (id, "networkId", "nodeId", "caId", name, pem, "publicKeyPem", fingerprint, "notBefore", "notAfter", ip, groups, origin)
-     SELECT gen_random_uuid(), $1::uuid, t.node, $2::uuid, t.name, r.pem, r.pub, t.fingerprint, r.not_before, r.not_after, t.ip, '{}', 'signed'
-     FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::int[]) AS t(node, name, fingerprint, ip, source)
-     JOIN unnest($8::text[], $9::text[], $10::timestamptz[], $11::timestamptz[]) WITH ORDINALITY AS r(pem, pub, not_before, not_after, ord) ON r.ord = t.source`,
-    [
-      networkId,
-      caId,
-      nodes.map((n) => n.id),
-      nodes.map((n) => n.name),
-      fingerprints,
-      nodes.map((n) => `${intToIpv4(n.address)}/${PREFIX}`),
-      source,
-      signed.map((s) => s.certPem),
-      signed.map((s) => s.publicKeyPem),
-      signed.map((s) => s.details.notBefore),
-      signed.map((s) => s.details.notAfter),
-    ],
-  );
 }
 
 /** Every node's polls within DURATION_MS: a random phase in the first period, then one each period; sorted by time. */

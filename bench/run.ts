@@ -32,6 +32,8 @@ const benchmarks: Benchmark[] = [
   { name: "poll-rate", needsDatabase: true, load: () => import("./poll-rate") },
   { name: "enrollment", needsDatabase: true, load: () => import("./enrollment") },
   { name: "fleet", needsDatabase: true, load: () => import("./fleet") },
+  // 10,000 nodes long-polling on two replicas: a rule change to every node holding its new config.
+  { name: "propagation", needsDatabase: true, load: () => import("./propagation") },
   // Real nebula hosts in network namespaces (root): a rule change to enforcement on a one-liner host and an nc-agent host.
   { name: "enforcement", needsDatabase: true, load: () => import("./enforcement") },
   // The compose stack on a real Docker engine (root): enrollments through the TLS proxy, one replica and two.

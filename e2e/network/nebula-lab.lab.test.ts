@@ -31,6 +31,11 @@ const POLL_SECONDS = 5;
 const SLOWEST_POLL_MS = POLL_SECONDS * 1.1 * 1000;
 /** A change must be enforced within one poll interval; 3 s of slack for the fetch, `nebula -test` and the SIGHUP. */
 const ONE_POLL_BOUND_MS = SLOWEST_POLL_MS + 3_000;
+/**
+ * With long polling a change reaches a host as soon as it is committed; 10 s covers the fetch,
+ * `nebula -test`, the SIGHUP and a loaded machine, and is far below the 60 s interval it is tested at.
+ */
+const LONG_POLL_BOUND_MS = 10_000;
 /** Two poll intervals and 3 s of slack, where two steps must happen (e.g. a renewal, then its SIGHUP). */
 const PROPAGATION_BOUND_MS = 2 * SLOWEST_POLL_MS + 3_000;
 /**
@@ -461,6 +466,42 @@ describe.each(nebulaVersions)("nebula $label in network namespaces", (v) => {
     expect(latency, `enforced within one poll interval + 3 s\n${L.diag("web2")}`).toBeLessThanOrEqual(ONE_POLL_BOUND_MS);
     expect(await L.nebulaPid("web2")).toBe(pidBefore);
     expect(L.count(L.agentLog("web2"), "reloaded with SIGHUP")).toBeGreaterThan(hupsBefore);
+  });
+
+  it("c3. with a 60 s poll interval, a rule change still reaches a one-liner host and an nc-agent host in seconds (long polling), by SIGHUP", async () => {
+    const pids = { db1: await L.nebulaPid("db1"), web2: await L.nebulaPid("web2") };
+    await L.api.call("PATCH", `/api/v1/networks/${L.networkId}`, { pollSeconds: 60 });
+    // Every host's held poll ends within the old interval and brings the new one; from then on
+    // each poll is held for up to 55 s, so plain polling would need most of a minute from here.
+    await sleep(SLOWEST_POLL_MS + 2_000);
+    await L.waitPing("web1", "db1");
+    await L.waitPing("db1", "web2");
+    // Ports the hosts listen on that no rule opens yet between these pairs.
+    expect(await L.connect("web1", "db1", 9090, 2), "web1 -> db1:9090 before any rule allows it").toBe(false);
+    expect(await L.connect("db1", "web2", 8080, 2), "db1 -> web2:8080 before any rule allows it").toBe(false);
+    const t0 = Date.now();
+    const added = [
+      await L.rule({ direction: "inbound", port: "9090", proto: "tcp", peer: { kind: "group", group: "web" }, appliesTo: { kind: "group", group: "db" }, description: "lab: c3 web to db 9090" }),
+      await L.rule({ direction: "inbound", port: "8080", proto: "tcp", peer: { kind: "group", group: "db" }, appliesTo: { kind: "group", group: "web" }, description: "lab: c3 db to web 8080" }),
+    ];
+    const opened = async (from: NodeName, to: NodeName, port: number) => {
+      await waitFor(`${from} -> ${to}:${port} to connect after the rule was added`, () => L.connect(from, to, port, 1), { timeoutMs: LONG_POLL_BOUND_MS + 10_000, intervalMs: 200, diag: () => L.diag(to) });
+      return Date.now() - t0;
+    };
+    const [oneLiner, ncAgent] = await Promise.all([opened("web1", "db1", 9090), opened("db1", "web2", 8080)]);
+    L.timings.push(["rule added -> enforced, 60 s interval (one-liner host, long poll)", oneLiner], ["rule added -> enforced, 60 s interval (nc-agent host, long poll)", ncAgent]);
+    console.log(`[lab ${v.label}] c3. 60 s interval: rule enforced on the one-liner host after ${oneLiner} ms and on the nc-agent host after ${ncAgent} ms (bound ${LONG_POLL_BOUND_MS} ms)`);
+    expect(oneLiner, `one-liner host: long polling brings the change in seconds\n${L.diag("db1")}`).toBeLessThanOrEqual(LONG_POLL_BOUND_MS);
+    expect(ncAgent, `nc-agent host: long polling brings the change in seconds\n${L.diag("web2")}`).toBeLessThanOrEqual(LONG_POLL_BOUND_MS);
+    expect(await L.nebulaPid("db1")).toBe(pids.db1);
+    expect(await L.nebulaPid("web2")).toBe(pids.web2);
+
+    // Back to the rules and the interval the tests below expect. Held polls hear the interval at
+    // once (the change wakes them), so their bounds hold again after one short wait.
+    for (const rule of added) await L.api.call("DELETE", `/api/v1/networks/${L.networkId}/rules/${rule.id}`);
+    await L.api.call("PATCH", `/api/v1/networks/${L.networkId}`, { pollSeconds: POLL_SECONDS });
+    await sleep(SLOWEST_POLL_MS + 2_000);
+    await waitFor("web1 -> db1:9090 to close again", async () => !(await L.connect("web1", "db1", 9090, 1)), { timeoutMs: ONE_POLL_BOUND_MS + 10_000, intervalMs: 300, diag: () => L.diag("db1") });
   });
 
   it("d. a blocked node loses the overlay within two poll intervals plus nebula's tunnel check, while the others keep it", async () => {

@@ -177,7 +177,12 @@ async function renew(opts: RunOptions, state: AgentState): Promise<void> {
   if (problem) state.lastError = `nebula did not take the renewed certificate: ${problem}`;
 }
 
+/** Shorter than this, a "waited" answer is not trusted to have waited (see pollOnce). */
+const LONG_POLL_MIN_HELD_MS = 1_000;
+
 export interface RunOptions extends AgentOptions {
+  /** Long polling (the default): changes arrive in seconds. False polls every interval instead. */
+  longPoll?: boolean;
   nebula: NebulaRunner;
   /** Overrides the server's interval (tests, labs); bounded like the server's. */
   intervalSeconds?: number;
@@ -194,8 +199,9 @@ export async function pollOnce(opts: RunOptions, state: AgentState): Promise<boo
   }
   const report = reportOf(state, opts.nebula, await opts.nebula.version());
   let outcome;
+  const started = Date.now();
   try {
-    outcome = await pollConfig(state.server, state.credential, opts.dir, report);
+    outcome = await pollConfig(state.server, state.credential, opts.dir, report, opts.longPoll === false ? 0 : undefined);
   } catch (error) {
     if (error instanceof ControlPlaneError && (error.kind === "blocked" || error.kind === "gone")) {
       await opts.nebula.stop();
@@ -208,7 +214,10 @@ export async function pollOnce(opts: RunOptions, state: AgentState): Promise<boo
     state.pollSeconds = outcome.pollSeconds;
     await saveState(opts.dir, state);
     if (outcome.kind === "pending") opts.log("still waiting for approval");
-    return false;
+    // The server held the poll open until now and nothing changed: ask again at once, so that the
+    // next change reaches this host in seconds. An answer that came too fast to be a real wait
+    // (a server shutting down) falls back to the interval.
+    return outcome.waited !== null && Date.now() - started >= LONG_POLL_MIN_HELD_MS;
   }
   const appliedBefore = state.appliedEtag;
   await applyBundle(opts, state, outcome.payload);

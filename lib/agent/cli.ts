@@ -1,7 +1,7 @@
 /**
  * nc-agent: the node side of Nebula Commander.
  *   nc-agent enroll <join link> [--dir /etc/nebula] [--hostname NAME] [--replace] [--insecure-http] [--service]
- *   nc-agent run    [--dir /etc/nebula] [--nebula /usr/bin/nebula] [--interval SECONDS]
+ *   nc-agent run    [--dir /etc/nebula] [--nebula /usr/bin/nebula] [--interval SECONDS] [--no-long-poll]
  *   nc-agent status [--dir /etc/nebula]
  * Exit codes: 0 ok, 1 failed, 2 usage, 3 the node was blocked, 4 the node was deleted.
  */
@@ -16,7 +16,7 @@ import { AGENT_VERSION, EXIT } from "./protocol";
 const log = (message: string) => console.log(`${new Date().toISOString()} nc-agent: ${message}`);
 const USAGE = `nc-agent ${AGENT_VERSION}
 usage: nc-agent enroll <join link> [--dir /etc/nebula] [--hostname NAME] [--replace] [--insecure-http] [--service]
-       nc-agent run [--dir /etc/nebula] [--nebula nebula] [--interval SECONDS]
+       nc-agent run [--dir /etc/nebula] [--nebula nebula] [--interval SECONDS] [--no-long-poll]
        nc-agent status [--dir /etc/nebula]`;
 
 function unitFile(agentPath: string, dir: string): string {
@@ -44,6 +44,8 @@ async function main(): Promise<number> {
       dir: { type: "string", default: "/etc/nebula" },
       hostname: { type: "string" },
       interval: { type: "string" },
+      // For a proxy that cuts requests idle for a minute: poll every interval instead of waiting.
+      "no-long-poll": { type: "boolean" },
       nebula: { type: "string", default: "nebula" },
       "nebula-cert": { type: "string", default: "nebula-cert" },
       replace: { type: "boolean", default: false },
@@ -78,7 +80,7 @@ async function main(): Promise<number> {
     };
     process.on("SIGTERM", stop);
     process.on("SIGINT", stop);
-    await runCommand({ ...common, nebula, intervalSeconds: values.interval ? Number(values.interval) : undefined, signal: controller.signal });
+    await runCommand({ ...common, nebula, intervalSeconds: values.interval ? Number(values.interval) : undefined, longPoll: !values["no-long-poll"], signal: controller.signal });
     return EXIT.ok;
   }
   if (command === "status") {

@@ -3,7 +3,7 @@
  * the agent must do about them (see answerKind in protocol.ts). Redirects are refused: a
  * credential is never sent anywhere but the origin the host enrolled with.
  */
-import { ANSWER_HEADERS, answerKind, clampPollSeconds, REPORT_HEADERS, type AnswerKind, type ConfigPayload, type NebulaState } from "./protocol";
+import { ANSWER_HEADERS, answerKind, appliedWait, clampPollSeconds, LONG_POLL_MAX_SECONDS, PREFER_HEADER, PREFERENCE_APPLIED_HEADER, REPORT_HEADERS, type AnswerKind, type ConfigPayload, type NebulaState } from "./protocol";
 
 export type { ConfigPayload };
 
@@ -39,7 +39,8 @@ export function checkServerUrl(server: string, insecureHttp: boolean): void {
 
 const request = (url: string, init: RequestInit & { timeoutMs: number }) => fetch(url, { ...init, redirect: "manual", signal: AbortSignal.timeout(init.timeoutMs) });
 
-export type PollOutcome = { kind: "unchanged"; pollSeconds: number } | { kind: "pending"; pollSeconds: number } | { kind: "config"; payload: ConfigPayload };
+/** `waited`: the server held the poll open (long polling) for that many seconds before saying "no change". */
+export type PollOutcome = { kind: "unchanged"; pollSeconds: number; waited: number | null } | { kind: "pending"; pollSeconds: number; waited: number | null } | { kind: "config"; payload: ConfigPayload };
 
 export interface Report {
   fetched: string | null;
@@ -67,11 +68,16 @@ export async function enrollHost(server: string, body: { token: string; hostname
   return (await res.json()) as { nodeId: string; networkName?: string; name: string; ip: string; status: "active" | "pending"; credential: string };
 }
 
-export async function pollConfig(server: string, credential: string, dir: string, report: Report): Promise<PollOutcome> {
-  const res = await request(`${server}/api/v1/node/config?dir=${encodeURIComponent(dir)}`, { headers: { authorization: `Bearer ${credential}`, ...reportHeaders(report) }, timeoutMs: 20_000 });
+/** Asks the server to hold the poll until something changes (up to `waitSeconds`; 0 for a plain poll). */
+export async function pollConfig(server: string, credential: string, dir: string, report: Report, waitSeconds = LONG_POLL_MAX_SECONDS): Promise<PollOutcome> {
+  const res = await request(`${server}/api/v1/node/config?dir=${encodeURIComponent(dir)}`, {
+    headers: { authorization: `Bearer ${credential}`, ...reportHeaders(report), ...(waitSeconds > 0 ? { [PREFER_HEADER]: `wait=${waitSeconds}` } : {}) },
+    timeoutMs: 20_000 + waitSeconds * 1000,
+  });
   const pollSeconds = clampPollSeconds(res.headers.get(ANSWER_HEADERS.pollSeconds));
-  if (res.status === 304) return { kind: "unchanged", pollSeconds };
-  if (res.status === 202) return { kind: "pending", pollSeconds };
+  const waited = appliedWait(res.headers.get(PREFERENCE_APPLIED_HEADER));
+  if (res.status === 304) return { kind: "unchanged", pollSeconds, waited };
+  if (res.status === 202) return { kind: "pending", pollSeconds, waited };
   if (!res.ok) throw await errorOf(res);
   const payload = (await res.json()) as ConfigPayload;
   return { kind: "config", payload: { ...payload, pollSeconds: clampPollSeconds(payload.pollSeconds) } };

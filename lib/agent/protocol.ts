@@ -45,6 +45,26 @@ export const ANSWER_HEADERS = {
   renewalDue: "x-renewal-due",
 } as const;
 
+/**
+ * Long polling (RFC 7240): a host that holds a config asks the server to keep its poll open until
+ * something changes for it, with `Prefer: wait=<seconds>`. A server that honours it answers with
+ * `Preference-Applied: wait=<seconds>` (at most LONG_POLL_MAX_SECONDS, and never longer than the
+ * network's poll interval, so hosts are still seen within it); then a 304 means "nothing changed in
+ * that time" and the host may poll again at once. Without that header, it waits its interval.
+ */
+export const LONG_POLL_MAX_SECONDS = 55;
+export const PREFER_HEADER = "prefer";
+export const PREFERENCE_APPLIED_HEADER = "preference-applied";
+
+/** The seconds a `Prefer` header asks to wait (`wait=N`), or null; other preferences are ignored. */
+export function preferredWait(header: string | null): number | null {
+  const m = /(?:^|[,;\s])wait\s*=\s*"?(\d{1,6})"?/i.exec(header ?? "");
+  return m ? Number(m[1]) : null;
+}
+
+/** The seconds a `Preference-Applied` header says the server waited for, or null. */
+export const appliedWait = preferredWait;
+
 export const NEBULA_STATES = ["running", "stopped", "failed"] as const;
 export type NebulaState = (typeof NEBULA_STATES)[number];
 

@@ -78,7 +78,7 @@ const operations: Operation[] = [
   { method: "post", path: `${N}/links`, summary: "Create a join link (its token is shown once)", role: "admin", body: linkCreateSchema, status: 201 },
   { method: "post", path: `${N}/links/{linkId}/revoke`, summary: "Revoke a join link", role: "admin", status: 204 },
   { method: "post", path: "/enroll", summary: "Enroll a host: join token, hostname and its own public key", body: enrollSchema, status: 201, auth: "none" },
-  { method: "get", path: "/node/config", summary: "Poll the node's config (If-None-Match; 304 when unchanged)", auth: "node" },
+  { method: "get", path: "/node/config", summary: "Poll the node's config (If-None-Match; 304 when unchanged; Prefer: wait=N holds it open until this node's bundle changes, answered with Preference-Applied)", auth: "node" },
   { method: "get", path: "/node/files/{file}", summary: "One of config.yml, ca.crt, host.crt as plain text (for the sh agent)", auth: "node", produces: "text/plain" },
   { method: "post", path: "/node/renew", summary: "Renew the node's certificate (unrevoked and inside its renewal window); rotates the credential", body: renewSchema, auth: "node" },
   { method: "post", path: "/node/retire", summary: "The host replaces its enrollment: deletes its node and blocklists its certificate", auth: "node", status: 204 },

@@ -154,7 +154,7 @@ export function configDirFrom(url: URL): string {
   return dir.replace(/\/$/, "") || "/";
 }
 
-export type PollResult = { kind: "not-modified"; etag: string; pollSeconds: number } | { kind: "pending"; pollSeconds: number } | { kind: "config"; etag: string; body: ConfigPayload };
+export type PollResult = { kind: "not-modified"; etag: string; pollSeconds: number; networkId: string; revision: number } | { kind: "pending"; pollSeconds: number; networkId: string; revision: number } | { kind: "config"; etag: string; body: ConfigPayload };
 
 /** The ETag covers everything the agent writes: the config and both PEMs. */
 function bundleEtag(parts: string[]): string {
@@ -173,7 +173,7 @@ export async function pollConfig(req: Request, meta: RequestMeta): Promise<PollR
   const pollSeconds = clampPollSeconds(auth.pollSeconds);
   if (auth.status === "pending") {
     await recordReport(auth, report);
-    return { kind: "pending", pollSeconds };
+    return { kind: "pending", pollSeconds, networkId: auth.networkId, revision: auth.configRevision };
   }
   const dir = configDirFrom(new URL(req.url));
   // A certificate nearing its end must reach the agent even on a quiet network, so "renewal due"
@@ -182,7 +182,7 @@ export async function pollConfig(req: Request, meta: RequestMeta): Promise<PollR
   // The cheap path: nothing in the network changed since this node's config was rendered.
   if (!renewalDue && ifNoneMatch && auth.renderedEtag === ifNoneMatch && auth.renderedRevision === auth.configRevision) {
     await recordReport(auth, report);
-    return { kind: "not-modified", etag: ifNoneMatch, pollSeconds };
+    return { kind: "not-modified", etag: ifNoneMatch, pollSeconds, networkId: auth.networkId, revision: auth.configRevision };
   }
 
   const rendered = await renderConfigFor(auth.networkId, auth.nodeId, { dir, revision: auth.configRevision });
@@ -193,7 +193,7 @@ export async function pollConfig(req: Request, meta: RequestMeta): Promise<PollR
     auth.renderedRevision = rendered.revision;
   }
   await recordReport(auth, report);
-  if (ifNoneMatch === etag) return { kind: "not-modified", etag, pollSeconds };
+  if (ifNoneMatch === etag) return { kind: "not-modified", etag, pollSeconds, networkId: auth.networkId, revision: rendered.revision };
   return {
     kind: "config",
     etag,

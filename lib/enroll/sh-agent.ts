@@ -9,7 +9,7 @@
  *
  * The source is kept free of "${" and backticks, so it can live in String.raw with @@PLACEHOLDERS@@.
  */
-import { ANSWER_HEADERS, AGENT_VERSION, BLOCKED_MESSAGE, EXIT, GONE_MESSAGE, POLL_SECONDS_MAX, POLL_SECONDS_MIN, REPORT_HEADERS } from "@/lib/agent/protocol";
+import { ANSWER_HEADERS, AGENT_VERSION, BLOCKED_MESSAGE, EXIT, GONE_MESSAGE, LONG_POLL_MAX_SECONDS, POLL_SECONDS_MAX, POLL_SECONDS_MIN, PREFERENCE_APPLIED_HEADER, REPORT_HEADERS } from "@/lib/agent/protocol";
 
 const SOURCE = String.raw`#!/bin/sh
 # nc-agent-sh @@VERSION@@: keeps this host's nebula running and current (Nebula Commander).
@@ -166,7 +166,15 @@ poll_once() {
   fi
   write_request_headers
   rm -rf "$DIR/.incoming" && mkdir -p "$DIR/.incoming"
-  code=$(fetch -H @"$DIR/.request-headers" -D "$DIR/.incoming/config.yml.headers" -o "$DIR/.incoming/config.yml" -w '%{http_code}' "$SERVER/api/v1/node/files/config.yml?dir=$DIR" 2>"$DIR/.incoming/curl.err") || code=000
+  # A long poll: the server holds it until this host's config changes, for up to @@WAIT@@ s. Run in
+  # the background and waited for, so that a TERM is handled at once rather than after the wait.
+  started=$(date +%s)
+  fetch --max-time @@WAIT_MAX_TIME@@ -H @"$DIR/.request-headers" -H 'Prefer: wait=@@WAIT@@' -D "$DIR/.incoming/config.yml.headers" -o "$DIR/.incoming/config.yml" -w '%{http_code}' "$SERVER/api/v1/node/files/config.yml?dir=$DIR" >"$DIR/.incoming/code" 2>"$DIR/.incoming/curl.err" &
+  CURL_PID=$!
+  wait "$CURL_PID"
+  CURL_PID=
+  code=$(cat "$DIR/.incoming/code" 2>/dev/null)
+  [ -n "$code" ] || code=000
   put .last-poll "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   h="$DIR/.incoming/config.yml.headers"
   s=$(header @@A_POLL@@ "$h")
@@ -176,8 +184,12 @@ poll_once() {
     put .poll-seconds "$s" ;;
   esac
   case "$code" in
-    304) return 0 ;;
-    202) log "waiting for an administrator to approve this node"; return 0 ;;
+    304|202)
+      [ "$code" = 202 ] && log "waiting for an administrator to approve this node"
+      # The server waited and nothing changed: poll again at once. An answer too fast to have
+      # waited (a server shutting down) means: wait an interval.
+      if [ -n "$(header @@A_PREF_APPLIED@@ "$h")" ] && [ $(($(date +%s) - started)) -ge 2 ]; then return 10; fi
+      return 0 ;;
     200) ;;
     401) set_error "the server refused this node's credential (401): $(json_str message "$DIR/.incoming/config.yml") Keeping the current config."; return 1 ;;
     403) stop_nebula; set_error "@@BLOCKED@@"; return @@EXIT_BLOCKED@@ ;;
@@ -210,7 +222,8 @@ jitter_sleep() {
 }
 
 run() {
-  trap 'stop_nebula; rm -f "$DIR/agent.pid"; log "stopped"; exit 0' TERM INT
+  trap '[ -n "$CURL_PID" ] && kill "$CURL_PID" 2>/dev/null; stop_nebula; rm -f "$DIR/agent.pid"; log "stopped"; exit 0' TERM INT
+  CURL_PID=
   echo $$ > "$DIR/agent.pid"
   # A nebula left over from an agent that was killed is not ours to wait for: replace it.
   old=$(nebula_pid)
@@ -277,6 +290,9 @@ export function shAgentSource(): string {
     A_RESTART: ANSWER_HEADERS.restartKey,
     A_REVISION: ANSWER_HEADERS.revision,
     A_RENEWAL: ANSWER_HEADERS.renewalDue,
+    A_PREF_APPLIED: PREFERENCE_APPLIED_HEADER,
+    WAIT: String(LONG_POLL_MAX_SECONDS),
+    WAIT_MAX_TIME: String(LONG_POLL_MAX_SECONDS + 20),
     POLL_MIN: String(POLL_SECONDS_MIN),
     POLL_MAX: String(POLL_SECONDS_MAX),
     // Inside double quotes in sh: these messages hold no ", $, ` or \.

@@ -13,6 +13,8 @@ export interface AppMetrics {
   enrollments: Counter<"result">;
   nebulaCertSeconds: Histogram<"subcommand" | "result">;
   rateLimitHits: Counter<"limit">;
+  longPollsWaiting: Gauge;
+  longPolls: Counter<"end">;
 }
 
 /** Ids and tokens out of paths, so a route is one label value, not one per node. */
@@ -40,6 +42,13 @@ function create(): AppMetrics {
       registers: [registry],
     }),
     rateLimitHits: new Counter({ name: "nc_rate_limit_hits_total", help: "Requests refused by a rate limit, by limit", labelNames: ["limit"] as const, registers: [registry] }),
+    longPollsWaiting: new Gauge({ name: "nc_long_polls_waiting", help: "Config polls held open on this replica until something changes", registers: [registry] }),
+    longPolls: new Counter({
+      name: "nc_long_polls_total",
+      help: "Long polls by how they ended (changed, timeout, aborted; refused when this replica held its maximum, unavailable when it could not LISTEN)",
+      labelNames: ["end"] as const,
+      registers: [registry],
+    }),
   };
   new Gauge({
     name: "nc_node_polls_not_modified_ratio",

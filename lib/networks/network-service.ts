@@ -9,6 +9,7 @@ import { createCa } from "@/lib/pki/certificate-authority";
 import { nebulaCert } from "@/lib/pki/nebula-cert";
 import { createDefaultRules } from "@/lib/firewall/rule-store";
 import { randomUUID } from "node:crypto";
+import { bumpConfigRevision } from "./config-revision";
 import type { NetworkCreateInput, NetworkUpdateInput, NebulaTargetText } from "./network-schemas";
 
 export const targetToDb = { "1.6": "v1_6", "1.7": "v1_7", "1.10": "v1_10" } as const satisfies Record<NebulaTargetText, string>;
@@ -118,8 +119,10 @@ export async function createNetwork(actor: Actor, input: NetworkCreateInput, met
 export async function updateNetwork(actor: Actor, networkId: string, input: NetworkUpdateInput, meta: RequestMeta) {
   return db.$transaction(async (tx) => {
     const before = await tx.network.findUniqueOrThrow({ where: { id: networkId } });
-    // A new poll interval needs no revision bump: every poll answer, 304s included, carries it.
     const after = await tx.network.update({ where: { id: networkId }, data: input });
+    // Every poll answer, 304s included, carries the interval; but polls held open (long polling)
+    // were promised the old one, and must hear the new one now or hosts would look offline.
+    if (after.pollSeconds !== before.pollSeconds) await bumpConfigRevision(tx, networkId);
     await recordAudit(tx, {
       actor,
       action: "network.update",

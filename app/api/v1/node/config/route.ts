@@ -1,13 +1,12 @@
 import { NextResponse } from "next/server";
 import { withPublic } from "@/lib/api/with-network";
-import { pollAnswerHeaders, pollConfig } from "@/lib/enroll/node-api";
+import { pollConfigWaiting } from "@/lib/enroll/poll-wait";
 import { metrics } from "@/lib/metrics/registry";
 
 /** The agent's poll: Bearer node credential, If-None-Match with the bundle it holds, and its report headers. */
 export const GET = withPublic({}, async ({ req, meta }) => {
-  const result = await pollConfig(req, meta);
+  const { result, headers } = await pollConfigWaiting(req, meta);
   metrics().polls.inc({ answer: result.kind === "not-modified" ? "304" : result.kind === "pending" ? "202" : "200" });
-  const headers = pollAnswerHeaders(result);
   if (result.kind === "not-modified") return new Response(null, { status: 304, headers });
   if (result.kind === "pending") return NextResponse.json({ status: "pending", message: "Waiting for an admin to approve this node" }, { status: 202, headers });
   return NextResponse.json(result.body, { headers });

@@ -1,6 +1,6 @@
 import { withPublic } from "@/lib/api/with-network";
 import { ApiError } from "@/lib/api/api-error";
-import { pollAnswerHeaders, pollConfig } from "@/lib/enroll/node-api";
+import { pollConfigWaiting } from "@/lib/enroll/poll-wait";
 import { metrics } from "@/lib/metrics/registry";
 
 const parts = { "config.yml": "config", "ca.crt": "ca", "host.crt": "certificate" } as const;
@@ -13,9 +13,8 @@ const parts = { "config.yml": "config", "ca.crt": "ca", "host.crt": "certificate
 export const GET = withPublic({}, async ({ req, params, meta }) => {
   const file = String(params.file);
   if (!Object.hasOwn(parts, file)) throw new ApiError("not_found", "Unknown file");
-  const result = await pollConfig(req, meta);
+  const { result, headers } = await pollConfigWaiting(req, meta);
   metrics().polls.inc({ answer: result.kind === "not-modified" ? "304" : result.kind === "pending" ? "202" : "200" });
-  const headers = pollAnswerHeaders(result);
   if (result.kind === "not-modified") return new Response(null, { status: 304, headers });
   if (result.kind === "pending") return new Response("pending approval\n", { status: 202, headers });
   return new Response(result.body[parts[file as keyof typeof parts]], { headers: { ...headers, "content-type": "text/plain; charset=utf-8" } });

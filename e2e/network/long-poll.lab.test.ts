@@ -1,0 +1,120 @@
+/**
+ * Long polling across replicas: two app processes over one Postgres (the lab's app, "A", and a
+ * second server this suite starts, "B"). A host's poll held by B is answered when a change is
+ * made through A (Postgres LISTEN/NOTIFY, no other channel between them); a held poll cut by
+ * killing B is retried by the agent's own client and converges on the change made meanwhile.
+ * Hosts are nc-agent's control-plane client, speaking to the real servers over HTTP.
+ */
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pollConfig, type PollOutcome, type Report } from "@/lib/agent/control-plane";
+import { createTestUser, type TestUser } from "@/lib/testing/api-harness";
+import { hostKeyPair } from "@/lib/testing/nebula-tools";
+import { startService, waitForHttp, type Started } from "../../scripts/lib/processes";
+import { APP_URL, sleep, type Json } from "./lab-api";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+/** Replica A is the lab's app, reached on loopback (the lab's bridge may not exist yet). */
+const A = `http://127.0.0.1:${new URL(APP_URL || "http://127.0.0.1:3200").port}`;
+const B_PORT = 3211;
+const B = `http://127.0.0.1:${B_PORT}`;
+/** A change reaches a held poll in well under a second here; 10 s leaves room for a loaded machine, and is far below the wait. */
+const WAKE_BOUND_MS = 10_000;
+
+let admin: TestUser;
+let replicaB: Started | null = null;
+let networkId = "";
+let credential = "";
+let etag = "";
+
+async function api(method: string, route: string, body?: unknown): Promise<Json> {
+  const headers: Record<string, string> = { cookie: admin.cookie };
+  if (method !== "GET") headers["x-csrf-token"] = admin.csrf;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(`${A}${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${route} answered ${res.status}: ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+async function startB(): Promise<void> {
+  replicaB = startService("replica-b", "npx", ["tsx", "server.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(B_PORT), HOST: "127.0.0.1", NEXTAUTH_URL: B, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
+  });
+  await waitForHttp(`${B}/api/health`, 90_000, replicaB);
+}
+
+/** Kills B at once, as a crash would (no graceful answer to its held polls). */
+function killB(): void {
+  const pid = replicaB?.child.pid;
+  if (pid) process.kill(-pid, "SIGKILL");
+  replicaB = null;
+}
+
+const report = (): Report => ({ fetched: etag || null, applied: etag || null, nebula: "running", nebulaVersion: "1.10.3", agent: "nc-agent/lab", error: null });
+const addRule = (port: string) => api("POST", `/api/v1/networks/${networkId}/rules`, { direction: "inbound", port, proto: "tcp", peer: { kind: "any" }, appliesTo: { kind: "all" }, description: `long-poll lab ${port}` });
+
+beforeAll(async () => {
+  await waitForHttp(`${A}/api/health`, 60_000);
+  await startB();
+  admin = await createTestUser({ name: "long-poll-admin" });
+  const { network } = await api("POST", "/api/v1/networks", { name: `long-poll ${Date.now()}`, cidr: `10.215.${Math.floor(Math.random() * 250)}.0/24` });
+  networkId = network.id;
+  const { token } = await api("POST", `/api/v1/networks/${networkId}/links`, { maxUses: 1 });
+  const enrolled = await fetch(`${A}/api/v1/enroll`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ token, hostname: "long-poller", publicKeyPem: (await hostKeyPair()).publicKeyPem }),
+  });
+  expect(enrolled.status).toBe(201);
+  credential = ((await enrolled.json()) as { credential: string }).credential;
+  const first = await pollConfig(B, credential, "/etc/nebula", report(), 0);
+  expect(first.kind).toBe("config");
+  if (first.kind === "config") etag = first.payload.etag;
+}, 180_000);
+
+afterAll(async () => {
+  await replicaB?.stop();
+});
+
+describe("long polling across two replicas over one Postgres", () => {
+  it("a change made through replica A answers the poll held by replica B at once", async () => {
+    const started = Date.now();
+    const held = pollConfig(B, credential, "/etc/nebula", report());
+    await sleep(1_000);
+    const changedAt = Date.now();
+    await addRule("7101");
+    const outcome = await held;
+    const wakeMs = Date.now() - changedAt;
+    console.log(`[long-poll] held ${changedAt - started} ms on B, answered ${wakeMs} ms after the change on A`);
+    expect(outcome.kind).toBe("config");
+    if (outcome.kind !== "config") return;
+    expect(outcome.payload.config).toContain("7101");
+    expect(wakeMs).toBeLessThan(WAKE_BOUND_MS);
+    etag = outcome.payload.etag;
+  });
+
+  it("an agent whose held poll is cut (replica B killed) retries and converges on the change made meanwhile", async () => {
+    const held = pollConfig(B, credential, "/etc/nebula", report()).then(
+      (o) => o,
+      (e: unknown) => e as Error,
+    );
+    await sleep(1_000);
+    killB();
+    const cut = await held;
+    expect(cut, "the held poll fails when its replica dies").toBeInstanceOf(Error);
+    await addRule("7102");
+    await startB();
+    // The agent's retry: bounded in count and time, as its loop is.
+    let outcome: PollOutcome | Error = cut as Error;
+    for (let attempt = 0; attempt < 10 && !(outcome && !(outcome instanceof Error) && outcome.kind === "config"); attempt++) {
+      outcome = await pollConfig(B, credential, "/etc/nebula", report()).catch((e: unknown) => e as Error);
+      if (outcome instanceof Error) await sleep(1_000);
+    }
+    expect(outcome instanceof Error ? outcome.message : outcome.kind).toBe("config");
+    if (outcome instanceof Error || outcome.kind !== "config") return;
+    expect(outcome.payload.config).toContain("7101");
+    expect(outcome.payload.config).toContain("7102");
+  });
+});

@@ -1,0 +1,37 @@
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { appliedWait, LONG_POLL_MAX_SECONDS, preferredWait } from "./protocol";
+import { shAgentSource } from "@/lib/enroll/sh-agent";
+import { DEFAULT_MAX_WAITING, longPollMaxWaiting } from "@/lib/enroll/long-poll-limit";
+
+describe("the long-poll preference (RFC 7240)", () => {
+  it("reads wait=N among other preferences, and nothing else", () => {
+    expect(preferredWait("wait=55")).toBe(55);
+    expect(preferredWait("respond-async, wait=10")).toBe(10);
+    expect(preferredWait("handling=lenient; wait = \"30\"")).toBe(30);
+    expect(preferredWait("WAIT=5")).toBe(5);
+    expect(preferredWait(null)).toBeNull();
+    expect(preferredWait("")).toBeNull();
+    expect(preferredWait("nowait=5")).toBeNull();
+    expect(preferredWait("wait=-1")).toBeNull();
+    expect(preferredWait("wait=abc")).toBeNull();
+    expect(appliedWait(`wait=${LONG_POLL_MAX_SECONDS}`)).toBe(LONG_POLL_MAX_SECONDS);
+  });
+
+  it("bounds held polls per replica by NC_LONG_POLL_MAX_WAITING, and refuses nonsense at start", () => {
+    expect(longPollMaxWaiting({})).toBe(DEFAULT_MAX_WAITING);
+    expect(longPollMaxWaiting({ NC_LONG_POLL_MAX_WAITING: "0" })).toBe(0);
+    expect(longPollMaxWaiting({ NC_LONG_POLL_MAX_WAITING: " 5000 " })).toBe(5000);
+    expect(() => longPollMaxWaiting({ NC_LONG_POLL_MAX_WAITING: "-1" })).toThrow(/whole number/);
+    expect(() => longPollMaxWaiting({ NC_LONG_POLL_MAX_WAITING: "lots" })).toThrow(/whole number/);
+  });
+
+  it("the POSIX agent asks to wait, gives curl time for it, and is valid sh", () => {
+    const source = shAgentSource();
+    expect(source).toContain(`-H 'Prefer: wait=${LONG_POLL_MAX_SECONDS}'`);
+    expect(source).toContain(`--max-time ${LONG_POLL_MAX_SECONDS + 20}`);
+    const check = spawnSync("sh", ["-n"], { input: source, encoding: "utf8" });
+    expect(check.stderr).toBe("");
+    expect(check.status).toBe(0);
+  });
+});

@@ -1,0 +1,63 @@
+/**
+ * Long polling: a config poll that would answer "unchanged" (304) or "still pending" (202) is held
+ * open, when the host asks for it (`Prefer: wait=N`), until its network's config revision moves
+ * (heard through Postgres LISTEN/NOTIFY on whichever replica made the change) or the wait ends.
+ * On a change the poll is answered afresh, and if this host's bundle turned out the same, it goes
+ * on waiting: only hosts whose config changed get an answer.
+ *
+ * Past NC_LONG_POLL_MAX_WAITING held polls on one replica, or when it cannot LISTEN, polls are
+ * answered at once, without `Preference-Applied`, and their hosts fall back to plain polling.
+ */
+import { configChangeFeed } from "@/lib/db/config-change-feed";
+import type { RequestMeta } from "@/lib/api/with-network";
+import { LONG_POLL_MAX_SECONDS, PREFER_HEADER, PREFERENCE_APPLIED_HEADER, preferredWait } from "@/lib/agent/protocol";
+import { metrics } from "@/lib/metrics/registry";
+import { longPollMaxWaiting } from "./long-poll-limit";
+import { pollAnswerHeaders, pollConfig, type PollResult } from "./node-api";
+
+let unavailableLogged = 0;
+
+/** The poll's answer, and the headers to send with it (Preference-Applied when the host could wait). */
+export async function pollConfigWaiting(req: Request, meta: RequestMeta): Promise<{ result: PollResult; headers: Record<string, string> }> {
+  let readAt = Date.now();
+  let result = await pollConfig(req, meta);
+  const wanted = preferredWait(req.headers.get(PREFER_HEADER));
+  if (wanted === null || wanted <= 0 || result.kind === "config") return { result, headers: pollAnswerHeaders(result) };
+  const feed = configChangeFeed();
+  if (feed.waiting >= longPollMaxWaiting()) {
+    metrics().longPolls.inc({ end: "refused" });
+    return { result, headers: pollAnswerHeaders(result) };
+  }
+  // Never longer than the interval: a host is seen at least once per interval, as when polling.
+  const started = Date.now();
+  let seconds = Math.min(wanted, LONG_POLL_MAX_SECONDS, result.pollSeconds);
+  let deadline = started + seconds * 1000;
+  const gauge = metrics().longPollsWaiting;
+  for (;;) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) break;
+    let end;
+    gauge.inc();
+    try {
+      end = await feed.wait(result.networkId, result.revision, readAt, remaining, req.signal);
+    } catch (error) {
+      metrics().longPolls.inc({ end: "unavailable" });
+      if (Date.now() - unavailableLogged > 60_000) {
+        unavailableLogged = Date.now();
+        console.error(`[long-poll] cannot LISTEN, answering polls at once: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      return { result, headers: pollAnswerHeaders(result) };
+    } finally {
+      gauge.dec();
+    }
+    metrics().longPolls.inc({ end });
+    if (end !== "changed") break;
+    readAt = Date.now();
+    result = await pollConfig(req, meta);
+    if (result.kind === "config") break;
+    // A shorter interval (the admin changed it) shortens this wait too.
+    seconds = Math.min(seconds, result.pollSeconds);
+    deadline = Math.min(deadline, started + seconds * 1000);
+  }
+  return { result, headers: { ...pollAnswerHeaders(result), [PREFERENCE_APPLIED_HEADER]: `wait=${seconds}` } };
+}
