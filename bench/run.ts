@@ -34,6 +34,8 @@ const benchmarks: Benchmark[] = [
   { name: "fleet", needsDatabase: true, load: () => import("./fleet") },
   // 10,000 nodes long-polling on two replicas: a rule change to every node holding its new config.
   { name: "propagation", needsDatabase: true, load: () => import("./propagation") },
+  // Each network page in Chromium with 10,000 nodes, beside 5.
+  { name: "ui", needsDatabase: true, load: () => import("./ui") },
   // Real nebula hosts in network namespaces (root): a rule change to enforcement on a one-liner host and an nc-agent host.
   { name: "enforcement", needsDatabase: true, load: () => import("./enforcement") },
   // The compose stack on a real Docker engine (root): enrollments through the TLS proxy, one replica and two.

@@ -41,22 +41,22 @@ export function AuditLog({ result, query, basePath }: { result: AuditPage; query
           <tbody className="divide-y divide-slate-100 bg-white dark:divide-slate-800 dark:bg-slate-950">
             {result.events.map((e) => (
               <tr key={e.id} data-audit-action={e.action}>
-                <td className="whitespace-nowrap px-4 py-2 text-slate-500">{new Date(e.createdAt).toLocaleString()}</td>
+                <td className="whitespace-nowrap px-4 py-2 text-slate-500 dark:text-slate-400">{new Date(e.createdAt).toLocaleString()}</td>
                 <td className="px-4 py-2">{e.actorName}</td>
                 <td className="px-4 py-2">
                   <code className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs dark:bg-slate-800">{e.action}</code>
                 </td>
                 <td className="px-4 py-2">
-                  <span className="text-slate-500">{e.targetType}</span> {e.targetName}
+                  <span className="text-slate-500 dark:text-slate-400">{e.targetType}</span> {e.targetName}
                 </td>
                 <td className="px-4 py-2">
                   {(e.before != null || e.after != null) && (
                     <details>
                       <summary className="cursor-pointer text-indigo-600 dark:text-indigo-400">Changes</summary>
-                      <pre className="mt-2 max-w-md overflow-x-auto rounded bg-slate-100 p-2 font-mono text-xs dark:bg-slate-900">
+                      <pre tabIndex={0} className="mt-2 max-w-md overflow-x-auto rounded bg-slate-100 p-2 font-mono text-xs dark:bg-slate-900">
                         {JSON.stringify({ before: e.before ?? undefined, after: e.after ?? undefined }, null, 2)}
                       </pre>
-                      {e.requestId && <p className="mt-1 text-xs text-slate-500">request {e.requestId}{e.clientIp ? ` from ${e.clientIp}` : ""}</p>}
+                      {e.requestId && <p className="mt-1 text-xs text-slate-500 dark:text-slate-400">request {e.requestId}{e.clientIp ? ` from ${e.clientIp}` : ""}</p>}
                     </details>
                   )}
                 </td>
@@ -64,7 +64,7 @@ export function AuditLog({ result, query, basePath }: { result: AuditPage; query
             ))}
             {result.events.length === 0 && (
               <tr>
-                <td colSpan={5} className="px-4 py-6 text-center text-slate-500">
+                <td colSpan={5} className="px-4 py-6 text-center text-slate-500 dark:text-slate-400">
                   No events match.
                 </td>
               </tr>

@@ -31,7 +31,7 @@ function daysUntil(iso: string): number {
 
 /** Days until a date, in words, coloured by urgency. */
 export function ExpiryText({ iso, renewalDue }: { iso: string | null | undefined; renewalDue?: boolean }) {
-  if (!iso) return <span className="text-slate-400">—</span>;
+  if (!iso) return <span className="text-slate-500 dark:text-slate-400">—</span>;
   const days = daysUntil(iso);
   const tone = days < 0 ? "text-red-600 dark:text-red-400" : renewalDue ? "text-amber-700 dark:text-amber-300" : "text-slate-700 dark:text-slate-300";
   return (

@@ -1,5 +1,8 @@
 "use client";
-/** A table with a search box and pagination, for lists that arrive whole from the server. */
+/**
+ * Tables: TableView draws rows it is given; DataTable adds a search box and pagination for lists
+ * that arrive whole from the server. Lists that can be large (nodes) page on the server instead.
+ */
 import { useMemo, useState } from "react";
 import { inputClass, secondaryButtonClass } from "./form-controls";
 
@@ -31,7 +34,7 @@ export function DataTable<T>({ rows, columns, rowKey, searchText, empty, pageSiz
   const current = Math.min(page, pages);
   const visible = filtered.slice((current - 1) * pageSize, current * pageSize);
 
-  if (rows.length === 0) return <div className="rounded-lg border border-dashed border-slate-300 p-8 text-center text-sm text-slate-500 dark:border-slate-700">{empty}</div>;
+  if (rows.length === 0) return <div className="rounded-lg border border-dashed border-slate-300 p-8 text-center text-sm text-slate-500 dark:text-slate-400 dark:border-slate-700">{empty}</div>;
 
   return (
     <div className="space-y-3">
@@ -46,37 +49,7 @@ export function DataTable<T>({ rows, columns, rowKey, searchText, empty, pageSiz
         }}
         className={`${inputClass} max-w-xs`}
       />
-      <div className="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-800">
-        <table className="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800" aria-label={label}>
-          <thead className="bg-slate-50 dark:bg-slate-900">
-            <tr>
-              {columns.map((c) => (
-                <th key={c.header} scope="col" className={`px-4 py-2 text-left font-medium text-slate-600 dark:text-slate-300 ${c.className ?? ""}`}>
-                  {c.header}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100 bg-white dark:divide-slate-800 dark:bg-slate-950">
-            {visible.map((row) => (
-              <tr key={rowKey(row)} className="hover:bg-slate-50 dark:hover:bg-slate-900/60">
-                {columns.map((c) => (
-                  <td key={c.header} className={`px-4 py-2 align-middle ${c.className ?? ""}`}>
-                    {c.cell(row)}
-                  </td>
-                ))}
-              </tr>
-            ))}
-            {visible.length === 0 && (
-              <tr>
-                <td colSpan={columns.length} className="px-4 py-6 text-center text-slate-500">
-                  Nothing matches “{query}”.
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-      </div>
+      <TableView label={label} rows={visible} columns={columns} rowKey={rowKey} nothing={<>Nothing matches “{query}”.</>} />
       {pages > 1 && (
         <nav className="flex items-center justify-between text-sm text-slate-600 dark:text-slate-400" aria-label="Pagination">
           <span>
@@ -92,6 +65,43 @@ export function DataTable<T>({ rows, columns, rowKey, searchText, empty, pageSiz
           </span>
         </nav>
       )}
+    </div>
+  );
+}
+
+/** The table itself, labelled for assistive technology: a header row, then the rows, or `nothing`. */
+export function TableView<T>({ label, rows, columns, rowKey, nothing }: { label: string; rows: T[]; columns: Column<T>[]; rowKey: (row: T) => string; nothing: React.ReactNode }) {
+  return (
+    <div className="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-800">
+      <table className="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800" aria-label={label}>
+        <thead className="bg-slate-50 dark:bg-slate-900">
+          <tr>
+            {columns.map((c) => (
+              <th key={c.header} scope="col" className={`px-4 py-2 text-left font-medium text-slate-600 dark:text-slate-300 ${c.className ?? ""}`}>
+                {c.header}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100 bg-white dark:divide-slate-800 dark:bg-slate-950">
+          {rows.map((row) => (
+            <tr key={rowKey(row)} className="hover:bg-slate-50 dark:hover:bg-slate-900/60">
+              {columns.map((c) => (
+                <td key={c.header} className={`px-4 py-2 align-middle ${c.className ?? ""}`}>
+                  {c.cell(row)}
+                </td>
+              ))}
+            </tr>
+          ))}
+          {rows.length === 0 && (
+            <tr>
+              <td colSpan={columns.length} className="px-4 py-6 text-center text-slate-500 dark:text-slate-400">
+                {nothing}
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
     </div>
   );
 }

@@ -15,7 +15,7 @@ export const dangerButtonClass =
   "inline-flex items-center justify-center gap-2 rounded-md bg-red-600 px-3 py-2 text-sm font-medium text-white hover:bg-red-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-red-500 disabled:opacity-60";
 
 /** Label, control, hint and inline error: the frame every form field shares. */
-function FieldFrame({ id, label, name, errors, hint, children }: { id: string; label: string; name: string; errors?: string[]; hint?: React.ReactNode; children: React.ReactNode }) {
+export function FieldFrame({ id, label, name, errors, hint, children }: { id: string; label: string; name: string; errors?: string[]; hint?: React.ReactNode; children: React.ReactNode }) {
   const invalid = Boolean(errors?.length);
   return (
     <div className="space-y-1">
@@ -37,7 +37,7 @@ function FieldFrame({ id, label, name, errors, hint, children }: { id: string; l
   );
 }
 
-function describedBy(id: string, errors?: string[], hint?: React.ReactNode): string | undefined {
+export function describedBy(id: string, errors?: string[], hint?: React.ReactNode): string | undefined {
   return errors?.length ? `${id}-error` : hint ? `${id}-hint` : undefined;
 }
 
@@ -113,7 +113,7 @@ export function ChipPicker({ label, name, options, value, onChange, errors }: { 
   return (
     <fieldset className="space-y-1">
       <legend className="text-sm font-medium text-slate-700 dark:text-slate-300">{label}</legend>
-      {options.length === 0 && <p className="text-xs text-slate-500">No groups yet: create them on the Groups tab.</p>}
+      {options.length === 0 && <p className="text-xs text-slate-500 dark:text-slate-400">No groups yet: create them on the Groups tab.</p>}
       <div className="flex flex-wrap gap-2">
         {options.map((o) => {
           const on = value.includes(o);

@@ -6,7 +6,7 @@ export async function QrCode({ text, label, size = 200 }: { text: string; label:
   return (
     <figure className="inline-flex flex-col items-center gap-1">
       <div role="img" aria-label={label} className="rounded bg-white p-2" style={{ width: size + 16 }} dangerouslySetInnerHTML={{ __html: svg }} />
-      <figcaption className="text-xs text-slate-500">{label}</figcaption>
+      <figcaption className="text-xs text-slate-500 dark:text-slate-400">{label}</figcaption>
     </figure>
   );
 }

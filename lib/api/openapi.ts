@@ -5,6 +5,7 @@
 import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV3 } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
 import { auditQuerySchema } from "@/lib/audit/audit-query";
+import { nodeQuerySchema } from "@/lib/nodes/node-query";
 import { ruleInputSchema } from "@/lib/firewall/rule-schema";
 import { reachabilityQuerySchema } from "@/lib/firewall/reachability-service";
 import { memberAddSchema, memberUpdateSchema, networkCreateSchema, networkUpdateSchema } from "@/lib/networks/network-schemas";
@@ -50,7 +51,7 @@ const operations: Operation[] = [
   { method: "post", path: `${N}/groups`, summary: "Create a group", role: "admin", body: groupCreateSchema, status: 201 },
   { method: "patch", path: `${N}/groups/{groupId}`, summary: "Rename a group (re-signs its members)", role: "admin", body: groupUpdateSchema },
   { method: "delete", path: `${N}/groups/{groupId}`, summary: "Delete an unused group", role: "admin", status: 204 },
-  { method: "get", path: `${N}/nodes`, summary: "List nodes", role: "viewer" },
+  { method: "get", path: `${N}/nodes`, summary: "List nodes: all of them, or with any query parameter one page searched by name, description, group or address prefix, with the total", role: "viewer", query: nodeQuerySchema },
   { method: "post", path: `${N}/nodes`, summary: "Add a node (lease, and a certificate when a public key is given)", role: "admin", body: nodeCreateSchema, status: 201 },
   { method: "get", path: `${N}/nodes/{nodeId}`, summary: "Get a node", role: "viewer" },
   { method: "patch", path: `${N}/nodes/{nodeId}`, summary: "Change a node (re-signs on identity changes)", role: "admin", body: nodeUpdateSchema },

@@ -13,7 +13,7 @@ export const metadata = { title: "Join a Nebula network", robots: { index: false
 
 function Block({ children, id }: { children: string; id?: string }) {
   return (
-    <pre data-command={id} className="overflow-x-auto rounded bg-slate-950 p-3 font-mono text-xs text-slate-100">
+    <pre data-command={id} tabIndex={0} className="overflow-x-auto rounded bg-slate-950 p-3 font-mono text-xs text-slate-100">
       {children}
     </pre>
   );

@@ -1,20 +1,20 @@
 import { loadNetworkForPage, requirePageActor } from "@/lib/auth/page-session";
 import { db } from "@/lib/db/client";
-import { listNodes } from "@/lib/nodes/node-service";
+import { topologyOf } from "@/lib/nodes/topology-data";
 import { Topology } from "../../../_components/topology";
 
 export default async function NetworkOverviewPage({ params }: { params: Promise<{ networkId: string }> }) {
   const { networkId } = await params;
   const actor = await requirePageActor();
   const { network, role } = await loadNetworkForPage(actor, networkId);
-  const [nodes, details] = await Promise.all([
-    listNodes(network.id),
+  const [topology, details] = await Promise.all([
+    topologyOf(network.id),
     db.network.findUniqueOrThrow({ where: { id: network.id }, select: { certVersion: true, nebulaTarget: true, configRevision: true, _count: { select: { groups: true, rules: true } } } }),
   ]);
   const facts: Array<[string, React.ReactNode]> = [
     ["Address range", <code key="c" className="font-mono">{network.cidr}</code>],
-    ["Description", network.description || <span className="text-slate-400">None</span>],
-    ["Nodes", `${nodes.length} (${nodes.filter((n) => n.status === "active").length} active, ${nodes.filter((n) => n.isLighthouse).length} lighthouses)`],
+    ["Description", network.description || <span className="text-slate-600 dark:text-slate-400">None</span>],
+    ["Nodes", `${topology.counts.nodes.toLocaleString("en")} (${topology.counts.active.toLocaleString("en")} active, ${topology.counts.lighthouses} lighthouses)`],
     ["Groups · rules", `${details._count.groups} · ${details._count.rules}`],
     ["Certificates", `v${details.certVersion}, for Nebula ${details.nebulaTarget.replace("v", "").replace("_", ".")} and later`],
     ["Config revision", details.configRevision],
@@ -36,7 +36,7 @@ export default async function NetworkOverviewPage({ params }: { params: Promise<
       </section>
       <section className="rounded-lg border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900">
         <h2 className="mb-2 text-lg font-medium">Topology</h2>
-        <Topology nodes={nodes} networkId={network.id} />
+        <Topology data={topology} networkId={network.id} />
       </section>
     </div>
   );

@@ -29,24 +29,24 @@ export function CertificatesPanel({ networkId, cas, certificates, blocklist, can
             <Pill tone="slate">certificate v{ca.version}</Pill>
           </div>
           <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
-            <dt className="text-slate-500">Fingerprint</dt>
+            <dt className="text-slate-500 dark:text-slate-400">Fingerprint</dt>
             <dd className="flex items-center gap-2">
               <code className="break-all font-mono text-xs">{ca.fingerprint}</code>
               <CopyButton text={ca.fingerprint} className="px-2 py-1 text-xs" />
             </dd>
-            <dt className="text-slate-500">Valid</dt>
+            <dt className="text-slate-500 dark:text-slate-400">Valid</dt>
             <dd>
               {new Date(ca.notBefore).toLocaleDateString()} – {new Date(ca.notAfter).toLocaleDateString()} (<ExpiryText iso={ca.notAfter} />)
             </dd>
-            <dt className="text-slate-500">ca.crt</dt>
+            <dt className="text-slate-500 dark:text-slate-400">ca.crt</dt>
             <dd className="flex gap-2">
               <CopyButton text={ca.pem} label="Copy PEM" className="px-2 py-1 text-xs" />
               <a className={`${secondaryButtonClass} px-2 py-1 text-xs`} href={`data:application/x-pem-file;charset=utf-8,${encodeURIComponent(ca.pem)}`} download="ca.crt">
                 Download
               </a>
             </dd>
-            <dt className="text-slate-500">Private key</dt>
-            <dd className="text-slate-500">sealed with AES-256-GCM; never shown or exported</dd>
+            <dt className="text-slate-500 dark:text-slate-400">Private key</dt>
+            <dd className="text-slate-500 dark:text-slate-400">sealed with AES-256-GCM; never shown or exported</dd>
           </dl>
         </section>
       ))}
@@ -83,9 +83,9 @@ export function CertificatesPanel({ networkId, cas, certificates, blocklist, can
       </section>
       <section className={card}>
         <h2 className="mb-2 text-lg font-medium">Blocklist</h2>
-        <p className="mb-3 text-sm text-slate-500">Revoked certificates that have not expired yet. Every node&apos;s config carries this list (pki.blocklist).</p>
+        <p className="mb-3 text-sm text-slate-500 dark:text-slate-400">Revoked certificates that have not expired yet. Every node&apos;s config carries this list (pki.blocklist).</p>
         {blocklist.length === 0 ? (
-          <p className="text-sm text-slate-500">Empty.</p>
+          <p className="text-sm text-slate-500 dark:text-slate-400">Empty.</p>
         ) : (
           <ul className="space-y-1 font-mono text-xs">
             {blocklist.map((f) => (

@@ -3,6 +3,7 @@ import { useState } from "react";
 import type { Reachability } from "@/lib/firewall/evaluate";
 import { apiCall } from "../../../../_components/api-client";
 import { buttonClass, Field, FormError, SelectField, Spinner } from "../../../../_components/form-controls";
+import { NodeCombobox } from "../../../../_components/node-combobox";
 import { useApiAction } from "../../../../_components/use-api-action";
 
 type Verdict = Reachability["outbound"];
@@ -20,18 +21,17 @@ function VerdictLine({ label, verdict }: { label: string; verdict: Verdict }) {
   );
 }
 
-/** "Can A reach B on tcp/443?" answered from the rules, naming the rule or the reason. */
-export function ReachabilityCheck({ networkId, nodes }: { networkId: string; nodes: Array<{ id: string; name: string }> }) {
+/** "Can A reach B on tcp/443?" answered from the rules, naming the rule or the reason. Nodes are found by typing. */
+export function ReachabilityCheck({ networkId, hasNodes }: { networkId: string; hasNodes: boolean }) {
   const { fields, error, busy, run } = useApiAction();
   const [proto, setProto] = useState("tcp");
   const [answer, setAnswer] = useState<Reachability | null>(null);
-  const options = nodes.map((n) => ({ value: n.id, label: n.name }));
 
   return (
     <section className="space-y-3 rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900">
       <h2 className="text-lg font-medium">Can A reach B?</h2>
-      {nodes.length < 1 ? (
-        <p className="text-sm text-slate-500">Add nodes to check reachability.</p>
+      {!hasNodes ? (
+        <p className="text-sm text-slate-500 dark:text-slate-400">Add nodes to check reachability.</p>
       ) : (
         <form
           noValidate
@@ -44,8 +44,8 @@ export function ReachabilityCheck({ networkId, nodes }: { networkId: string; nod
             setAnswer(r ?? null);
           }}
         >
-          <SelectField label="From" name="from" options={options} errors={fields.from} />
-          <SelectField label="To" name="to" options={options} defaultValue={nodes[1]?.id} errors={fields.to} />
+          <NodeCombobox networkId={networkId} label="From" name="from" errors={fields.from} />
+          <NodeCombobox networkId={networkId} label="To" name="to" errors={fields.to} />
           <SelectField label="Protocol" name="proto" value={proto} onChange={(e) => setProto(e.target.value)} options={["tcp", "udp", "icmp"].map((p) => ({ value: p, label: p }))} />
           <Field label="Port" name="port" defaultValue="443" disabled={proto === "icmp"} errors={fields.port} />
           <div className="sm:col-span-4 flex justify-end">

@@ -4,13 +4,13 @@ import type { FirewallRule, RuleInput } from "@/lib/firewall/rule-schema";
 import { apiCall } from "../../../../_components/api-client";
 import { Pill } from "../../../../_components/badges";
 import { buttonClass, ChipPicker, Field, FormError, secondaryButtonClass, SelectField, Spinner } from "../../../../_components/form-controls";
+import { NodeCombobox } from "../../../../_components/node-combobox";
 import { useApiAction } from "../../../../_components/use-api-action";
 
 interface Props {
   networkId: string;
   rules: FirewallRule[];
   groups: string[];
-  hosts: string[];
   icmpEnabled: boolean;
   canEdit: boolean;
 }
@@ -20,7 +20,7 @@ function peerText(rule: FirewallRule): string {
   return p.kind === "any" ? "any host" : p.kind === "group" ? `group ${p.group}` : p.kind === "groups" ? `groups ${p.groups.join(" + ")}` : p.kind === "cidr" ? p.cidr : `host ${p.host}`;
 }
 
-export function RuleEditor({ networkId, rules, groups, hosts, icmpEnabled, canEdit }: Props) {
+export function RuleEditor({ networkId, rules, groups, icmpEnabled, canEdit }: Props) {
   const action = useApiAction();
   const [editing, setEditing] = useState<string | "new" | null>(null);
   const base = `/api/v1/networks/${networkId}/rules`;
@@ -51,16 +51,16 @@ export function RuleEditor({ networkId, rules, groups, hosts, icmpEnabled, canEd
         )}
       </div>
       <FormError message={action.error} />
-      {editing === "new" && <RuleForm networkId={networkId} groups={groups} hosts={hosts} onDone={() => setEditing(null)} />}
+      {editing === "new" && <RuleForm networkId={networkId} groups={groups} onDone={() => setEditing(null)} />}
       <ol className="divide-y divide-slate-100 overflow-hidden rounded-lg border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-950" aria-label="Firewall rules">
-        {rules.length === 0 && <li className="p-6 text-center text-sm text-slate-500">No rules: every packet is dropped.</li>}
+        {rules.length === 0 && <li className="p-6 text-center text-sm text-slate-500 dark:text-slate-400">No rules: every packet is dropped.</li>}
         {rules.map((rule, i) => (
           <li key={rule.id} className="p-3" data-rule-id={rule.id}>
             {editing === rule.id ? (
-              <RuleForm networkId={networkId} groups={groups} hosts={hosts} rule={rule} onDone={() => setEditing(null)} />
+              <RuleForm networkId={networkId} groups={groups} rule={rule} onDone={() => setEditing(null)} />
             ) : (
               <div className="flex flex-wrap items-center gap-3 text-sm">
-                <span className="w-6 text-right text-slate-400">{i + 1}</span>
+                <span className="w-6 text-right text-slate-500 dark:text-slate-400">{i + 1}</span>
                 <Pill tone={rule.direction === "inbound" ? "sky" : "violet"}>{rule.direction}</Pill>
                 <code className="font-mono">
                   {rule.proto}/{rule.port}
@@ -68,8 +68,8 @@ export function RuleEditor({ networkId, rules, groups, hosts, icmpEnabled, canEd
                 <span>
                   {rule.direction === "inbound" ? "from" : "to"} <strong>{peerText(rule)}</strong>
                 </span>
-                <span className="text-slate-500">on {rule.appliesTo.kind === "all" ? "all nodes" : `group ${rule.appliesTo.group}`}</span>
-                {rule.description && <span className="text-slate-500">— {rule.description}</span>}
+                <span className="text-slate-500 dark:text-slate-400">on {rule.appliesTo.kind === "all" ? "all nodes" : `group ${rule.appliesTo.group}`}</span>
+                {rule.description && <span className="text-slate-500 dark:text-slate-400">— {rule.description}</span>}
                 {canEdit && (
                   <span className="ml-auto flex gap-1">
                     <button className={secondaryButtonClass} aria-label={`Move rule ${i + 1} up`} disabled={i === 0 || action.busy} onClick={() => action.run(() => apiCall("POST", `${base}/${rule.id}/move`, { direction: "up" }), { toastErrors: true })}>
@@ -95,7 +95,7 @@ export function RuleEditor({ networkId, rules, groups, hosts, icmpEnabled, canEd
   );
 }
 
-function RuleForm({ networkId, groups, hosts, rule, onDone }: { networkId: string; groups: string[]; hosts: string[]; rule?: FirewallRule; onDone: () => void }) {
+function RuleForm({ networkId, groups, rule, onDone }: { networkId: string; groups: string[]; rule?: FirewallRule; onDone: () => void }) {
   const { fields, error, busy, run } = useApiAction();
   const [peerKind, setPeerKind] = useState<RuleInput["peer"]["kind"]>(rule?.peer.kind ?? "group");
   const [peerGroups, setPeerGroups] = useState<string[]>(rule?.peer.kind === "groups" ? rule.peer.groups : []);
@@ -147,7 +147,16 @@ function RuleForm({ networkId, groups, hosts, rule, onDone }: { networkId: strin
         {peerKind === "group" && <SelectField label="Peer group" name="peerGroup" defaultValue={rule?.peer.kind === "group" ? rule.peer.group : groups[0]} errors={err("peer")} options={groupOptions} />}
         {peerKind === "groups" && <ChipPicker label="Peer must be in all of" name="peerGroups" options={groups} value={peerGroups} onChange={setPeerGroups} errors={err("peer")} />}
         {peerKind === "cidr" && <Field label="Peer CIDR" name="peerCidr" defaultValue={rule?.peer.kind === "cidr" ? rule.peer.cidr : ""} placeholder="192.168.1.0/24" errors={err("peer")} />}
-        {peerKind === "host" && <SelectField label="Peer node" name="peerHost" defaultValue={rule?.peer.kind === "host" ? rule.peer.host : hosts[0]} errors={err("peer")} options={hosts.map((h) => ({ value: h, label: h }))} />}
+        {peerKind === "host" && (
+          <NodeCombobox
+            networkId={networkId}
+            label="Peer node"
+            name="peerHost"
+            submit="name"
+            initial={rule?.peer.kind === "host" ? { id: rule.peer.host, name: rule.peer.host, ip: null, status: "active" } : null}
+            errors={err("peer")}
+          />
+        )}
       </div>
       <SelectField label="Applies to" name="appliesTo" defaultValue={rule?.appliesTo.kind === "group" ? rule.appliesTo.group : ""} errors={err("appliesTo")} options={[{ value: "", label: "all nodes" }, ...groupOptions.map((g) => ({ ...g, label: `nodes in ${g.label}` }))]} />
       <div className="md:col-span-2">

@@ -1,86 +1,155 @@
 "use client";
 import Link from "next/link";
-import { useMemo, useState } from "react";
-import type { NodeView } from "@/lib/nodes/node-service";
+import { usePathname, useRouter } from "next/navigation";
+import { useRef, useState, useTransition } from "react";
+import type { NodePage } from "@/lib/nodes/node-query";
 import { apiCall } from "../../../../_components/api-client";
-import { DataTable } from "../../../../_components/data-table";
+import { TableView } from "../../../../_components/data-table";
 import { ExpiryText, HostStatePill, NodeStatusPill, Pill, RolePills } from "../../../../_components/badges";
-import { buttonClass, ChipPicker, Field, FormError, inputClass, RoleToggles, Spinner, TextAreaField } from "../../../../_components/form-controls";
+import { buttonClass, ChipPicker, Field, FormError, inputClass, RoleToggles, secondaryButtonClass, Spinner, TextAreaField } from "../../../../_components/form-controls";
 import { useApiAction } from "../../../../_components/use-api-action";
+
+interface Filters {
+  q: string;
+  group: string;
+  kind: string;
+}
 
 interface Props {
   networkId: string;
   cidr: string;
-  nodes: NodeView[];
+  /** One page, searched and filtered by the server from the URL. */
+  page: NodePage;
+  query: Filters;
   groups: string[];
   canEdit: boolean;
 }
 
-export function NodesPanel({ networkId, cidr, nodes, groups, canEdit }: Props) {
-  const [groupFilter, setGroupFilter] = useState("");
-  const [roleFilter, setRoleFilter] = useState("");
-  const visible = useMemo(
-    () =>
-      nodes.filter(
-        (n) =>
-          (!groupFilter || n.groups.includes(groupFilter)) &&
-          (!roleFilter || (roleFilter === "lighthouse" ? n.isLighthouse : roleFilter === "relay" ? n.isRelay : roleFilter === "host" ? !n.isLighthouse && !n.isRelay : n.status === roleFilter)),
-      ),
-    [nodes, groupFilter, roleFilter],
-  );
+/** How long the search waits for a pause in typing before it asks the server. */
+const SEARCH_DELAY_MS = 300;
+
+export function NodesPanel({ networkId, cidr, page, query, groups, canEdit }: Props) {
+  const router = useRouter();
+  const pathname = usePathname();
+  const [loading, startTransition] = useTransition();
+  const [text, setText] = useState(query.q);
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const filtered = Boolean(query.q || query.group || query.kind);
+
+  /** New filters go into the URL (so a view can be shared and reloaded); the server answers with the page. */
+  function go(next: Partial<Filters>, pageNumber = 1) {
+    const f = { ...query, ...next };
+    const params = new URLSearchParams();
+    if (f.q) params.set("q", f.q);
+    if (f.group) params.set("group", f.group);
+    if (f.kind) params.set("kind", f.kind);
+    if (pageNumber > 1) params.set("page", String(pageNumber));
+    const search = params.toString();
+    startTransition(() => router.replace(search ? `${pathname}?${search}` : pathname, { scroll: false }));
+  }
+
+  const first = page.total === 0 ? 0 : (page.page - 1) * page.pageSize + 1;
+  const last = Math.min(page.total, page.page * page.pageSize);
   return (
     <div className="space-y-6">
       {canEdit && <AddNodeForm networkId={networkId} cidr={cidr} groups={groups} />}
-      <div className="flex flex-wrap gap-3">
-        <select aria-label="Filter by group" value={groupFilter} onChange={(e) => setGroupFilter(e.target.value)} className={`${inputClass} w-44`}>
-          <option value="">All groups</option>
-          {groups.map((g) => (
-            <option key={g} value={g}>
-              {g}
-            </option>
-          ))}
-        </select>
-        <select aria-label="Filter by role or status" value={roleFilter} onChange={(e) => setRoleFilter(e.target.value)} className={`${inputClass} w-44`}>
-          <option value="">All roles</option>
-          <option value="lighthouse">Lighthouses</option>
-          <option value="relay">Relays</option>
-          <option value="host">Plain hosts</option>
-          <option value="pending">Pending</option>
-          <option value="blocked">Blocked</option>
-        </select>
-      </div>
-      <DataTable
-        label="nodes"
-        rows={visible}
-        rowKey={(n) => n.id}
-        searchText={(n) => `${n.name} ${n.ip ?? ""} ${n.groups.join(" ")} ${n.description}`}
-        empty="No nodes yet. Add a lighthouse first, then the hosts."
-        columns={[
-          {
-            header: "Name",
-            cell: (n) => (
-              <Link href={`/networks/${networkId}/nodes/${n.id}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
-                {n.name}
-              </Link>
-            ),
-          },
-          { header: "IP", cell: (n) => <code className="font-mono text-xs">{n.ip ?? "—"}</code> },
-          { header: "Groups", cell: (n) => <span className="flex flex-wrap gap-1">{n.groups.map((g) => <Pill key={g} tone="slate">{g}</Pill>)}</span> },
-          { header: "Role", cell: (n) => <RolePills isLighthouse={n.isLighthouse} isRelay={n.isRelay} /> },
-          { header: "Status", cell: (n) => <NodeStatusPill status={n.status} /> },
-          { header: "Certificate", cell: (n) => <ExpiryText iso={n.certificate?.notAfter} renewalDue={n.certificate?.renewalDue} /> },
-          {
-            header: "Host",
-            className: "hidden md:table-cell",
-            cell: (n) => (
-              <span className="flex flex-wrap items-center gap-1">
-                <HostStatePill host={n.host} />
-                {n.host.nebulaVersion && <Pill tone="slate">nebula {n.host.nebulaVersion}</Pill>}
+      {!filtered && page.total === 0 ? (
+        <div className="rounded-lg border border-dashed border-slate-300 p-8 text-center text-sm text-slate-500 dark:border-slate-700 dark:text-slate-400">No nodes yet. Add a lighthouse first, then the hosts.</div>
+      ) : (
+        <div className="space-y-3">
+          <form
+            role="search"
+            className="flex flex-wrap items-center gap-3"
+            onSubmit={(e) => {
+              e.preventDefault();
+              clearTimeout(timer.current);
+              go({ q: text.trim() });
+            }}
+          >
+            <input
+              type="search"
+              aria-label="Search nodes"
+              placeholder="Search name, group, address…"
+              value={text}
+              onChange={(e) => {
+                const value = e.target.value;
+                setText(value);
+                clearTimeout(timer.current);
+                timer.current = setTimeout(() => go({ q: value.trim() }), SEARCH_DELAY_MS);
+              }}
+              className={`${inputClass} w-full sm:w-72`}
+            />
+            <select aria-label="Filter by group" value={query.group} onChange={(e) => go({ group: e.target.value })} className={`${inputClass} w-44`}>
+              <option value="">All groups</option>
+              {groups.map((g) => (
+                <option key={g} value={g}>
+                  {g}
+                </option>
+              ))}
+            </select>
+            <select aria-label="Filter by role or status" value={query.kind} onChange={(e) => go({ kind: e.target.value })} className={`${inputClass} w-44`}>
+              <option value="">All roles</option>
+              <option value="lighthouse">Lighthouses</option>
+              <option value="relay">Relays</option>
+              <option value="host">Plain hosts</option>
+              <option value="pending">Pending</option>
+              <option value="blocked">Blocked</option>
+            </select>
+            <span className="flex items-center gap-2 text-sm text-slate-600 dark:text-slate-400" aria-live="polite">
+              {loading && <Spinner />}
+              {page.total.toLocaleString("en")} {page.total === 1 ? "node" : "nodes"}
+            </span>
+          </form>
+          <div className={loading ? "opacity-60 transition-opacity" : undefined}>
+            <TableView
+              label="nodes"
+              rows={page.nodes}
+              rowKey={(n) => n.id}
+              nothing="No node matches these filters."
+              columns={[
+                {
+                  header: "Name",
+                  cell: (n) => (
+                    <Link href={`/networks/${networkId}/nodes/${n.id}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
+                      {n.name}
+                    </Link>
+                  ),
+                },
+                { header: "IP", cell: (n) => <code className="font-mono text-xs">{n.ip ?? "—"}</code> },
+                { header: "Groups", cell: (n) => <span className="flex flex-wrap gap-1">{n.groups.map((g) => <Pill key={g} tone="slate">{g}</Pill>)}</span> },
+                { header: "Role", cell: (n) => <RolePills isLighthouse={n.isLighthouse} isRelay={n.isRelay} /> },
+                { header: "Status", cell: (n) => <NodeStatusPill status={n.status} /> },
+                { header: "Certificate", cell: (n) => <ExpiryText iso={n.certificate?.notAfter} renewalDue={n.certificate?.renewalDue} /> },
+                {
+                  header: "Host",
+                  className: "hidden md:table-cell",
+                  cell: (n) => (
+                    <span className="flex flex-wrap items-center gap-1">
+                      <HostStatePill host={n.host} />
+                      {n.host.nebulaVersion && <Pill tone="slate">nebula {n.host.nebulaVersion}</Pill>}
+                    </span>
+                  ),
+                },
+              ]}
+            />
+          </div>
+          {page.pages > 1 && (
+            <nav className="flex items-center justify-between text-sm text-slate-600 dark:text-slate-400" aria-label="Pagination">
+              <span>
+                {first.toLocaleString("en")}–{last.toLocaleString("en")} of {page.total.toLocaleString("en")} · page {page.page} of {page.pages}
               </span>
-            ),
-          },
-        ]}
-      />
+              <span className="flex gap-2">
+                <button type="button" className={secondaryButtonClass} disabled={page.page <= 1 || loading} onClick={() => go({}, page.page - 1)}>
+                  Previous
+                </button>
+                <button type="button" className={secondaryButtonClass} disabled={page.page >= page.pages || loading} onClick={() => go({}, page.page + 1)}>
+                  Next
+                </button>
+              </span>
+            </nav>
+          )}
+        </div>
+      )}
     </div>
   );
 }
@@ -131,7 +200,7 @@ function AddNodeForm({ networkId, cidr, groups }: { networkId: string; cidr: str
     <form onSubmit={submit} noValidate className="grid gap-4 rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900 md:grid-cols-2">
       <div className="md:col-span-2 flex items-center justify-between">
         <h2 className="text-lg font-medium">Add a node</h2>
-        <button type="button" className="text-sm text-slate-500 underline" onClick={() => setOpen(false)}>
+        <button type="button" className="text-sm text-slate-500 dark:text-slate-400 underline" onClick={() => setOpen(false)}>
           Cancel
         </button>
       </div>

@@ -1,15 +1,20 @@
 import { loadNetworkForPage, requirePageActor } from "@/lib/auth/page-session";
 import { hasRole } from "@/lib/auth/roles";
 import { listGroups } from "@/lib/groups/group-service";
-import { listNodes } from "@/lib/nodes/node-service";
+import { listNodesPage, nodeQuerySchema } from "@/lib/nodes/node-query";
 import { NodesPanel } from "./nodes-panel";
 
 export const metadata = { title: "Nodes" };
 
-export default async function NodesPage({ params }: { params: Promise<{ networkId: string }> }) {
+/** One page of nodes, searched and filtered by the URL (?q, ?group, ?kind, ?page) in the database. */
+export default async function NodesPage({ params, searchParams }: { params: Promise<{ networkId: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const { networkId } = await params;
   const actor = await requirePageActor();
   const { network, role } = await loadNetworkForPage(actor, networkId);
-  const [nodes, groups] = await Promise.all([listNodes(network.id), listGroups(network.id)]);
-  return <NodesPanel networkId={network.id} cidr={network.cidr} nodes={nodes} groups={groups.map((g) => g.name)} canEdit={hasRole(role, "admin")} />;
+  const given = Object.fromEntries(Object.entries(await searchParams).flatMap(([k, v]) => (typeof v === "string" && v !== "" && k !== "pageSize" ? [[k, v]] : [])));
+  // A hand-edited URL with a bad value shows the first page of everything rather than an error.
+  const parsed = nodeQuerySchema.safeParse(given);
+  const query = parsed.success ? parsed.data : nodeQuerySchema.parse({});
+  const [page, groups] = await Promise.all([listNodesPage(network.id, query), listGroups(network.id)]);
+  return <NodesPanel networkId={network.id} cidr={network.cidr} page={page} query={{ q: query.q, group: query.group, kind: query.kind ?? "" }} groups={groups.map((g) => g.name)} canEdit={hasRole(role, "admin")} />;
 }

@@ -17,7 +17,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ netwo
       {hasRole(role, "admin") ? (
         <NetworkSettings network={{ id: network.id, name: network.name, description: network.description }} canDelete={hasRole(role, "owner")} />
       ) : (
-        <p className="text-sm text-slate-500">Only admins and owners can change this network.</p>
+        <p className="text-sm text-slate-500 dark:text-slate-400">Only admins and owners can change this network.</p>
       )}
       <ReservedRangesPanel networkId={network.id} ranges={ranges} canEdit={hasRole(role, "admin")} />
       <PollIntervalPanel networkId={network.id} pollSeconds={network.pollSeconds} canEdit={hasRole(role, "admin")} />

@@ -9,7 +9,7 @@ export function PollIntervalPanel({ networkId, pollSeconds, canEdit }: { network
   return (
     <section className="space-y-4 rounded-lg border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900">
       <h2 className="text-lg font-medium">Host poll interval</h2>
-      <p className="text-sm text-slate-500">
+      <p className="text-sm text-slate-500 dark:text-slate-400">
         Every host asks for changes this often (±10 %), so a change reaches all of them within one interval. A host that misses one and a half intervals shows as
         offline. Now: every {pollSeconds} s.
       </p>

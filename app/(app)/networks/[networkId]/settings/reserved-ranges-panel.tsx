@@ -17,16 +17,16 @@ export function ReservedRangesPanel({ networkId, ranges, canEdit }: { networkId:
   return (
     <section className="space-y-4 rounded-lg border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900">
       <h2 className="text-lg font-medium">Reserved addresses</h2>
-      <p className="text-sm text-slate-500">Automatic allocation never hands these out.</p>
+      <p className="text-sm text-slate-500 dark:text-slate-400">Automatic allocation never hands these out.</p>
       <ul className="divide-y divide-slate-100 text-sm dark:divide-slate-800">
-        {ranges.length === 0 && <li className="py-2 text-slate-500">None.</li>}
+        {ranges.length === 0 && <li className="py-2 text-slate-500 dark:text-slate-400">None.</li>}
         {ranges.map((r) => (
           <li key={r.id} className="flex items-center justify-between py-2">
             <span>
               <code className="font-mono">
                 {r.start} – {r.end}
               </code>{" "}
-              <span className="text-slate-500">{r.description}</span>
+              <span className="text-slate-500 dark:text-slate-400">{r.description}</span>
             </span>
             {canEdit && (
               <button className={secondaryButtonClass} disabled={busy} onClick={() => run(() => apiCall("DELETE", `${base}/${r.id}`), { success: "Range released", toastErrors: true })}>

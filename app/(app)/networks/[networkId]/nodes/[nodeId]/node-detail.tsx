@@ -56,15 +56,15 @@ function HostCard({ node }: { node: NodeView }) {
       </h3>
       <p className="mb-3 text-sm text-slate-600 dark:text-slate-300">{h.detail}</p>
       <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
-        <dt className="text-slate-500">Applied revision</dt>
-        <dd>{h.appliedRevision ?? "none confirmed"}{h.appliedAt && <span className="text-slate-500"> · since {new Date(h.appliedAt).toLocaleString()}</span>}</dd>
-        <dt className="text-slate-500">nebula</dt>
+        <dt className="text-slate-500 dark:text-slate-400">Applied revision</dt>
+        <dd>{h.appliedRevision ?? "none confirmed"}{h.appliedAt && <span className="text-slate-500 dark:text-slate-400"> · since {new Date(h.appliedAt).toLocaleString()}</span>}</dd>
+        <dt className="text-slate-500 dark:text-slate-400">nebula</dt>
         <dd>{h.nebulaState ?? "not reported"}{h.nebulaVersion && ` · ${h.nebulaVersion}`}</dd>
-        <dt className="text-slate-500">Agent</dt>
+        <dt className="text-slate-500 dark:text-slate-400">Agent</dt>
         <dd>{h.agentVersion ?? "not reported"}</dd>
-        <dt className="text-slate-500">Last poll</dt>
+        <dt className="text-slate-500 dark:text-slate-400">Last poll</dt>
         <dd>{node.lastSeenAt ? new Date(node.lastSeenAt).toLocaleString() : "never"}</dd>
-        <dt className="text-slate-500">Last error</dt>
+        <dt className="text-slate-500 dark:text-slate-400">Last error</dt>
         <dd className={h.lastError ? "text-red-700 dark:text-red-300" : undefined}>{h.lastError ?? "none"}</dd>
       </dl>
     </section>
@@ -77,25 +77,25 @@ function CertificateCard({ node }: { node: NodeView }) {
     <section className={card}>
       <h3 className="mb-3 font-medium">Certificate</h3>
       {!c ? (
-        <p className="text-sm text-slate-500">No certificate yet. Sign the host&apos;s public key, or download a bundle.</p>
+        <p className="text-sm text-slate-500 dark:text-slate-400">No certificate yet. Sign the host&apos;s public key, or download a bundle.</p>
       ) : (
         <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
-          <dt className="text-slate-500">Fingerprint</dt>
+          <dt className="text-slate-500 dark:text-slate-400">Fingerprint</dt>
           <dd className="flex items-center gap-2">
             <code className="truncate font-mono text-xs" title={c.fingerprint}>
               {c.fingerprint.slice(0, 24)}…
             </code>
             <CopyButton text={c.fingerprint} className="px-2 py-1 text-xs" />
           </dd>
-          <dt className="text-slate-500">Signed for</dt>
+          <dt className="text-slate-500 dark:text-slate-400">Signed for</dt>
           <dd>
             <code className="font-mono text-xs">{c.ip}</code> · {c.groups.join(", ") || "no groups"}
           </dd>
-          <dt className="text-slate-500">Valid</dt>
+          <dt className="text-slate-500 dark:text-slate-400">Valid</dt>
           <dd>
             {new Date(c.notBefore).toLocaleDateString()} – {new Date(c.notAfter).toLocaleDateString()} (<ExpiryText iso={c.notAfter} renewalDue={c.renewalDue} />)
           </dd>
-          <dt className="text-slate-500">Key</dt>
+          <dt className="text-slate-500 dark:text-slate-400">Key</dt>
           <dd>{c.origin === "signed" ? "made on the host (private key never left it)" : "made by the server for a one-time bundle"}</dd>
         </dl>
       )}
@@ -154,7 +154,7 @@ function SignAndBundle({ base, node }: { base: string; node: NodeView }) {
       </form>
       <div className="space-y-2 border-t border-slate-200 pt-4 dark:border-slate-800">
         <h3 className="font-medium">Download a bundle</h3>
-        <p className="text-xs text-slate-500">config.yml, ca.crt and host.crt in a zip; with a new key pair, host.key too (made here, stored nowhere).</p>
+        <p className="text-xs text-slate-500 dark:text-slate-400">config.yml, ca.crt and host.crt in a zip; with a new key pair, host.key too (made here, stored nowhere).</p>
         <div className="flex flex-wrap gap-2">
           <button className={secondaryButtonClass} disabled={downloading || !node.certificate} onClick={() => downloadBundle(false)}>
             Current certificate
@@ -183,11 +183,11 @@ function ConfigPreview({ base, config }: { base: string; config: Props["config"]
         )}
       </div>
       {config.yaml ? (
-        <pre className="max-h-[32rem] overflow-auto rounded bg-slate-950 p-4 font-mono text-xs leading-relaxed text-slate-100" data-testid="config-preview">
+        <pre tabIndex={0} className="max-h-[32rem] overflow-auto rounded bg-slate-950 p-4 font-mono text-xs leading-relaxed text-slate-100" data-testid="config-preview">
           {config.yaml}
         </pre>
       ) : (
-        <p className="text-sm text-slate-500">{config.error}</p>
+        <p className="text-sm text-slate-500 dark:text-slate-400">{config.error}</p>
       )}
     </section>
   );
@@ -289,7 +289,7 @@ function NodeActions({ base, node }: { base: string; node: NodeView }) {
       >
         Block node
       </button>
-      <span className="text-sm text-slate-500">Blocking is immediate and permanent; the host must enroll again.</span>
+      <span className="text-sm text-slate-500 dark:text-slate-400">Blocking is immediate and permanent; the host must enroll again.</span>
     </section>
   );
 }

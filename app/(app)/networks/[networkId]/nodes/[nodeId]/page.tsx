@@ -24,7 +24,7 @@ async function MobileNebula({ networkId, nodeId }: { networkId: string; nodeId: 
     <section className="space-y-4 rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900" aria-label="Mobile Nebula">
       <div>
         <h3 className="font-medium">Mobile Nebula</h3>
-        <p className="text-sm text-slate-500">In the app: paste or scan the certificate, then the CA, and add each lighthouse below as a static host.</p>
+        <p className="text-sm text-slate-500 dark:text-slate-400">In the app: paste or scan the certificate, then the CA, and add each lighthouse below as a static host.</p>
       </div>
       <div className="flex flex-wrap gap-6">
         <QrCode text={cert.pem} label="Host certificate" />

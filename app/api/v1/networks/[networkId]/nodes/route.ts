@@ -1,8 +1,15 @@
 import { withNetwork } from "@/lib/api/with-network";
 import { nodeCreateSchema } from "@/lib/nodes/node-schemas";
+import { listNodesPage, nodeQuerySchema } from "@/lib/nodes/node-query";
 import { createNode, listNodes } from "@/lib/nodes/node-service";
 
-export const GET = withNetwork({ role: "viewer" }, async ({ access }) => ({ nodes: await listNodes(access.network.id) }));
+/**
+ * Every node, or, given any of q, group, kind, page or pageSize, one page of them searched in the
+ * database with the total (for large networks, and for pickers that search by name).
+ */
+export const GET = withNetwork({ role: "viewer", query: nodeQuerySchema }, async ({ req, access, query }) =>
+  new URL(req.url).searchParams.size > 0 ? listNodesPage(access.network.id, query) : { nodes: await listNodes(access.network.id) },
+);
 
 export const POST = withNetwork({ role: "admin", body: nodeCreateSchema, status: 201 }, async ({ actor, access, body, meta }) => ({
   node: await createNode(actor, access.network, body, meta),

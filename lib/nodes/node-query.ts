@@ -1,0 +1,77 @@
+/**
+ * One page of a network's nodes, searched and filtered in Postgres, so that a network of 10,000
+ * nodes never travels whole to a browser. Used by the nodes page and by
+ * GET /api/v1/networks/:id/nodes when it is given any of these parameters, and by the
+ * reachability form's node picker (a search of a few names).
+ */
+import { z } from "zod";
+import { db } from "@/lib/db/client";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { nodeInclude, toNodeView, type NodeView } from "./node-service";
+
+export const NODE_KIND_FILTERS = ["lighthouse", "relay", "host", "pending", "blocked"] as const;
+export type NodeKindFilter = (typeof NODE_KIND_FILTERS)[number];
+export const NODE_PAGE_SIZE = 25;
+export const NODE_PAGE_SIZE_MAX = 200;
+
+export const nodeQuerySchema = z.object({
+  q: z.string().trim().max(100, "Search for at most 100 characters").default(""),
+  group: z.string().trim().max(64).default(""),
+  kind: z.enum(NODE_KIND_FILTERS, { error: `Choose one of ${NODE_KIND_FILTERS.join(", ")}` }).optional(),
+  page: z.coerce.number({ error: "Use a page number" }).int().min(1).max(1_000_000).default(1),
+  pageSize: z.coerce.number({ error: "Use a page size" }).int().min(1).max(NODE_PAGE_SIZE_MAX, `At most ${NODE_PAGE_SIZE_MAX} nodes a page`).default(NODE_PAGE_SIZE),
+});
+export type NodeQuery = z.infer<typeof nodeQuerySchema>;
+
+export interface NodePage {
+  nodes: NodeView[];
+  total: number;
+  page: number;
+  pageSize: number;
+  pages: number;
+}
+
+/**
+ * The addresses a search could mean: "10.42.0.7" exactly, "10.42.0" or "10.42.0." the /24 below
+ * it, and so on; null when the text is not the start of an IPv4 address.
+ */
+export function addressRange(text: string): { lo: bigint; hi: bigint } | null {
+  const m = /^(\d{1,3})(?:\.(\d{1,3}))?(?:\.(\d{1,3}))?(?:\.(\d{1,3}))?\.?$/.exec(text.trim());
+  if (!m) return null;
+  const octets = m.slice(1).filter((o): o is string => o !== undefined).map(Number);
+  if (octets.some((o) => o > 255)) return null;
+  const lo = [...octets, 0, 0, 0, 0].slice(0, 4).reduce((acc, o) => acc * 256n + BigInt(o), 0n);
+  const hi = [...octets, 255, 255, 255, 255].slice(0, 4).reduce((acc, o) => acc * 256n + BigInt(o), 0n);
+  return { lo, hi };
+}
+
+const kindWhere: Record<NodeKindFilter, Prisma.NodeWhereInput> = {
+  lighthouse: { isLighthouse: true },
+  relay: { isRelay: true },
+  host: { isLighthouse: false, isRelay: false },
+  pending: { status: "pending" },
+  blocked: { status: "blocked" },
+};
+
+function whereOf(networkId: string, query: NodeQuery): Prisma.NodeWhereInput {
+  const and: Prisma.NodeWhereInput[] = [{ networkId }];
+  if (query.group) and.push({ groups: { some: { group: { name: query.group } } } });
+  if (query.kind) and.push(kindWhere[query.kind]);
+  if (query.q) {
+    const contains = { contains: query.q, mode: "insensitive" as const };
+    const or: Prisma.NodeWhereInput[] = [{ name: contains }, { description: contains }, { groups: { some: { group: { name: contains } } } }];
+    const range = addressRange(query.q);
+    if (range) or.push({ lease: { address: { gte: range.lo, lte: range.hi } } });
+    and.push({ OR: or });
+  }
+  return { AND: and };
+}
+
+export async function listNodesPage(networkId: string, query: NodeQuery): Promise<NodePage> {
+  const where = whereOf(networkId, query);
+  const total = await db.node.count({ where });
+  const pages = Math.max(1, Math.ceil(total / query.pageSize));
+  const page = Math.min(query.page, pages);
+  const rows = await db.node.findMany({ where, include: nodeInclude, orderBy: [{ name: "asc" }, { id: "asc" }], skip: (page - 1) * query.pageSize, take: query.pageSize });
+  return { nodes: rows.map(toNodeView), total, page, pageSize: query.pageSize, pages };
+}
