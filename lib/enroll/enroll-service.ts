@@ -9,7 +9,7 @@ import type { RequestMeta } from "@/lib/api/with-network";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { bumpConfigRevision } from "@/lib/networks/config-revision";
 import { allocateLease } from "@/lib/ipam/lease-allocator";
-import { issueCertificate } from "@/lib/pki/certificate-service";
+import { activeCaWithKey, issueCertificate } from "@/lib/pki/certificate-service";
 import { consume } from "@/lib/ratelimit/enforce-limit";
 import { enrollLimits } from "./enroll-limits";
 import { linkState } from "./link-service";
@@ -22,12 +22,44 @@ const unusable = () => new ApiError("not_found", UNUSABLE_LINK_TEXT);
 
 export { ENROLL_LIMITS } from "./enroll-limits";
 
-async function lockedLink(tx: Tx, tokenHash: string) {
-  // FOR UPDATE: two enrollments racing on a single-use link serialise here; the second sees it used.
-  const rows = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM "EnrollLink" WHERE "tokenHash" = ${tokenHash} FOR UPDATE`;
-  if (!rows[0]) throw unusable();
-  const link = await tx.enrollLink.findUniqueOrThrow({ where: { id: rows[0].id } });
-  if (linkState(link) !== "active") throw unusable();
+interface LockedLink {
+  id: string;
+  networkId: string;
+  description: string;
+  expiresAt: Date;
+  maxUses: number | null;
+  usedCount: number;
+  presetGroups: string[];
+  fixedName: string | null;
+  fixedIp: string | null;
+  isLighthouse: boolean;
+  isRelay: boolean;
+  endpoints: string[];
+  listenPort: number | null;
+  requiresApproval: boolean;
+  revokedAt: Date | null;
+  cidr: string;
+  networkName: string;
+  /** The link's preset groups that exist. */
+  groups: Array<{ id: string; name: string }>;
+}
+
+/**
+ * The link, its network and its preset groups in one statement. FOR UPDATE: two enrollments racing
+ * on a single-use link serialise here; the second sees it used.
+ */
+async function lockedLink(tx: Tx, tokenHash: string): Promise<LockedLink> {
+  const rows = await tx.$queryRaw<LockedLink[]>`
+    SELECT l.id, l."networkId", l.description, l."expiresAt", l."maxUses", l."usedCount", l."presetGroups", l."fixedName", l."fixedIp",
+           l."isLighthouse", l."isRelay", l.endpoints, l."listenPort", l."requiresApproval", l."revokedAt",
+           n.cidr, n.name AS "networkName",
+           COALESCE((SELECT json_agg(json_build_object('id', g.id, 'name', g.name) ORDER BY g.name) FROM "Group" g
+                     WHERE g."networkId" = l."networkId" AND g.name = ANY(l."presetGroups")), '[]'::json) AS groups
+    FROM "EnrollLink" l JOIN "Network" n ON n.id = l."networkId"
+    WHERE l."tokenHash" = ${tokenHash}
+    FOR UPDATE OF l`;
+  const link = rows[0];
+  if (!link || linkState(link) !== "active") throw unusable();
   return link;
 }
 
@@ -55,13 +87,17 @@ export async function enroll(input: EnrollInput, meta: RequestMeta): Promise<Enr
   const credential = generateToken(NODE_CREDENTIAL_PREFIX);
   return transaction(async (tx) => {
     const link = await lockedLink(tx, tokenHash);
-    const network = await tx.network.findUniqueOrThrow({ where: { id: link.networkId }, select: { id: true, cidr: true, name: true } });
+    const network = { id: link.networkId, cidr: link.cidr };
     const name = link.fixedName ?? input.hostname;
     if (await tx.node.findUnique({ where: { networkId_name: { networkId: network.id, name } }, select: { id: true } })) {
       throw new ApiError("validation_failed", "Some fields are not valid", { hostname: [hostnameTaken(name)] });
     }
-    const groups = await tx.group.findMany({ where: { networkId: network.id, name: { in: link.presetGroups } }, select: { id: true, name: true } });
+    const { groups } = link;
     const pending = link.requiresApproval;
+    // Everything that does not need the address comes first: the lease lock (taken by
+    // allocateLease, held to the commit) serialises a network's enrollments, so the less done
+    // under it, the more enrollments run side by side.
+    const ca = pending ? null : await activeCaWithKey(tx, network.id);
     const node = await tx.node.create({
       data: {
         networkId: network.id,
@@ -76,13 +112,16 @@ export async function enroll(input: EnrollInput, meta: RequestMeta): Promise<Enr
         groups: { create: groups.map((g) => ({ groupId: g.id })) },
       },
     });
-    const lease = await allocateLease(tx, network, node.id, link.fixedIp);
-    if (!pending) {
-      await issueCertificate(tx, { networkId: network.id, nodeId: node.id, name, ipWithPrefix: lease.ipWithPrefix, groups: groups.map((g) => g.name), publicKeyPem: input.publicKeyPem });
-    }
     await tx.nodeCredential.create({ data: { nodeId: node.id, tokenHash: hashToken(credential) } });
-    await tx.enrollLink.update({ where: { id: link.id }, data: { usedCount: { increment: 1 } } });
-    await tx.enrollUse.create({ data: { linkId: link.id, nodeId: node.id, nodeName: name, clientIp: meta.clientIp } });
+    // The link's use, counted and recorded in one statement.
+    await tx.$executeRaw`
+      WITH counted AS (UPDATE "EnrollLink" SET "usedCount" = "usedCount" + 1 WHERE id = ${link.id}::uuid)
+      INSERT INTO "EnrollUse" (id, "linkId", "nodeId", "nodeName", "clientIp") VALUES (gen_random_uuid(), ${link.id}::uuid, ${node.id}::uuid, ${name}, ${meta.clientIp})`;
+
+    const lease = await allocateLease(tx, network, node.id, link.fixedIp);
+    if (ca) {
+      await issueCertificate(tx, { networkId: network.id, nodeId: node.id, name, ipWithPrefix: lease.ipWithPrefix, groups: groups.map((g) => g.name), publicKeyPem: input.publicKeyPem, ca, newNode: true });
+    }
     await bumpConfigRevision(tx, network.id);
     await recordAudit(tx, {
       actor: { id: null, displayName: `join link ${link.description || link.id.slice(0, 8)}` },
@@ -92,7 +131,7 @@ export async function enroll(input: EnrollInput, meta: RequestMeta): Promise<Enr
       after: { ip: lease.ip, groups: groups.map((g) => g.name), status: node.status, linkId: link.id },
       meta,
     });
-    return { nodeId: node.id, networkId: network.id, networkName: network.name, name, ip: lease.ip, status: pending ? "pending" : "active", credential };
+    return { nodeId: node.id, networkId: network.id, networkName: link.networkName, name, ip: lease.ip, status: pending ? "pending" : "active", credential };
   });
 }
 

@@ -23,6 +23,10 @@ export interface IssueRequest {
   publicKeyPem: string | null;
   /** Why the node's earlier certificates are revoked (they always are). */
   supersededReason?: string;
+  /** The CA, loaded (and its key unsealed) beforehand, so that callers holding a lock do less under it. */
+  ca?: Awaited<ReturnType<typeof activeCaWithKey>>;
+  /** A node made in this transaction has no earlier certificates to revoke: one statement less. */
+  newNode?: boolean;
 }
 
 /**
@@ -30,12 +34,14 @@ export interface IssueRequest {
  * superseded, so a removed group or a changed address is not still granted by an old certificate.
  */
 export async function issueCertificate(tx: Tx, req: IssueRequest) {
-  const ca = await activeCaWithKey(tx, req.networkId);
+  const ca = req.ca ?? (await activeCaWithKey(tx, req.networkId));
   const signed = await signHost({ ca, name: req.name, ipWithPrefix: req.ipWithPrefix, groups: [...req.groups].sort(), publicKeyPem: req.publicKeyPem, durationHours: HOST_CERT_HOURS });
-  await tx.certificate.updateMany({
-    where: { nodeId: req.nodeId, revokedAt: null },
-    data: { revokedAt: new Date(), revokeReason: req.supersededReason ?? "superseded" },
-  });
+  if (!req.newNode) {
+    await tx.certificate.updateMany({
+      where: { nodeId: req.nodeId, revokedAt: null },
+      data: { revokedAt: new Date(), revokeReason: req.supersededReason ?? "superseded" },
+    });
+  }
   const certificate = await tx.certificate.create({
     data: {
       networkId: req.networkId,
