@@ -61,6 +61,7 @@ export async function run(): Promise<void> {
     primeClients.forEach((c) => c.close());
     if (primeStatuses.unexpected([200]) > 0) throw new Error(`priming the fleet failed: ${primeStatuses.describe()}`);
 
+    const idleMemory = await Promise.all(replicas.map((r) => residentMegabytes(r.port)));
     // Every node holds a long poll; one connection each, as real hosts have.
     const holdClients = replicas.map((r) => new HttpClient(APP_HOST, r.port, NODE_COUNT, HELD_TIMEOUT_MS));
     const statuses = new StatusCounter();
@@ -86,7 +87,7 @@ export async function run(): Promise<void> {
     holdClients.forEach((c) => c.close());
 
     arrivals.sort((a, b) => a - b);
-    const perReplica = replicas.map((r, k) => `${r.name} ${nodes.filter((_, i) => replicaOf(i) === r).length} held, ${memory[k]} MB resident`).join("; ");
+    const perReplica = replicas.map((r, k) => `${r.name} ${nodes.filter((_, i) => replicaOf(i) === r).length} held, ${memory[k]} MB resident (${idleMemory[k]} MB before they were held)`).join("; ");
     printReport({
       title: `Propagation: a rule change to ${NODE_COUNT.toLocaleString("en")} long-polling nodes on ${replicas.length} replicas (production build)`,
       goal: "every node has the change within 2 s",

@@ -67,7 +67,7 @@ function Cluster({ c, x, y, largest, href }: { c: HostCluster; x: number; y: num
 
 export function Topology({ data, networkId }: { data: TopologyData; networkId: string }) {
   const width = 640;
-  const height = 440;
+  const height = 460;
   const cx = width / 2;
   const cy = height / 2;
   const { lighthouses, relays, hosts, clusters, counts } = data;
