@@ -2,7 +2,8 @@
  * Long polling across replicas: two app processes over one Postgres (the lab's app, "A", and a
  * second server this suite starts, "B"). A host's poll held by B is answered when a change is
  * made through A (Postgres LISTEN/NOTIFY, no other channel between them); a held poll cut by
- * killing B is retried by the agent's own client and converges on the change made meanwhile.
+ * killing B is retried by the agent's own client and converges on the change made meanwhile; a
+ * host that goes away mid-wait frees its place in B's bound at once.
  * Hosts are nc-agent's control-plane client, speaking to the real servers over HTTP.
  */
 import path from "node:path";
@@ -11,13 +12,19 @@ import { pollConfig, type PollOutcome, type Report } from "@/lib/agent/control-p
 import { createTestUser, type TestUser } from "@/lib/testing/api-harness";
 import { hostKeyPair } from "@/lib/testing/nebula-tools";
 import { startService, waitForHttp, type Started } from "../../scripts/lib/processes";
-import { APP_URL, sleep, type Json } from "./lab-api";
+import { APP_URL, sleep, waitFor, type Json } from "./lab-api";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 /** Replica A is the lab's app, reached on loopback (the lab's bridge may not exist yet). */
 const A = `http://127.0.0.1:${new URL(APP_URL || "http://127.0.0.1:3200").port}`;
 const B_PORT = 3211;
 const B = `http://127.0.0.1:${B_PORT}`;
+const METRICS_TOKEN = "long-poll-lab-metrics";
+/** Polls replica B holds right now, from its /metrics. */
+async function heldOnB(): Promise<number> {
+  const text = await (await fetch(`${B}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` }, signal: AbortSignal.timeout(10_000) })).text();
+  return Number(/^nc_long_polls_waiting (\d+)/m.exec(text)?.[1] ?? Number.NaN);
+}
 /** A change reaches a held poll in well under a second here; 10 s leaves room for a loaded machine, and is far below the wait. */
 const WAKE_BOUND_MS = 10_000;
 
@@ -40,7 +47,7 @@ async function api(method: string, route: string, body?: unknown): Promise<Json>
 async function startB(): Promise<void> {
   replicaB = startService("replica-b", "npx", ["tsx", "server.ts"], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(B_PORT), HOST: "127.0.0.1", NEXTAUTH_URL: B, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
+    env: { ...process.env, PORT: String(B_PORT), HOST: "127.0.0.1", NEXTAUTH_URL: B, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", METRICS_TOKEN: METRICS_TOKEN },
   });
   await waitForHttp(`${B}/api/health`, 90_000, replicaB);
 }
@@ -93,6 +100,16 @@ describe("long polling across two replicas over one Postgres", () => {
     expect(outcome.payload.config).toContain("7101");
     expect(wakeMs).toBeLessThan(WAKE_BOUND_MS);
     etag = outcome.payload.etag;
+  });
+
+  it("a host that goes away mid-wait frees its place at once (the bound counts only live polls)", async () => {
+    const controller = new AbortController();
+    const spec = { authorization: `Bearer ${credential}`, "if-none-match": etag, prefer: "wait=30" };
+    const held = fetch(`${B}/api/v1/node/config?dir=%2Fetc%2Fnebula`, { headers: spec, signal: controller.signal }).catch((e: unknown) => e);
+    await waitFor("replica B to hold the poll", async () => (await heldOnB()) === 1, { timeoutMs: 10_000, intervalMs: 100 });
+    controller.abort();
+    expect(await held).toBeInstanceOf(Error);
+    await waitFor("replica B to let go of the abandoned poll", async () => (await heldOnB()) === 0, { timeoutMs: 5_000, intervalMs: 100 });
   });
 
   it("an agent whose held poll is cut (replica B killed) retries and converges on the change made meanwhile", async () => {
