@@ -6,10 +6,9 @@
  * kept across a container restart. The image is small: Next's standalone output and the Prisma
  * CLI on the base image, with no build tools.
  */
-import { cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
-import { homedir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { removeStagedNpmCache, stageNpmCacheForBuild } from "../../scripts/lib/compose-stack";
 import { run, runOrThrow } from "./lab";
 import { waitFor } from "./lab-api";
 
@@ -34,17 +33,11 @@ beforeAll(async () => {
   await must("bash", [path.join(ROOT, "scripts", "systemd-host", "docker-engine.sh"), "start"], 900_000);
   await must("bash", [path.join(ROOT, "scripts", "containers", "standins.sh")], 600_000);
   // Containers cannot reach the npm registry here: hand the build this machine's npm cache.
-  const cache = path.join(homedir(), ".npm", "_cacache");
-  const offline = path.join(ROOT, ".npm-offline");
-  rmSync(offline, { recursive: true, force: true });
-  if (existsSync(cache)) {
-    mkdirSync(offline, { recursive: true });
-    cpSync(cache, path.join(offline, "_cacache"), { recursive: true });
-  }
+  stageNpmCacheForBuild();
   try {
     await must("docker", ["build", "-t", TAG, "."], 900_000);
   } finally {
-    rmSync(offline, { recursive: true, force: true });
+    removeStagedNpmCache();
   }
   await removeOurs();
   await must("docker", ["network", "create", NET]);

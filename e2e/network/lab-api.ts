@@ -22,13 +22,17 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | false | 
 export type Json = any;
 
 export class Api {
-  constructor(private readonly user: TestUser) {}
+  /** `base`: another app than the lab's (e.g. a second replica, or the lab's app on loopback). */
+  constructor(
+    private readonly user: TestUser,
+    private readonly base = APP_URL,
+  ) {}
 
   async call(method: string, route: string, body?: unknown): Promise<Json> {
     const headers: Record<string, string> = { cookie: this.user.cookie };
     if (method !== "GET") headers["x-csrf-token"] = this.user.csrf;
     if (body !== undefined) headers["content-type"] = "application/json";
-    const res = await fetch(`${APP_URL}${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(`${this.base}${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
     const text = await res.text();
     if (!res.ok) throw new Error(`${method} ${route} answered ${res.status}: ${text}`);
     return text ? JSON.parse(text) : null;

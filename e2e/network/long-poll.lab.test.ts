@@ -9,10 +9,10 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pollConfig, type PollOutcome, type Report } from "@/lib/agent/control-plane";
-import { createTestUser, type TestUser } from "@/lib/testing/api-harness";
+import { createTestUser } from "@/lib/testing/api-harness";
 import { hostKeyPair } from "@/lib/testing/nebula-tools";
 import { startService, waitForHttp, type Started } from "../../scripts/lib/processes";
-import { APP_URL, sleep, waitFor, type Json } from "./lab-api";
+import { Api, APP_URL, sleep, waitFor } from "./lab-api";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 /** Replica A is the lab's app, reached on loopback (the lab's bridge may not exist yet). */
@@ -28,21 +28,11 @@ async function heldOnB(): Promise<number> {
 /** A change reaches a held poll in well under a second here; 10 s leaves room for a loaded machine, and is far below the wait. */
 const WAKE_BOUND_MS = 10_000;
 
-let admin: TestUser;
+let api: Api;
 let replicaB: Started | null = null;
 let networkId = "";
 let credential = "";
 let etag = "";
-
-async function api(method: string, route: string, body?: unknown): Promise<Json> {
-  const headers: Record<string, string> = { cookie: admin.cookie };
-  if (method !== "GET") headers["x-csrf-token"] = admin.csrf;
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(`${A}${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${route} answered ${res.status}: ${text}`);
-  return text ? JSON.parse(text) : null;
-}
 
 async function startB(): Promise<void> {
   replicaB = startService("replica-b", "npx", ["tsx", "server.ts"], {
@@ -60,15 +50,15 @@ function killB(): void {
 }
 
 const report = (): Report => ({ fetched: etag || null, applied: etag || null, nebula: "running", nebulaVersion: "1.10.3", agent: "nc-agent/lab", error: null });
-const addRule = (port: string) => api("POST", `/api/v1/networks/${networkId}/rules`, { direction: "inbound", port, proto: "tcp", peer: { kind: "any" }, appliesTo: { kind: "all" }, description: `long-poll lab ${port}` });
+const addRule = (port: string) => api.call("POST", `/api/v1/networks/${networkId}/rules`, { direction: "inbound", port, proto: "tcp", peer: { kind: "any" }, appliesTo: { kind: "all" }, description: `long-poll lab ${port}` });
 
 beforeAll(async () => {
   await waitForHttp(`${A}/api/health`, 60_000);
   await startB();
-  admin = await createTestUser({ name: "long-poll-admin" });
-  const { network } = await api("POST", "/api/v1/networks", { name: `long-poll ${Date.now()}`, cidr: `10.215.${Math.floor(Math.random() * 250)}.0/24` });
+  api = new Api(await createTestUser({ name: "long-poll-admin" }), A);
+  const { network } = await api.call("POST", "/api/v1/networks", { name: `long-poll ${Date.now()}`, cidr: `10.215.${Math.floor(Math.random() * 250)}.0/24` });
   networkId = network.id;
-  const { token } = await api("POST", `/api/v1/networks/${networkId}/links`, { maxUses: 1 });
+  const { token } = await api.call("POST", `/api/v1/networks/${networkId}/links`, { maxUses: 1 });
   const enrolled = await fetch(`${A}/api/v1/enroll`, {
     method: "POST",
     headers: { "content-type": "application/json" },
