@@ -12,7 +12,7 @@ import { benchApp, APP_HOST } from "./app-server";
 import { pollSpec } from "./app-fixtures";
 import { createFleet, type FleetNode } from "./fleet-fixture";
 import { HttpClient, StatusCounter, type Answer } from "./http-client";
-import { formatMs, percentile } from "./measure";
+import { formatMs, openLoop, percentile } from "./measure";
 import { printReport } from "./table";
 
 const NODE_COUNT = 10_000;
@@ -127,30 +127,6 @@ async function simulate(client: HttpClient, nodes: FleetNode[], polls: Poll[]): 
   }
   result.ms = performance.now() - started;
   return result;
-}
-
-/**
- * Sends request i at `times[i]` ms after the start, whether or not earlier ones were answered, and
- * waits for the last answer (each bounded by the client's timeout). Latency counts from the
- * scheduled time, so a client or connection pool that falls behind adds to it instead of hiding it.
- */
-async function openLoop(times: number[], send: (i: number, startedAt: number) => Promise<Answer>, done: (i: number, answer: Answer) => void): Promise<void> {
-  const start = performance.now();
-  const pending: Array<Promise<void>> = [];
-  let next = 0;
-  while (next < times.length) {
-    const now = performance.now() - start;
-    for (; next < times.length && times[next]! <= now; next++) {
-      const i = next;
-      pending.push(send(i, start + times[i]!).then((answer) => done(i, answer)));
-    }
-    if (next < times.length) await sleep(Math.min(times[next]! - (performance.now() - start), 50));
-  }
-  await Promise.all(pending);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
 function record(tally: Tally, answer: Answer, expected: readonly number[]): void {

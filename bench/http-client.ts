@@ -99,7 +99,9 @@ export class StatusCounter {
     return n;
   }
 
+  /** "200: 9999, error: 1 (socket hang up)": counts, with the example kept for each failure. */
   describe(): string {
-    return [...this.counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, count]) => `${key}: ${count}`).join(", ") || "none";
+    const example = (key: string) => (this.examples.has(key) ? ` (${this.examples.get(key)})` : "");
+    return [...this.counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, count]) => `${key}: ${count}${example(key)}`).join(", ") || "none";
   }
 }

@@ -64,3 +64,27 @@ export async function forEachParallel(count: number, parallel: number, fn: (inde
   };
   await Promise.all(Array.from({ length: Math.min(parallel, count) }, worker));
 }
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+/**
+ * Sends request i at `times[i]` ms after the start, whether or not earlier ones were answered, and
+ * waits for the last answer. `send` gets the scheduled time, so that latency counts from it and a
+ * client or connection pool that falls behind adds to it instead of hiding it.
+ */
+export async function openLoop<A>(times: number[], send: (i: number, scheduledAt: number) => Promise<A>, done: (i: number, answer: A) => void): Promise<void> {
+  const start = performance.now();
+  const pending: Array<Promise<void>> = [];
+  let next = 0;
+  while (next < times.length) {
+    const now = performance.now() - start;
+    for (; next < times.length && times[next]! <= now; next++) {
+      const i = next;
+      pending.push(send(i, start + times[i]!).then((answer) => done(i, answer)));
+    }
+    if (next < times.length) await sleep(Math.min(times[next]! - (performance.now() - start), 50));
+  }
+  await Promise.all(pending);
+}

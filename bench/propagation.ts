@@ -9,13 +9,15 @@
  * plain polling every 60 s, which by its schedule reaches a node after 30 s on average and the last
  * one after 60 s. Each replica's memory is read from its /metrics while all polls are held.
  */
+import os from "node:os";
 import { ruleInputSchema } from "@/lib/firewall/rule-schema";
 import { createRule } from "@/lib/firewall/rule-store";
 import { benchActor, benchMeta, pollSpec } from "./app-fixtures";
-import { APP_HOST, benchApp, BENCH_METRICS_TOKEN, startAppAt } from "./app-server";
+import { APP_HOST, benchApp, startAppAt } from "./app-server";
 import { createFleet, type FleetNode } from "./fleet-fixture";
 import { HttpClient, StatusCounter } from "./http-client";
 import { forEachParallel, formatMs, percentile } from "./measure";
+import { metric, residentMegabytes, waitUntilHeld } from "./replica-metrics";
 import { printReport } from "./table";
 
 const NODE_COUNT = 10_000;
@@ -77,13 +79,18 @@ export async function run(): Promise<void> {
         else if (answer.status === 200) arrivals.push(at - changedAt);
       });
     });
-    const waiting = await waitUntilHeld(replicas, NODE_COUNT);
+    const waiting = (await waitUntilHeld(replicas.map((r) => r.port), NODE_COUNT, HOLD_SETTLE_TIMEOUT_MS)).reduce((a, b) => a + b, 0);
     const memory = await Promise.all(replicas.map((r) => residentMegabytes(r.port)));
 
+    const cpuBefore = await Promise.all(replicas.map((r) => metric(r.port, "nc_process_process_cpu_seconds_total")));
+    const benchCpuBefore = process.cpuUsage();
     changedAt = performance.now();
     await createRule(actor, networkId, ruleInputSchema.parse({ direction: "inbound", port: "7443", proto: "tcp", peer: { kind: "any" }, appliesTo: { kind: "all" }, description: "bench: propagation" }), benchMeta());
     const committedMs = performance.now() - changedAt;
     await Promise.all(held);
+    const spreadMs = performance.now() - changedAt;
+    const benchCpu = process.cpuUsage(benchCpuBefore);
+    const cpu = (await Promise.all(replicas.map((r) => metric(r.port, "nc_process_process_cpu_seconds_total")))).map((after, k) => after - cpuBefore[k]!);
     holdClients.forEach((c) => c.close());
 
     arrivals.sort((a, b) => a - b);
@@ -104,6 +111,8 @@ export async function run(): Promise<void> {
       notes: [
         `answers: ${statuses.describe()}; answered before the change: ${early}; ${waiting} polls held on the replicas when the rule was created`,
         `replicas: ${perReplica}`,
+        // Where the machine's time went while the change spread: the simulated hosts share the cores with the replicas.
+        `CPU while the change spread (${formatMs(spreadMs)}, ${os.cpus().length} cores): ${replicas.map((r, k) => `replica ${r.name} ${cpu[k]!.toFixed(2)} s`).join(", ")}, the 10,000 simulated hosts (this process) ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(2)} s; Postgres and the rest of the machine the remainder`,
         `set-up ${setupSeconds.toFixed(1)} s (bench/fleet-fixture.ts: bulk-inserted rows, 16 real certificates); the rule was created by this process, so both replicas heard of it only through Postgres NOTIFY`,
         ...[...statuses.examples.entries()].map(([key, example]) => `example ${key}: ${example}`),
       ],
@@ -111,28 +120,4 @@ export async function run(): Promise<void> {
   } finally {
     await second.stop();
   }
-}
-
-/** Sums nc_long_polls_waiting over the replicas until `count` polls are held (bounded in time). */
-async function waitUntilHeld(replicas: Replica[], count: number): Promise<number> {
-  const deadline = Date.now() + HOLD_SETTLE_TIMEOUT_MS;
-  let held = 0;
-  for (let attempt = 0; attempt < 600 && Date.now() < deadline; attempt++) {
-    held = (await Promise.all(replicas.map((r) => metric(r.port, "nc_long_polls_waiting")))).reduce((a, b) => a + b, 0);
-    if (held >= count) return held;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`only ${held} of ${count} polls were held after ${HOLD_SETTLE_TIMEOUT_MS / 1000} s`);
-}
-
-async function residentMegabytes(port: number): Promise<number> {
-  return Math.round((await metric(port, "nc_process_process_resident_memory_bytes")) / 1e6);
-}
-
-async function metric(port: number, name: string): Promise<number> {
-  const res = await fetch(`http://${APP_HOST}:${port}/metrics`, { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` }, signal: AbortSignal.timeout(10_000) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`/metrics on port ${port} answered ${res.status}`);
-  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.split(" ")[1]) : 0;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { PeerSelector } from "@/lib/firewall/rule-schema";
 import { lighthouses, nodeInput, relays, representativeRules, rule } from "./render-node-config.fixtures";
-import { ConfigRenderError, renderNodeConfig, type NebulaFirewallRule, type RenderInput } from "./render-node-config";
+import { bodyShapeOf, ConfigRenderError, renderNodeConfig, type NebulaFirewallRule, type RenderedBody, type RenderInput } from "./render-node-config";
 
 const web1 = { name: "web1", ip: "10.42.0.5", groups: ["web"] };
 
@@ -258,5 +258,52 @@ describe("renderNodeConfig: determinism and etag", () => {
     const changed = representativeRules.map((r) => (r.port === "8000-8100" ? { ...r, port: "8000-8200" } : r));
     const after = renderNodeConfig(nodeInput(web1, { rules: changed }));
     expect(after.etag).not.toBe(before.etag);
+  });
+});
+
+describe("renderNodeConfig: bodies shared by nodes alike (BodyMemo)", () => {
+  const memoMap = () => {
+    const map = new Map<string, RenderedBody>();
+    return { map, memo: { get: (k: string) => map.get(k), set: (k: string, v: RenderedBody) => void map.set(k, v) } };
+  };
+  const nodes: Array<Parameters<typeof nodeInput>[0]> = [
+    { name: "web-a", ip: "10.42.1.1", groups: ["web"] },
+    { name: "web-b", ip: "10.42.1.2", groups: ["web"] },
+    { name: "both-a", ip: "10.42.1.3", groups: ["web", "db"] },
+    { name: "both-b", ip: "10.42.1.4", groups: ["db", "web"] },
+    { name: "plain", ip: "10.42.1.5" },
+    // A lighthouse and a relay are picked out of their lists by address: never shared with another.
+    { name: "lh1", ip: "10.42.0.1", isLighthouse: true, listenPort: 4242 },
+    { name: "relay1", ip: "10.42.0.9", isRelay: true, listenPort: 4243 },
+    { name: "relay-twin", ip: "10.42.0.10", isRelay: true, listenPort: 4243 },
+  ];
+
+  it("renders exactly what a render without the memo renders, for every node", () => {
+    const { map, memo } = memoMap();
+    for (const node of nodes) {
+      const input = nodeInput(node, { pki: { mode: "paths", ca: "/etc/nebula/ca.crt", cert: "/etc/nebula/host.crt", key: "/etc/nebula/host.key" } });
+      const alone = renderNodeConfig(input);
+      const shared = renderNodeConfig(input, memo);
+      expect(shared.yaml, node.name).toBe(alone.yaml);
+      expect(shared.etag, node.name).toBe(alone.etag);
+      expect(shared.yaml).toContain(`for node ${node.name} of`);
+    }
+    // web-a/web-b and both-a/both-b (groups in either order) share; relay1 and relay-twin do not (relay1 lists no relay, relay-twin lists relay1).
+    expect(map.size).toBe(nodes.length - 2);
+  });
+
+  it("tells apart what the body depends on: groups, roles, port, overrides, target and pki", () => {
+    const base = nodeInput({ name: "n", ip: "10.42.1.1", groups: ["web"] });
+    const shapes = new Set([
+      bodyShapeOf(base),
+      bodyShapeOf({ ...base, node: { ...base.node, groups: ["db"] } }),
+      bodyShapeOf({ ...base, node: { ...base.node, listenPort: 4000 } }),
+      bodyShapeOf({ ...base, node: { ...base.node, overrides: { tunMtu: 1400 } } }),
+      bodyShapeOf({ ...base, node: { ...base.node, isRelay: true, listenPort: 4000 } }),
+      bodyShapeOf({ ...base, target: "1.10" }),
+      bodyShapeOf({ ...base, pki: { ...base.pki, cert: "other" } }),
+    ]);
+    expect(shapes.size).toBe(7);
+    expect(bodyShapeOf({ ...base, node: { ...base.node, name: "m", ip: "10.42.1.2" } })).toBe(bodyShapeOf(base));
   });
 });

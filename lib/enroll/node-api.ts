@@ -11,7 +11,7 @@ import { recordAudit } from "@/lib/audit/record-audit";
 import { removeNode, signNodeAsStored } from "@/lib/nodes/node-service";
 import { isRenewalDue } from "@/lib/pki/sign-host";
 import { assertUnder, countFailure, type Limit } from "@/lib/ratelimit/enforce-limit";
-import { renderConfigFor } from "@/lib/nodes/node-config";
+import { renderPolledConfig, type NodeConfigResult } from "@/lib/nodes/node-config";
 import { bumpConfigRevision } from "@/lib/networks/config-revision";
 import { ANSWER_HEADERS, BLOCKED_MESSAGE, clampPollSeconds, GONE_MESSAGE, headerSafe, NEBULA_STATES, REPORT_HEADERS, type ConfigPayload, type NebulaState } from "@/lib/agent/protocol";
 import { restartKeyOf } from "@/lib/agent/reload-decision";
@@ -20,7 +20,7 @@ import { generateToken, hashToken, looksLikeToken, NODE_CREDENTIAL_PREFIX } from
 /** An unchanged report is written again once last-seen is older than this share of the poll interval. */
 const REPORT_WRITE_FRACTION = 0.5;
 
-interface NodeAuth {
+export interface NodeAuth {
   nodeId: string;
   networkId: string;
   credentialId: string;
@@ -42,10 +42,30 @@ interface NodeAuth {
   certRevokedAt: Date | null;
 }
 
+/** A node credential's node, network and newest certificate, as authenticateNode reads them (and poll-recheck.ts, many at once). */
+export const NODE_AUTH_COLUMNS = `n.id AS "nodeId", n."networkId", c.id AS "credentialId", c."revokedAt" IS NOT NULL AS "credentialRevoked", n.status::text AS status,
+  n."renderedEtag", n."renderedRevision", n."lastSeenAt", net."configRevision", net."pollSeconds",
+  n."fetchedEtag", n."appliedEtag", n."nebulaState", n."nebulaVersion", n."agentVersion", n."lastError",
+  cert."notBefore" AS "certNotBefore", cert."notAfter" AS "certNotAfter", cert."revokedAt" AS "certRevokedAt"`;
+export const NODE_AUTH_FROM = nodeAuthFrom("");
+
+/** The FROM of the authentication query; `certColumns` adds columns of the newest certificate (as cert.*). */
+export function nodeAuthFrom(certColumns: string): string {
+  return `"NodeCredential" c JOIN "Node" n ON n.id = c."nodeId" JOIN "Network" net ON net.id = n."networkId"
+  LEFT JOIN LATERAL (SELECT "notBefore", "notAfter", "revokedAt"${certColumns} FROM "Certificate" WHERE "nodeId" = n.id ORDER BY "createdAt" DESC LIMIT 1) cert ON true`;
+}
+
 const failureLimits = (meta: RequestMeta, tokenHash: string | null): Limit[] => [
   ...(meta.clientIp ? [{ key: `cred-fail:ip:${meta.clientIp}`, windowSeconds: 300, max: 20 }] : []),
   ...(tokenHash ? [{ key: `cred-fail:token:${tokenHash}`, windowSeconds: 300, max: 5 }] : []),
 ];
+
+/** The hash of the request's node credential, or null when it carries none that looks like one. */
+export function credentialHashOf(req: Request): string | null {
+  const header = req.headers.get("authorization") ?? "";
+  const token = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
+  return looksLikeToken(token, NODE_CREDENTIAL_PREFIX) ? hashToken(token) : null;
+}
 
 /**
  * Bearer credential to node. The answers are distinct because the agents act on them: 401 (not a
@@ -53,21 +73,13 @@ const failureLimits = (meta: RequestMeta, tokenHash: string | null): Limit[] => 
  * Failures are counted per address and per token, in Postgres.
  */
 export async function authenticateNode(req: Request, meta: RequestMeta): Promise<NodeAuth> {
-  const header = req.headers.get("authorization") ?? "";
-  const token = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
-  const tokenHash = looksLikeToken(token, NODE_CREDENTIAL_PREFIX) ? hashToken(token) : null;
+  const tokenHash = credentialHashOf(req);
   // A named (prepared) statement on a plain pg pool: this runs for every poll of every node.
   const rows = tokenHash
     ? (
         await hotPathPool().query<NodeAuth & { credentialRevoked: boolean }>({
           name: "nc-node-auth-v2",
-          text: `SELECT n.id AS "nodeId", n."networkId", c.id AS "credentialId", c."revokedAt" IS NOT NULL AS "credentialRevoked", n.status::text AS status,
-                        n."renderedEtag", n."renderedRevision", n."lastSeenAt", net."configRevision", net."pollSeconds",
-                        n."fetchedEtag", n."appliedEtag", n."nebulaState", n."nebulaVersion", n."agentVersion", n."lastError",
-                        cert."notBefore" AS "certNotBefore", cert."notAfter" AS "certNotAfter", cert."revokedAt" AS "certRevokedAt"
-                 FROM "NodeCredential" c JOIN "Node" n ON n.id = c."nodeId" JOIN "Network" net ON net.id = n."networkId"
-                 LEFT JOIN LATERAL (SELECT "notBefore", "notAfter", "revokedAt" FROM "Certificate" WHERE "nodeId" = n.id ORDER BY "createdAt" DESC LIMIT 1) cert ON true
-                 WHERE c."tokenHash" = $1`,
+          text: `SELECT ${NODE_AUTH_COLUMNS} FROM ${NODE_AUTH_FROM} WHERE c."tokenHash" = $1`,
           values: [tokenHash],
         })
       ).rows
@@ -118,32 +130,77 @@ export function hostReportFrom(headers: Headers): HostReport {
 }
 
 /**
- * Records what the host reported. Written when something changed, or when last-seen is older than
- * half the poll interval (so "offline" can be told within two intervals); otherwise a poll stays
- * one query. Conditional, so replicas racing on the same node cannot undo each other's newer write.
+ * Whether what the host reported must be written: when something changed, or when last-seen is
+ * older than half the poll interval (so "offline" can be told within two intervals); otherwise a
+ * poll stays one query.
  */
-async function recordReport(auth: NodeAuth, report: HostReport): Promise<void> {
+export function reportDue(auth: NodeAuth, report: HostReport): boolean {
   const writeAfterMs = auth.pollSeconds * 1000 * REPORT_WRITE_FRACTION;
   const stale = !auth.lastSeenAt || Date.now() - auth.lastSeenAt.getTime() >= writeAfterMs;
-  const legacy = report.applied === undefined;
-  const changed =
-    report.fetched !== auth.fetchedEtag ||
-    (!legacy &&
-      (report.applied !== auth.appliedEtag || report.nebula !== auth.nebulaState || report.nebulaVersion !== auth.nebulaVersion || report.agent !== auth.agentVersion || report.error !== auth.lastError));
-  if (!stale && !changed) return;
-  if (legacy) {
+  if (stale || report.fetched !== auth.fetchedEtag) return true;
+  if (report.applied === undefined) return false;
+  return report.applied !== auth.appliedEtag || report.nebula !== auth.nebulaState || report.nebulaVersion !== auth.nebulaVersion || report.agent !== auth.agentVersion || report.error !== auth.lastError;
+}
+
+/**
+ * Records what the host reported, when due. Conditional, so replicas racing on the same node
+ * cannot undo each other's newer write.
+ */
+export async function recordReport(auth: NodeAuth, report: HostReport): Promise<void> {
+  if (!reportDue(auth, report)) return;
+  if (report.applied === undefined) {
     await db.$executeRaw`UPDATE "Node" SET "lastSeenAt" = now(), "fetchedEtag" = ${report.fetched} WHERE id = ${auth.nodeId}::uuid`;
     return;
   }
-  // The applied revision is known only when the host applied the bundle rendered last (or the one it already reported).
-  await db.$executeRaw`UPDATE "Node" SET "lastSeenAt" = now(), "fetchedEtag" = ${report.fetched},
-      "appliedRevision" = CASE WHEN ${report.applied}::text IS NULL THEN NULL
-                               WHEN ${report.applied}::text = "renderedEtag" THEN "renderedRevision"
-                               WHEN ${report.applied}::text = "appliedEtag" THEN "appliedRevision" ELSE NULL END,
-      "appliedAt" = CASE WHEN ${report.applied}::text IS DISTINCT FROM "appliedEtag" THEN now() ELSE "appliedAt" END,
-      "appliedEtag" = ${report.applied}, "nebulaState" = ${report.nebula}, "nebulaVersion" = ${report.nebulaVersion},
-      "agentVersion" = ${report.agent}, "lastError" = ${report.error}
-    WHERE id = ${auth.nodeId}::uuid`;
+  await recordReports([{ nodeId: auth.nodeId, report: { ...report, applied: report.applied } }]);
+}
+
+/**
+ * Reports of hosts with current agents (that send what they applied), written in one statement.
+ * The applied revision is known only when the host applied the bundle rendered last (or the one it
+ * already reported).
+ */
+export async function recordReports(reports: Array<{ nodeId: string; report: HostReport & { applied: string | null } }>): Promise<void> {
+  if (reports.length === 0) return;
+  const column = <T>(pick: (r: HostReport & { applied: string | null }) => T) => reports.map((r) => pick(r.report));
+  await hotPathPool().query({
+    name: "nc-node-reports-v1",
+    text: `UPDATE "Node" n SET "lastSeenAt" = now(), "fetchedEtag" = v.fetched,
+             "appliedRevision" = CASE WHEN v.applied IS NULL THEN NULL
+                                      WHEN v.applied = n."renderedEtag" THEN n."renderedRevision"
+                                      WHEN v.applied = n."appliedEtag" THEN n."appliedRevision" ELSE NULL END,
+             "appliedAt" = CASE WHEN v.applied IS DISTINCT FROM n."appliedEtag" THEN now() ELSE n."appliedAt" END,
+             "appliedEtag" = v.applied, "nebulaState" = v.nebula, "nebulaVersion" = v.nebula_version,
+             "agentVersion" = v.agent, "lastError" = v.error
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+                AS v(id, fetched, applied, nebula, nebula_version, agent, error)
+           WHERE n.id = v.id`,
+    values: [
+      reports.map((r) => r.nodeId),
+      column((r) => r.fetched),
+      column((r) => r.applied),
+      column((r) => r.nebula),
+      column((r) => r.nebulaVersion),
+      column((r) => r.agent),
+      column((r) => r.error),
+    ],
+  });
+}
+
+/**
+ * The bundles just rendered for these nodes, recorded in one statement, so that their next poll is
+ * a 304. Never older over newer: a write that arrives late (poll-recheck.ts answers first) leaves
+ * a later render's record alone.
+ */
+export async function saveRendered(rendered: Array<{ nodeId: string; etag: string; revision: number }>): Promise<void> {
+  if (rendered.length === 0) return;
+  await hotPathPool().query({
+    name: "nc-node-rendered-v2",
+    text: `UPDATE "Node" n SET "renderedEtag" = v.etag, "renderedRevision" = v.revision
+           FROM unnest($1::uuid[], $2::text[], $3::int[]) AS v(id, etag, revision)
+           WHERE n.id = v.id AND (n."renderedRevision" IS NULL OR n."renderedRevision" <= v.revision)`,
+    values: [rendered.map((r) => r.nodeId), rendered.map((r) => r.etag), rendered.map((r) => r.revision)],
+  });
 }
 
 const dirPattern = /^\/[A-Za-z0-9._/-]{0,200}$/;
@@ -168,31 +225,49 @@ const renewalDueFor = (auth: NodeAuth) =>
 
 export async function pollConfig(req: Request, meta: RequestMeta): Promise<PollResult> {
   const auth = await authenticateNode(req, meta);
-  const report = hostReportFrom(req.headers);
+  return answerPoll(auth, hostReportFrom(req.headers), new URL(req.url), {
+    render: (dir) => renderPolledConfig(auth.networkId, auth.nodeId, dir, auth.configRevision),
+    saveRendered: (etag, revision) => saveRendered([{ nodeId: auth.nodeId, etag, revision }]),
+    recordReport: (report) => recordReport(auth, report),
+  });
+}
+
+/**
+ * How a poll's answer is rendered and recorded: for one node (pollConfig), or for many at once
+ * with the writes gathered into single statements (poll-recheck.ts).
+ */
+export interface PollSteps {
+  render(dir: string): Promise<NodeConfigResult> | NodeConfigResult;
+  saveRendered(etag: string, revision: number): Promise<void>;
+  recordReport(report: HostReport): Promise<void>;
+}
+
+/** A poll's answer for an authenticated node: 202 pending, 304 unchanged (without rendering when it can), or the bundle. */
+export async function answerPoll(auth: NodeAuth, report: HostReport, url: URL, steps: PollSteps): Promise<PollResult> {
   const ifNoneMatch = report.fetched;
   const pollSeconds = clampPollSeconds(auth.pollSeconds);
   if (auth.status === "pending") {
-    await recordReport(auth, report);
+    await steps.recordReport(report);
     return { kind: "pending", pollSeconds, networkId: auth.networkId, revision: auth.configRevision };
   }
-  const dir = configDirFrom(new URL(req.url));
+  const dir = configDirFrom(url);
   // A certificate nearing its end must reach the agent even on a quiet network, so "renewal due"
   // is part of the ETag and bypasses the cheap path.
   const renewalDue = renewalDueFor(auth);
   // The cheap path: nothing in the network changed since this node's config was rendered.
   if (!renewalDue && ifNoneMatch && auth.renderedEtag === ifNoneMatch && auth.renderedRevision === auth.configRevision) {
-    await recordReport(auth, report);
+    await steps.recordReport(report);
     return { kind: "not-modified", etag: ifNoneMatch, pollSeconds, networkId: auth.networkId, revision: auth.configRevision };
   }
 
-  const rendered = await renderConfigFor(auth.networkId, auth.nodeId, { dir, revision: auth.configRevision });
+  const rendered = await steps.render(dir);
   const etag = bundleEtag([rendered.yaml, rendered.caPem, rendered.certPem, dir, renewalDue ? "renewal-due" : ""]);
   if (etag !== auth.renderedEtag || rendered.revision !== auth.renderedRevision) {
-    await db.node.update({ where: { id: auth.nodeId }, data: { renderedEtag: etag, renderedRevision: rendered.revision } });
+    await steps.saveRendered(etag, rendered.revision);
     auth.renderedEtag = etag;
     auth.renderedRevision = rendered.revision;
   }
-  await recordReport(auth, report);
+  await steps.recordReport(report);
   if (ifNoneMatch === etag) return { kind: "not-modified", etag, pollSeconds, networkId: auth.networkId, revision: rendered.revision };
   return {
     kind: "config",

@@ -9,6 +9,8 @@ import * as networks from "@/app/api/v1/networks/route";
 import * as networkRoute from "@/app/api/v1/networks/[networkId]/route";
 import * as links from "@/app/api/v1/networks/[networkId]/links/route";
 import * as rules from "@/app/api/v1/networks/[networkId]/rules/route";
+import * as groups from "@/app/api/v1/networks/[networkId]/groups/route";
+import * as block from "@/app/api/v1/networks/[networkId]/nodes/[nodeId]/block/route";
 import * as enrollRoute from "@/app/api/v1/enroll/route";
 import * as configRoute from "@/app/api/v1/node/config/route";
 import * as filesRoute from "@/app/api/v1/node/files/[file]/route";
@@ -27,16 +29,16 @@ let etag: string;
 
 const address = `203.0.113.${1 + Math.floor(Math.random() * 250)}`;
 
-async function poll(opts: { wait?: number; etag?: string | null; route?: "config" | "files" } = {}) {
+async function poll(opts: { wait?: number; etag?: string | null; route?: "config" | "files"; credential?: string; headers?: Record<string, string> } = {}) {
   const url = opts.route === "files" ? "http://localhost/api/v1/node/files/config.yml?dir=/etc/nebula" : "http://localhost/api/v1/node/config?dir=/etc/nebula";
-  const headers: Record<string, string> = { authorization: `Bearer ${credential}`, "x-nc-client-ip": address };
+  const headers: Record<string, string> = { authorization: `Bearer ${opts.credential ?? credential}`, "x-nc-client-ip": address, ...opts.headers };
   if (opts.etag !== null) headers["if-none-match"] = opts.etag ?? etag;
   if (opts.wait !== undefined) headers.prefer = `wait=${opts.wait}`;
   const started = Date.now();
   const handler = opts.route === "files" ? filesRoute.GET : configRoute.GET;
   const res = await handler(new Request(url, { headers }), { params: Promise.resolve(opts.route === "files" ? { file: "config.yml" } : {}) });
-  await res.text();
-  return { status: res.status, etag: res.headers.get("etag"), applied: res.headers.get("preference-applied"), ms: Date.now() - started };
+  const text = await res.text();
+  return { text, status: res.status, etag: res.headers.get("etag"), applied: res.headers.get("preference-applied"), ms: Date.now() - started };
 }
 
 /** Whether a promise has settled yet, without waiting for it. */
@@ -130,6 +132,66 @@ describe("long polling (Prefer: wait)", () => {
       expect(answer.ms).toBeLessThan(10_000);
     } finally {
       delete process.env.NC_LONG_POLL_MAX_WAITING;
+    }
+  });
+});
+
+describe("polls woken together (answered in chunks, poll-recheck.ts)", () => {
+  it("answers each woken host with its own bundle, exactly as a single poll would, and records it", async () => {
+    const net = (await call(networks.POST, "POST", { as: admin, body: { name: "long-poll-batch", cidr: freshCidr() } })).json.network.id as string;
+    expect((await call(groups.POST, "POST", { as: admin, params: { networkId: net }, body: { name: "web" } })).status).toBe(201);
+    const hosts: Array<{ name: string; credential: string; nodeId: string; etag: string; web: boolean }> = [];
+    for (const [i, web] of [true, true, true, false, false, true].entries()) {
+      const link = await call(links.POST, "POST", { as: admin, params: { networkId: net }, body: { presetGroups: web ? ["web"] : [] } });
+      const name = `batch-${i}`;
+      const enrolled = await call(enrollRoute.POST, "POST", { body: { token: link.json.token, hostname: name, publicKeyPem: (await hostKeyPair()).publicKeyPem }, headers: { "x-nc-client-ip": address } });
+      expect(enrolled.status, JSON.stringify(enrolled.json)).toBe(201);
+      const first = await poll({ etag: null, credential: enrolled.json.credential });
+      hosts.push({ name, credential: enrolled.json.credential, nodeId: enrolled.json.nodeId, etag: first.etag!, web });
+    }
+    const [blocked, ...rest] = hosts;
+    const report = (h: (typeof hosts)[number]) => ({ "x-nc-applied": h.etag, "x-nc-nebula": "running", "x-nc-agent": "nc-agent/0.2.0" });
+    /** The woken answer is the very bundle a single poll renders, recorded as rendered: the next poll with its ETag is a 304. */
+    const expectSameAsSinglePoll = async (h: (typeof hosts)[number], answer: Awaited<ReturnType<typeof poll>>) => {
+      expect(answer.status, h.name).toBe(200);
+      expect(JSON.parse(answer.text).config).toContain(`for node ${h.name} of`);
+      const single = await poll({ etag: null, credential: h.credential });
+      expect(single.etag, h.name).toBe(answer.etag);
+      expect(single.text, h.name).toBe(answer.text);
+      expect((await poll({ credential: h.credential, etag: answer.etag })).status, h.name).toBe(304);
+      h.etag = answer.etag!;
+    };
+
+    // A rule for "web": its hosts are answered at once; the others check, find the same bundle, and wait on.
+    let held = rest.map((h) => poll({ wait: 4, credential: h.credential, etag: h.etag, headers: report(h) }));
+    await sleep(600);
+    const rule = await call(rules.POST, "POST", { as: admin, params: { networkId: net }, body: { direction: "inbound", port: "7443", proto: "tcp", peer: { kind: "any" }, appliesTo: { kind: "group", group: "web" } } });
+    expect(rule.status, JSON.stringify(rule.json)).toBe(201);
+    let answers = await Promise.all(held);
+    for (const [i, h] of rest.entries()) {
+      if (h.web) {
+        expect(answers[i]!.ms, h.name).toBeLessThan(3_500);
+        expect(answers[i]!.text).toContain("7443");
+        await expectSameAsSinglePoll(h, answers[i]!);
+      } else {
+        expect(answers[i]!.status, h.name).toBe(304);
+        expect(answers[i]!.ms, h.name).toBeGreaterThanOrEqual(3_900);
+      }
+    }
+    const rows = await db.node.findMany({ where: { id: { in: rest.map((h) => h.nodeId) } }, select: { nebulaState: true, agentVersion: true } });
+    expect(rows.every((r) => r.nebulaState === "running" && r.agentVersion === "nc-agent/0.2.0")).toBe(true);
+
+    // Blocking a host changes every bundle (the blocklist): all are answered, the blocked one with why.
+    blocked!.etag = (await poll({ etag: null, credential: blocked!.credential })).etag!;
+    held = rest.map((h) => poll({ wait: 30, credential: h.credential, etag: h.etag }));
+    const heldBlocked = poll({ wait: 30, credential: blocked!.credential, etag: blocked!.etag });
+    await sleep(600);
+    expect((await call(block.POST, "POST", { as: admin, params: { networkId: net, nodeId: blocked!.nodeId } })).status).toBe(200);
+    expect((await heldBlocked).status).toBe(403);
+    answers = await Promise.all(held);
+    for (const [i, h] of rest.entries()) {
+      expect(answers[i]!.ms, h.name).toBeLessThan(20_000);
+      await expectSameAsSinglePoll(h, answers[i]!);
     }
   });
 });

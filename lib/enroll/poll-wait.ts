@@ -14,29 +14,9 @@ import { LONG_POLL_MAX_SECONDS, PREFER_HEADER, PREFERENCE_APPLIED_HEADER, prefer
 import { metrics } from "@/lib/metrics/registry";
 import { longPollMaxWaiting } from "./long-poll-limit";
 import { pollAnswerHeaders, pollConfig, type PollResult } from "./node-api";
+import { recheckPoll } from "./poll-recheck";
 
 let unavailableLogged = 0;
-
-/**
- * Polls woken by a change re-check a few at a time on each replica. Thousands of them at once
- * would all queue on the database together and all finish last; in turns, the first hosts have
- * their config in milliseconds and the rest follow in order.
- */
-const RECHECKS_AT_ONCE = 16;
-const slots = ((globalThis as { __ncRecheckSlots?: { running: number; queue: Array<() => void> } }).__ncRecheckSlots ??= { running: 0, queue: [] });
-
-async function inRecheckSlot<T>(fn: () => Promise<T>): Promise<T> {
-  if (slots.running >= RECHECKS_AT_ONCE) await new Promise<void>((resolve) => slots.queue.push(resolve));
-  else slots.running++;
-  try {
-    return await fn();
-  } finally {
-    // A freed slot passes straight to the next in line, so the count never overshoots.
-    const next = slots.queue.shift();
-    if (next) next();
-    else slots.running--;
-  }
-}
 
 /** The poll's answer, and the headers to send with it (Preference-Applied when the host could wait). */
 export async function pollConfigWaiting(req: Request, meta: RequestMeta): Promise<{ result: PollResult; headers: Record<string, string> }> {
@@ -74,7 +54,8 @@ export async function pollConfigWaiting(req: Request, meta: RequestMeta): Promis
     metrics().longPolls.inc({ end });
     if (end !== "changed") break;
     readAt = Date.now();
-    result = await inRecheckSlot(() => pollConfig(req, meta));
+    // Answered together with the other polls this change woke (poll-recheck.ts).
+    result = await recheckPoll(req, meta);
     if (result.kind === "config") break;
     // A shorter interval (the admin changed it) shortens this wait too.
     seconds = Math.min(seconds, result.pollSeconds);

@@ -9,8 +9,9 @@
  * from the database on every poll.
  */
 import { db, type Tx } from "@/lib/db/client";
+import { hotPathPool } from "@/lib/db/pg-pool";
 import { ApiError } from "@/lib/api/api-error";
-import { ConfigRenderError, renderNodeConfig, type RenderedConfig, type RenderInput } from "@/lib/config/render-node-config";
+import { ConfigRenderError, renderNodeConfig, type BodyMemo, type RenderedBody, type RenderedConfig, type RenderInput } from "@/lib/config/render-node-config";
 import { listRules } from "@/lib/firewall/rule-store";
 import { intToIpv4 } from "@/lib/ipam/cidr";
 import { blocklistFor } from "@/lib/pki/certificate-service";
@@ -30,7 +31,9 @@ export interface NodeConfigResult extends RenderedConfig {
 
 type Client = Pick<Tx, "network" | "node" | "ca" | "certificate" | "firewallRule">;
 
-interface NetworkSnapshot {
+export interface NetworkSnapshot {
+  /** Which load this is: two loads may carry the same revision yet differ (their queries are not one transaction). */
+  serial: number;
   revision: number;
   network: { name: string; cidr: string; target: RenderInput["target"] };
   caPem: string | null;
@@ -39,6 +42,8 @@ interface NetworkSnapshot {
   rules: RenderInput["rules"];
   blocklist: string[];
 }
+
+let snapshotSerial = 0;
 
 const ipOf = (n: { lease: { address: bigint } | null }) => intToIpv4(Number(n.lease!.address));
 
@@ -55,6 +60,7 @@ async function loadSnapshot(client: Client, networkId: string): Promise<NetworkS
     ? await Promise.all([loaders[0](), loaders[1](), loaders[2](), loaders[3]()])
     : [await loaders[0](), await loaders[1](), await loaders[2](), await loaders[3]()];
   return {
+    serial: ++snapshotSerial,
     revision: network.configRevision,
     network: { name: network.name, cidr: network.cidr, target: targetFromDb[network.nebulaTarget] },
     caPem: ca?.certPem ?? null,
@@ -72,7 +78,7 @@ const snapshots = new Map<string, Promise<NetworkSnapshot>>();
  * The network's snapshot at `revision` (or newer). Concurrent polls share one load. Only the
  * plain client is cached: a transaction may see uncommitted changes.
  */
-async function snapshotFor(networkId: string, revision: number | undefined, client: Client | undefined): Promise<NetworkSnapshot> {
+export async function snapshotFor(networkId: string, revision: number | undefined, client: Client | undefined): Promise<NetworkSnapshot> {
   if (client || revision === undefined) return loadSnapshot(client ?? db, networkId);
   const cached = snapshots.get(networkId);
   if (cached) {
@@ -87,8 +93,105 @@ async function snapshotFor(networkId: string, revision: number | undefined, clie
   return loading;
 }
 
+/** What rendering needs of one node besides its network's snapshot: the renderer's node, and its certificate. */
+export type NodeRenderFields = RenderInput["node"] & {
+  /** Its newest unrevoked certificate, if any. */
+  cert: { pem: string; ip: string } | null;
+};
+
+/**
+ * What rendering needs of a node (besides its certificate), as SQL columns over "Node" n: for the
+ * polls' hot path, which reads them with plain pg instead of Prisma's nested include.
+ */
+export const RENDER_FIELD_COLUMNS = `n.name, n."isLighthouse", n."isRelay", n."listenPort", n.overrides,
+  (SELECT l.address::text FROM "Lease" l WHERE l."nodeId" = n.id) AS "leaseAddress",
+  ARRAY(SELECT g.name FROM "NodeGroup" ng JOIN "Group" g ON g.id = ng."groupId" WHERE ng."nodeId" = n.id) AS groups`;
+
+export interface RenderFieldRow {
+  name: string;
+  isLighthouse: boolean;
+  isRelay: boolean;
+  listenPort: number | null;
+  overrides: NodeOverrides;
+  leaseAddress: string | null;
+  groups: string[];
+}
+
+export function renderFieldsFrom(row: RenderFieldRow, cert: { pem: string; ip: string } | null): NodeRenderFields {
+  if (row.leaseAddress === null) throw new ApiError("conflict", `${row.name} has no certificate yet: sign its public key or download a bundle first`);
+  return {
+    name: row.name,
+    ip: intToIpv4(Number(row.leaseAddress)),
+    groups: row.groups,
+    isLighthouse: row.isLighthouse,
+    isRelay: row.isRelay,
+    listenPort: row.listenPort,
+    overrides: row.overrides,
+    cert,
+  };
+}
+
+/** A polling node's config at the revision its poll read: one query for the node, the network's snapshot from the cache. */
+export async function renderPolledConfig(networkId: string, nodeId: string, dir: string, revision: number): Promise<NodeConfigResult> {
+  const [snapshot, rows] = await Promise.all([
+    snapshotFor(networkId, revision, undefined),
+    hotPathPool().query<RenderFieldRow & { certPem: string | null; certIp: string | null }>({
+      name: "nc-node-render-fields-v1",
+      text: `SELECT ${RENDER_FIELD_COLUMNS}, live.pem AS "certPem", live.ip AS "certIp" FROM "Node" n
+             LEFT JOIN LATERAL (SELECT pem, ip FROM "Certificate" WHERE "nodeId" = n.id AND "revokedAt" IS NULL ORDER BY "createdAt" DESC LIMIT 1) live ON true
+             WHERE n.id = $1 AND n."networkId" = $2`,
+      values: [nodeId, networkId],
+    }),
+  ]);
+  const row = rows.rows[0];
+  if (!row) throw new ApiError("not_found", "Node not found");
+  return renderFromSnapshot(snapshot, renderFieldsFrom(row, row.certPem !== null && row.certIp !== null ? { pem: row.certPem, ip: row.certIp } : null), dir, true);
+}
+
+/**
+ * Config bodies rendered from cached snapshots, shared by the nodes alike (render-node-config's
+ * BodyMemo). One bounded map for the whole process, keyed by the snapshot's serial, so that a
+ * snapshot replaced or evicted simply stops being asked for.
+ */
+const BODY_MEMO_SIZE = 1024;
+const bodies = new Map<string, RenderedBody>();
+
+function memoFor(snapshot: NetworkSnapshot): BodyMemo {
+  return {
+    get: (shape) => bodies.get(`${snapshot.serial}|${shape}`),
+    set: (shape, body) => {
+      bodies.set(`${snapshot.serial}|${shape}`, body);
+      if (bodies.size > BODY_MEMO_SIZE) bodies.delete(bodies.keys().next().value!);
+    },
+  };
+}
+
+/** Renders one node from a snapshot. `shared` only for a snapshot that is never changed afterwards (a cached one). */
+export function renderFromSnapshot(snapshot: NetworkSnapshot, node: NodeRenderFields, dir: string, shared: boolean): NodeConfigResult {
+  const cert = node.cert;
+  if (!snapshot.caPem || !cert) throw new ApiError("conflict", `${node.name} has no certificate yet: sign its public key or download a bundle first`);
+  try {
+    const rendered = renderNodeConfig(
+      {
+        target: snapshot.network.target,
+        network: { name: snapshot.network.name, cidr: snapshot.network.cidr },
+        node,
+        pki: { mode: "paths", ca: `${dir}/ca.crt`, cert: `${dir}/host.crt`, key: `${dir}/host.key` },
+        lighthouses: snapshot.lighthouses,
+        relays: snapshot.relays,
+        rules: snapshot.rules,
+        blocklist: snapshot.blocklist,
+      },
+      shared ? memoFor(snapshot) : undefined,
+    );
+    return { ...rendered, caPem: snapshot.caPem, certPem: cert.pem, certNetworks: [cert.ip], revision: snapshot.revision };
+  } catch (error) {
+    if (error instanceof ConfigRenderError) throw new ApiError("conflict", `The config for ${node.name} cannot be rendered: ${error.message}`);
+    throw error;
+  }
+}
+
 export async function renderConfigFor(networkId: string, nodeId: string, opts: { dir?: string; client?: Client; revision?: number } = {}): Promise<NodeConfigResult> {
-  const dir = opts.dir ?? NEBULA_DIR;
   const loadNode = () =>
     (opts.client ?? db).node.findFirst({
       where: { id: nodeId, networkId },
@@ -99,29 +202,18 @@ export async function renderConfigFor(networkId: string, nodeId: string, opts: {
     : await Promise.all([snapshotFor(networkId, opts.revision, undefined), loadNode()]);
   if (!node) throw new ApiError("not_found", "Node not found");
   const cert = node.certificates[0];
-  if (!snapshot.caPem || !cert || !node.lease) throw new ApiError("conflict", `${node.name} has no certificate yet: sign its public key or download a bundle first`);
-  try {
-    const rendered = renderNodeConfig({
-      target: snapshot.network.target,
-      network: { name: snapshot.network.name, cidr: snapshot.network.cidr },
-      node: {
-        name: node.name,
-        ip: ipOf(node),
-        groups: node.groups.map((g) => g.group.name),
-        isLighthouse: node.isLighthouse,
-        isRelay: node.isRelay,
-        listenPort: node.listenPort,
-        overrides: node.overrides as NodeOverrides,
-      },
-      pki: { mode: "paths", ca: `${dir}/ca.crt`, cert: `${dir}/host.crt`, key: `${dir}/host.key` },
-      lighthouses: snapshot.lighthouses,
-      relays: snapshot.relays,
-      rules: snapshot.rules,
-      blocklist: snapshot.blocklist,
-    });
-    return { ...rendered, caPem: snapshot.caPem, certPem: cert.pem, certNetworks: [cert.ip], revision: snapshot.revision };
-  } catch (error) {
-    if (error instanceof ConfigRenderError) throw new ApiError("conflict", `The config for ${node.name} cannot be rendered: ${error.message}`);
-    throw error;
-  }
+  if (!node.lease) throw new ApiError("conflict", `${node.name} has no certificate yet: sign its public key or download a bundle first`);
+  const fields: NodeRenderFields = {
+    name: node.name,
+    ip: ipOf(node),
+    groups: node.groups.map((g) => g.group.name),
+    isLighthouse: node.isLighthouse,
+    isRelay: node.isRelay,
+    listenPort: node.listenPort,
+    overrides: node.overrides as NodeOverrides,
+    cert: cert ? { pem: cert.pem, ip: cert.ip } : null,
+  };
+  // Only snapshots from the cache are shared; one read in a caller's transaction is its own.
+  const shared = !opts.client && opts.revision !== undefined;
+  return renderFromSnapshot(snapshot, fields, opts.dir ?? NEBULA_DIR, shared);
 }
