@@ -122,7 +122,9 @@ export async function enroll(input: EnrollInput, meta: RequestMeta): Promise<Enr
     if (ca) {
       await issueCertificate(tx, { networkId: network.id, nodeId: node.id, name, ipWithPrefix: lease.ipWithPrefix, groups: groups.map((g) => g.name), publicKeyPem: input.publicKeyPem, ca, newNode: true });
     }
-    await bumpConfigRevision(tx, network.id);
+    // Only a new lighthouse or relay appears in other nodes' configs (static_host_map, relays).
+    // A plain host changes nobody's config, so it wakes no long poll and leaves no host "behind".
+    if (link.isLighthouse || link.isRelay) await bumpConfigRevision(tx, network.id);
     await recordAudit(tx, {
       actor: { id: null, displayName: `join link ${link.description || link.id.slice(0, 8)}` },
       action: "node.enroll",

@@ -190,6 +190,23 @@ describe("enrollment", () => {
     expect(ok.status).toBe(200);
     expect((await poll(r.json.credential)).status).toBe(200);
   });
+
+  it("changes other hosts' configs (and wakes their long polls) only when the new node is a lighthouse or relay", async () => {
+    const revision = async () => (await db.network.findUniqueOrThrow({ where: { id: networkId } })).configRevision;
+    const existing = await enroll((await newLink()).token, "rev-watcher");
+    const before = await poll(existing.json.credential);
+    const start = await revision();
+    expect((await enroll((await newLink()).token, "rev-plain")).status).toBe(201);
+    expect(await revision()).toBe(start);
+    // Nothing changed for the other host: same bundle, and its ETag is still the current one.
+    expect((await poll(existing.json.credential, before.etag!)).status).toBe(304);
+    const lighthouse = await enroll((await newLink({ isLighthouse: true, endpoints: ["198.51.100.200:4242"], listenPort: 4242 })).token, "rev-lighthouse");
+    expect(lighthouse.status, JSON.stringify(lighthouse.json)).toBe(201);
+    expect(await revision()).toBe(start + 1);
+    const after = await poll(existing.json.credential, before.etag!);
+    expect(after.status).toBe(200);
+    expect(after.json.config).toContain("198.51.100.200:4242");
+  });
 });
 
 describe("config polling", () => {
