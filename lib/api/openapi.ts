@@ -6,6 +6,7 @@ import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV3 } from "@aste
 import { z } from "zod";
 import { auditQuerySchema } from "@/lib/audit/audit-query";
 import { nodeQuerySchema } from "@/lib/nodes/node-query";
+import { certificateQuerySchema } from "@/lib/pki/certificate-query";
 import { ruleInputSchema } from "@/lib/firewall/rule-schema";
 import { reachabilityQuerySchema } from "@/lib/firewall/reachability-service";
 import { memberAddSchema, memberUpdateSchema, networkCreateSchema, networkUpdateSchema } from "@/lib/networks/network-schemas";
@@ -65,7 +66,7 @@ const operations: Operation[] = [
   { method: "delete", path: `${N}/rules/{ruleId}`, summary: "Delete a firewall rule", role: "admin", status: 204 },
   { method: "post", path: `${N}/rules/{ruleId}/move`, summary: "Move a rule up or down", role: "admin", body: z.object({ direction: z.enum(["up", "down"]) }) },
   { method: "put", path: `${N}/rules/icmp`, summary: "Allow or block inbound ping from any host", role: "admin", body: z.object({ enabled: z.boolean() }) },
-  { method: "get", path: `${N}/certificates`, summary: "Issued certificates and the blocklist", role: "viewer" },
+  { method: "get", path: `${N}/certificates`, summary: "The blocklist and issued certificates: the newest 1000, or with any query parameter one page (newest first) searched by node or certificate name, group, IP prefix or fingerprint prefix and filtered by status, with the total", role: "viewer", query: certificateQuerySchema },
   { method: "post", path: `${N}/certificates/{certificateId}/revoke`, summary: "Revoke a certificate (blocklist it)", role: "admin", body: z.object({ reason: z.string().min(1).max(200) }) },
   { method: "get", path: `${N}/leases`, summary: "IP leases", role: "viewer" },
   { method: "get", path: `${N}/reserved-ranges`, summary: "Address ranges never allocated", role: "viewer" },

@@ -1,24 +1,16 @@
 "use client";
-import type { caView, listCertificates } from "@/lib/pki/certificate-queries";
-import { apiCall } from "../../../../_components/api-client";
+import type { caView } from "@/lib/pki/certificate-queries";
+import type { CertificatePage } from "@/lib/pki/certificate-query";
 import { ExpiryText, Pill } from "../../../../_components/badges";
 import { CopyButton } from "../../../../_components/copy-button";
-import { DataTable } from "../../../../_components/data-table";
 import { secondaryButtonClass } from "../../../../_components/form-controls";
-import { useApiAction } from "../../../../_components/use-api-action";
+import { IssuedCertificates } from "./issued-certificates";
 
 type Cas = Awaited<ReturnType<typeof caView>>;
-type Certs = Awaited<ReturnType<typeof listCertificates>>;
 
 const card = "rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900";
 
-export function CertificatesPanel({ networkId, cas, certificates, blocklist, canEdit }: { networkId: string; cas: Cas; certificates: Certs; blocklist: string[]; canEdit: boolean }) {
-  const action = useApiAction();
-  const revoke = async (id: string, name: string) => {
-    const reason = window.prompt(`Revoke ${name}'s certificate? Every node will refuse it on its next config update. Reason:`, "compromised");
-    if (!reason) return;
-    await action.run(() => apiCall("POST", `/api/v1/networks/${networkId}/certificates/${id}/revoke`, { reason }), { success: "Certificate revoked and blocklisted", toastErrors: true });
-  };
+export function CertificatesPanel({ networkId, cas, page, query, blocklist, canEdit }: { networkId: string; cas: Cas; page: CertificatePage; query: { q: string; status: string }; blocklist: string[]; canEdit: boolean }) {
   return (
     <div className="space-y-6">
       {cas.map((ca) => (
@@ -50,37 +42,7 @@ export function CertificatesPanel({ networkId, cas, certificates, blocklist, can
           </dl>
         </section>
       ))}
-      <section className="space-y-3">
-        <h2 className="text-lg font-medium">Issued certificates</h2>
-        <DataTable
-          label="certificates"
-          rows={certificates}
-          rowKey={(c) => c.id}
-          searchText={(c) => `${c.nodeName} ${c.ip} ${c.fingerprint} ${c.groups.join(" ")}`}
-          empty="No certificates issued yet."
-          columns={[
-            { header: "Node", cell: (c) => <span className="font-medium">{c.nodeName}</span> },
-            { header: "IP", cell: (c) => <code className="font-mono text-xs">{c.ip}</code> },
-            { header: "Groups", cell: (c) => c.groups.join(", ") || "—" },
-            { header: "Fingerprint", cell: (c) => <code className="font-mono text-xs" title={c.fingerprint}>{c.fingerprint.slice(0, 16)}…</code> },
-            {
-              header: "Status",
-              cell: (c) =>
-                c.revokedAt ? <Pill tone="red">revoked: {c.revokeReason}</Pill> : c.expired ? <Pill tone="slate">expired</Pill> : <ExpiryText iso={c.notAfter} renewalDue={c.renewalDue} />,
-            },
-            {
-              header: "",
-              className: "text-right",
-              cell: (c) =>
-                canEdit && !c.revokedAt && !c.expired ? (
-                  <button className={secondaryButtonClass} disabled={action.busy} onClick={() => revoke(c.id, c.nodeName)}>
-                    Revoke
-                  </button>
-                ) : null,
-            },
-          ]}
-        />
-      </section>
+      <IssuedCertificates networkId={networkId} page={page} query={query} canEdit={canEdit} />
       <section className={card}>
         <h2 className="mb-2 text-lg font-medium">Blocklist</h2>
         <p className="mb-3 text-sm text-slate-500 dark:text-slate-400">Revoked certificates that have not expired yet. Every node&apos;s config carries this list (pki.blocklist).</p>
