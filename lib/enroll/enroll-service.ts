@@ -2,14 +2,21 @@
  * Enrollment: a join token, a hostname and the host's own public key become a node with an
  * address, a certificate, a rendered config and a node credential, in one transaction with the
  * token's use count. Any failure (nebula-cert included) leaves nothing behind.
+ *
+ * Nothing is locked while nebula-cert signs: the address is claimed first in a short transaction
+ * of its own (and returned if anything fails), the certificate is signed, and only then does the
+ * transaction write the node; the link's use is counted last, with its state checked again in the
+ * same statement, so that its row is locked only for the commit. A network's enrollments then
+ * run side by side instead of one at a time behind the lease lock and the link.
  */
-import { transaction, type Tx } from "@/lib/db/client";
+import { db, transaction, type Tx } from "@/lib/db/client";
 import { ApiError } from "@/lib/api/api-error";
 import type { RequestMeta } from "@/lib/api/with-network";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { bumpConfigRevision } from "@/lib/networks/config-revision";
-import { allocateLease } from "@/lib/ipam/lease-allocator";
-import { activeCaWithKey, issueCertificate } from "@/lib/pki/certificate-service";
+import { attachClaimedLease, claimLease, releaseClaimedLease } from "@/lib/ipam/lease-allocator";
+import { activeCaWithKey, HOST_CERT_HOURS, storeCertificate } from "@/lib/pki/certificate-service";
+import { signHost } from "@/lib/pki/sign-host";
 import { consume } from "@/lib/ratelimit/enforce-limit";
 import { enrollLimits } from "./enroll-limits";
 import { linkState } from "./link-service";
@@ -22,7 +29,7 @@ const unusable = () => new ApiError("not_found", UNUSABLE_LINK_TEXT);
 
 export { ENROLL_LIMITS } from "./enroll-limits";
 
-interface LockedLink {
+interface LinkRow {
   id: string;
   networkId: string;
   description: string;
@@ -45,19 +52,18 @@ interface LockedLink {
 }
 
 /**
- * The link, its network and its preset groups in one statement. FOR UPDATE: two enrollments racing
- * on a single-use link serialise here; the second sees it used.
+ * The link, its network and its preset groups in one statement, read without a lock: whether the
+ * link may still be used is decided again when its use is counted (countUse).
  */
-async function lockedLink(tx: Tx, tokenHash: string): Promise<LockedLink> {
-  const rows = await tx.$queryRaw<LockedLink[]>`
+async function usableLink(tokenHash: string): Promise<LinkRow> {
+  const rows = await db.$queryRaw<LinkRow[]>`
     SELECT l.id, l."networkId", l.description, l."expiresAt", l."maxUses", l."usedCount", l."presetGroups", l."fixedName", l."fixedIp",
            l."isLighthouse", l."isRelay", l.endpoints, l."listenPort", l."requiresApproval", l."revokedAt",
            n.cidr, n.name AS "networkName",
            COALESCE((SELECT json_agg(json_build_object('id', g.id, 'name', g.name) ORDER BY g.name) FROM "Group" g
                      WHERE g."networkId" = l."networkId" AND g.name = ANY(l."presetGroups")), '[]'::json) AS groups
     FROM "EnrollLink" l JOIN "Network" n ON n.id = l."networkId"
-    WHERE l."tokenHash" = ${tokenHash}
-    FOR UPDATE OF l`;
+    WHERE l."tokenHash" = ${tokenHash}`;
   const link = rows[0];
   if (!link || linkState(link) !== "active") throw unusable();
   return link;
@@ -84,57 +90,78 @@ export async function enroll(input: EnrollInput, meta: RequestMeta): Promise<Enr
     ],
     "enrollment attempts",
   );
-  const credential = generateToken(NODE_CREDENTIAL_PREFIX);
-  return transaction(async (tx) => {
-    const link = await lockedLink(tx, tokenHash);
-    const network = { id: link.networkId, cidr: link.cidr };
-    const name = link.fixedName ?? input.hostname;
-    if (await tx.node.findUnique({ where: { networkId_name: { networkId: network.id, name } }, select: { id: true } })) {
-      throw new ApiError("validation_failed", "Some fields are not valid", { hostname: [hostnameTaken(name)] });
-    }
-    const { groups } = link;
-    const pending = link.requiresApproval;
-    // Everything that does not need the address comes first: the lease lock (taken by
-    // allocateLease, held to the commit) serialises a network's enrollments, so the less done
-    // under it, the more enrollments run side by side.
-    const ca = pending ? null : await activeCaWithKey(tx, network.id);
-    const node = await tx.node.create({
-      data: {
+  const link = await usableLink(tokenHash);
+  const network = { id: link.networkId, cidr: link.cidr };
+  const name = link.fixedName ?? input.hostname;
+  // Checked here so that a taken name costs no address; the unique key still decides a race.
+  if (await db.node.findUnique({ where: { networkId_name: { networkId: network.id, name } }, select: { id: true } })) {
+    throw new ApiError("validation_failed", "Some fields are not valid", { hostname: [hostnameTaken(name)] });
+  }
+  const pending = link.requiresApproval;
+  const groupNames = link.groups.map((g) => g.name).sort();
+  const ca = pending ? null : await activeCaWithKey(db, network.id);
+  const lease = await claimLease(network, link.fixedIp);
+  try {
+    const signed = ca ? await signHost({ ca, name, ipWithPrefix: lease.ipWithPrefix, groups: groupNames, publicKeyPem: input.publicKeyPem, durationHours: HOST_CERT_HOURS }) : null;
+    const credential = generateToken(NODE_CREDENTIAL_PREFIX);
+    return await transaction(async (tx) => {
+      const node = await tx.node.create({
+        data: {
+          networkId: network.id,
+          name,
+          isLighthouse: link.isLighthouse,
+          isRelay: link.isRelay,
+          endpoints: link.endpoints,
+          listenPort: link.listenPort,
+          status: pending ? "pending" : "active",
+          pendingPublicKeyPem: pending ? input.publicKeyPem : null,
+          description: link.description ? `Enrolled with link “${link.description}”` : "Enrolled with a join link",
+          groups: { create: link.groups.map((g) => ({ groupId: g.id })) },
+        },
+      });
+      await tx.nodeCredential.create({ data: { nodeId: node.id, tokenHash: hashToken(credential) } });
+      await attachClaimedLease(tx, lease.leaseId, node.id);
+      if (ca && signed) {
+        await storeCertificate(tx, { networkId: network.id, nodeId: node.id, name, ipWithPrefix: lease.ipWithPrefix, groups: groupNames, publicKeyPem: input.publicKeyPem }, ca.id, signed);
+      }
+      // Only a new lighthouse or relay appears in other nodes' configs (static_host_map, relays).
+      // A plain host changes nobody's config, so it wakes no long poll and leaves no host "behind".
+      if (link.isLighthouse || link.isRelay) await bumpConfigRevision(tx, network.id);
+      await recordAudit(tx, {
+        actor: { id: null, displayName: `join link ${link.description || link.id.slice(0, 8)}` },
+        action: "node.enroll",
         networkId: network.id,
-        name,
-        isLighthouse: link.isLighthouse,
-        isRelay: link.isRelay,
-        endpoints: link.endpoints,
-        listenPort: link.listenPort,
-        status: pending ? "pending" : "active",
-        pendingPublicKeyPem: pending ? input.publicKeyPem : null,
-        description: link.description ? `Enrolled with link “${link.description}”` : "Enrolled with a join link",
-        groups: { create: groups.map((g) => ({ groupId: g.id })) },
-      },
+        target: { type: "node", id: node.id, name },
+        after: { ip: lease.ip, groups: groupNames, status: node.status, linkId: link.id },
+        meta,
+      });
+      await countUse(tx, link.id, node.id, name, meta.clientIp);
+      return { nodeId: node.id, networkId: network.id, networkName: link.networkName, name, ip: lease.ip, status: pending ? "pending" : "active", credential };
     });
-    await tx.nodeCredential.create({ data: { nodeId: node.id, tokenHash: hashToken(credential) } });
-    // The link's use, counted and recorded in one statement.
-    await tx.$executeRaw`
-      WITH counted AS (UPDATE "EnrollLink" SET "usedCount" = "usedCount" + 1 WHERE id = ${link.id}::uuid)
-      INSERT INTO "EnrollUse" (id, "linkId", "nodeId", "nodeName", "clientIp") VALUES (gen_random_uuid(), ${link.id}::uuid, ${node.id}::uuid, ${name}, ${meta.clientIp})`;
+  } catch (error) {
+    await releaseClaimedLease(network.id, lease.leaseId).catch((releaseError: unknown) => {
+      // The claim then expires by itself (CLAIM_SECONDS) and the next allocation takes it back.
+      console.error(`[enroll] could not return a claimed address at once: ${releaseError instanceof Error ? releaseError.message : String(releaseError)}`);
+    });
+    throw error;
+  }
+}
 
-    const lease = await allocateLease(tx, network, node.id, link.fixedIp);
-    if (ca) {
-      await issueCertificate(tx, { networkId: network.id, nodeId: node.id, name, ipWithPrefix: lease.ipWithPrefix, groups: groups.map((g) => g.name), publicKeyPem: input.publicKeyPem, ca, newNode: true });
-    }
-    // Only a new lighthouse or relay appears in other nodes' configs (static_host_map, relays).
-    // A plain host changes nobody's config, so it wakes no long poll and leaves no host "behind".
-    if (link.isLighthouse || link.isRelay) await bumpConfigRevision(tx, network.id);
-    await recordAudit(tx, {
-      actor: { id: null, displayName: `join link ${link.description || link.id.slice(0, 8)}` },
-      action: "node.enroll",
-      networkId: network.id,
-      target: { type: "node", id: node.id, name },
-      after: { ip: lease.ip, groups: groups.map((g) => g.name), status: node.status, linkId: link.id },
-      meta,
-    });
-    return { nodeId: node.id, networkId: network.id, networkName: link.networkName, name, ip: lease.ip, status: pending ? "pending" : "active", credential };
-  });
+/**
+ * Counts and records the link's use in one statement, only while the link is still usable: two
+ * enrollments racing on a single-use link both get here, the second waits for the first's commit
+ * on the link's row, finds it used up, and rolls back. Last in the transaction, so that the row is
+ * locked only for the commit.
+ */
+async function countUse(tx: Tx, linkId: string, nodeId: string, nodeName: string, clientIp: string | null): Promise<void> {
+  const counted = await tx.$executeRaw`
+    WITH counted AS (
+      UPDATE "EnrollLink" SET "usedCount" = "usedCount" + 1
+      WHERE id = ${linkId}::uuid AND "revokedAt" IS NULL AND "expiresAt" > now() AND ("maxUses" IS NULL OR "usedCount" < "maxUses")
+      RETURNING id
+    )
+    INSERT INTO "EnrollUse" (id, "linkId", "nodeId", "nodeName", "clientIp") SELECT gen_random_uuid(), id, ${nodeId}::uuid, ${nodeName}, ${clientIp} FROM counted`;
+  if (counted !== 1) throw unusable();
 }
 
 /** What the join page may say about a token: the network's name when usable, nothing otherwise. */

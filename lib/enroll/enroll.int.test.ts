@@ -12,6 +12,7 @@ import * as configRoute from "@/app/api/v1/node/config/route";
 import * as renewRoute from "@/app/api/v1/node/renew/route";
 import { db } from "@/lib/db/client";
 import { call, createTestUser, enrollmentCounts, freshCidr, type TestUser } from "@/lib/testing/api-harness";
+import { ipv4ToInt } from "@/lib/ipam/cidr";
 import { hostKeyPair, nebulaTestConfig, verifyCert } from "@/lib/testing/nebula-tools";
 import { hashToken } from "./tokens";
 import { UNUSABLE_LINK_TEXT } from "./join-messages";
@@ -163,12 +164,40 @@ describe("enrollment", () => {
     expect((await db.enrollLink.findUniqueOrThrow({ where: { id: link.id } })).usedCount).toBe(1);
   });
 
+  it("leaves nothing behind when nebula-cert fails, and returns the claimed address at once", async () => {
+    const { token, link } = await newLink({ maxUses: 2 });
+    const before = await counts();
+    // The address an enrollment now gets: the lowest unleased one from the network's cursor.
+    const cursor = Number((await db.network.findUniqueOrThrow({ where: { id: networkId } })).leaseCursor);
+    const leased = new Set((await db.lease.findMany({ where: { networkId }, select: { address: true } })).map((l) => Number(l.address)));
+    let expected = cursor;
+    while (leased.has(expected)) expected++;
+    const key = (await hostKeyPair()).publicKeyPem;
+    const saved = process.env.NEBULA_CERT_BIN;
+    process.env.NEBULA_CERT_BIN = "/nonexistent/nebula-cert";
+    try {
+      const r = await enroll(token, "doomed-host", key);
+      expect(r.status).toBe(503);
+    } finally {
+      process.env.NEBULA_CERT_BIN = saved;
+    }
+    expect(await counts()).toEqual(before);
+    expect((await db.enrollLink.findUniqueOrThrow({ where: { id: link.id } })).usedCount).toBe(0);
+    // The address it had claimed is the next one handed out, not skipped.
+    const next = await enroll(token, "after-doomed");
+    expect(next.status).toBe(201);
+    expect(ipv4ToInt(next.json.ip)).toBe(expected);
+  });
+
   it("lets exactly N enrollments through an N-use link, even when raced", async () => {
     const { token, link } = await newLink({ maxUses: 3 });
     const results = await Promise.all(Array.from({ length: 6 }, (_, i) => enroll(token, `race-${i}`)));
     expect(results.filter((r) => r.status === 201)).toHaveLength(3);
     expect((await db.enrollLink.findUniqueOrThrow({ where: { id: link.id } })).usedCount).toBe(3);
     expect(await db.enrollUse.count({ where: { linkId: link.id } })).toBe(3);
+    // The losers signed too (nothing is locked while signing), but kept nothing: no node, lease or certificate.
+    expect(await db.node.count({ where: { networkId, name: { startsWith: "race-" } } })).toBe(3);
+    expect(await db.lease.count({ where: { networkId, nodeId: null, quarantinedUntil: { gt: new Date() } } })).toBe(0);
   });
 
   it("rate-limits enrollment attempts per token, across addresses", async () => {

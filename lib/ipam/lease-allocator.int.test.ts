@@ -6,7 +6,7 @@ import { db, transaction } from "@/lib/db/client";
 import { call, createTestUser, type TestUser } from "@/lib/testing/api-harness";
 import { ApiError } from "@/lib/api/api-error";
 import { ipv4ToInt } from "./cidr";
-import { allocateLease, releaseLease } from "./lease-allocator";
+import { allocateLease, attachClaimedLease, claimLease, releaseClaimedLease, releaseLease } from "./lease-allocator";
 
 const run = promisify(execFile);
 let user: TestUser;
@@ -28,6 +28,44 @@ async function allocate(network: { id: string; cidr: string }, ip?: string) {
     return { ...(await allocateLease(tx, network, node.id, ip)), nodeId: node.id };
   });
 }
+
+describe("claimed addresses (enrollment signs without the lease lock)", () => {
+  it("holds a claim from other allocations, gives it to its node, and returns a released one first", async () => {
+    const net = await newNetwork("10.200.9.0/29"); // hosts .1-.6
+    const claim = await claimLease(net);
+    expect(claim.ip).toBe("10.200.9.1");
+    // Held while the enrollment signs: the next allocation takes the next address.
+    expect((await allocate(net)).ip).toBe("10.200.9.2");
+    const second = await claimLease(net);
+    expect(second.ip).toBe("10.200.9.3");
+    await transaction(async (tx) => {
+      const node = await tx.node.create({ data: { networkId: net.id, name: "claimed", endpoints: [] } });
+      await attachClaimedLease(tx, claim.leaseId, node.id);
+    });
+    expect((await db.lease.findUniqueOrThrow({ where: { id: claim.leaseId } })).quarantinedUntil).toBeNull();
+    // A failed enrollment returns its claim at once, and it is the next address handed out.
+    await releaseClaimedLease(net.id, second.leaseId);
+    expect(await db.lease.findUnique({ where: { id: second.leaseId } })).toBeNull();
+    expect((await allocate(net)).ip).toBe("10.200.9.3");
+    // A released (or attached) claim can never be attached again.
+    await expect(
+      transaction(async (tx) => {
+        const node = await tx.node.create({ data: { networkId: net.id, name: "late", endpoints: [] } });
+        await attachClaimedLease(tx, second.leaseId, node.id);
+      }),
+    ).rejects.toThrow(/taken back/);
+  });
+
+  it("takes back a claim whose enrollment never finished, once it expires", async () => {
+    const net = await newNetwork("10.200.10.0/30"); // hosts .1-.2
+    const stale = await claimLease(net);
+    await claimLease(net);
+    await expect(claimLease(net)).rejects.toThrow(/No free addresses/);
+    // As if its process had died long ago.
+    await db.lease.update({ where: { id: stale.leaseId }, data: { quarantinedUntil: new Date(Date.now() - 1_000) } });
+    expect((await allocate(net)).ip).toBe(stale.ip);
+  });
+});
 
 describe("lease allocation", () => {
   it("hands out the lowest free host address, skipping the network address and reserved ranges", async () => {

@@ -1,9 +1,10 @@
 /**
  * IP leases. Uniqueness is the database's: (networkId, address) is a unique key. Allocation runs
  * under a per-network advisory lock, so replicas never race, and finds the lowest free address
- * with one indexed probe from the network's cursor instead of scanning every lease.
+ * with one indexed probe from the network's cursor instead of scanning every lease. Enrollment
+ * claims its address in a transaction of its own (claimLease) so as not to sign under that lock.
  */
-import { advisoryLock, type Tx } from "@/lib/db/client";
+import { advisoryLock, transaction, type Tx } from "@/lib/db/client";
 import { ApiError } from "@/lib/api/api-error";
 import { intToIpv4, ipv4ToInt, parseNetworkCidr, type Ipv4Cidr } from "./cidr";
 
@@ -73,9 +74,58 @@ function checkStatic(ip: string, cidr: Ipv4Cidr, reserved: Array<{ start: number
 }
 
 export async function allocateLease(tx: Tx, network: { id: string; cidr: string }, nodeId: string, requestedIp?: string | null): Promise<LeaseResult> {
+  return insertLease(tx, network, requestedIp, { nodeId });
+}
+
+/** How long a claimed address waits for its enrollment to commit; past that, allocations take it back. */
+export const CLAIM_SECONDS = 300;
+
+export interface ClaimedLease extends LeaseResult {
+  leaseId: string;
+}
+
+/**
+ * Claims an address in a short transaction of its own, so that an enrollment can sign its
+ * certificate without holding the network's lease lock. The claim is a lease without a node,
+ * held for CLAIM_SECONDS (longer than an enrollment may take) like a quarantined address; attachClaimedLease gives it to the node in
+ * the enrollment's transaction, releaseClaimedLease returns it when the enrollment fails, and if
+ * the process dies in between, the first allocation after it expires takes it back (preamble).
+ */
+export async function claimLease(network: { id: string; cidr: string }, requestedIp?: string | null): Promise<ClaimedLease> {
+  return transaction(async (tx) => {
+    // No wait for the disk: the claim matters only if the enrollment commits, and that commit's
+    // flush writes the claim's (earlier) WAL too. Lost in a crash, it was never used.
+    await tx.$executeRaw`SET LOCAL synchronous_commit = off`;
+    return insertLease(tx, network, requestedIp, { claimSeconds: CLAIM_SECONDS });
+  });
+}
+
+/** Gives a claimed address to its node; refuses (and so rolls back) if the claim is gone. */
+export async function attachClaimedLease(tx: Tx, leaseId: string, nodeId: string): Promise<void> {
+  const attached = await tx.$executeRaw`UPDATE "Lease" SET "nodeId" = ${nodeId}::uuid, "quarantinedUntil" = NULL WHERE id = ${leaseId}::uuid AND "nodeId" IS NULL`;
+  if (attached !== 1) throw new ApiError("conflict", "The address claimed for this enrollment was taken back after a long wait; try again");
+}
+
+/** Returns a claimed address at once, and lowers the cursor to it, so that no address is lost. */
+export async function releaseClaimedLease(networkId: string, leaseId: string): Promise<void> {
+  await transaction(async (tx) => {
+    await advisoryLock(tx, `leases:${networkId}`);
+    await tx.$executeRaw`
+      WITH freed AS (DELETE FROM "Lease" WHERE id = ${leaseId}::uuid AND "nodeId" IS NULL RETURNING "address")
+      UPDATE "Network" SET "leaseCursor" = LEAST("leaseCursor", (SELECT "address" FROM freed))
+      WHERE id = ${networkId}::uuid AND EXISTS (SELECT 1 FROM freed)`;
+  });
+}
+
+/** For a node now, or as a claim held for `claimSeconds`. */
+type LeaseHolder = { nodeId: string } | { claimSeconds: number };
+
+async function insertLease(tx: Tx, network: { id: string; cidr: string }, requestedIp: string | null | undefined, holder: LeaseHolder): Promise<ClaimedLease> {
   const cidr = networkRange(network.cidr);
   await advisoryLock(tx, `leases:${network.id}`);
   const { cursor, reserved } = await preamble(tx, network.id);
+  const nodeId = "nodeId" in holder ? holder.nodeId : null;
+  const heldSeconds = "claimSeconds" in holder ? holder.claimSeconds : null;
 
   if (requestedIp) {
     const address = checkStatic(requestedIp, cidr, reserved);
@@ -85,8 +135,10 @@ export async function allocateLease(tx: Tx, network: { id: string; cidr: string 
         ip: [taken.nodeId ? `${requestedIp} is already leased` : `${requestedIp} is held until its old certificate expires`],
       });
     }
-    await tx.lease.create({ data: { networkId: network.id, address: BigInt(address), nodeId } });
-    return result(address, cidr);
+    const lease = await tx.lease.create({
+      data: { networkId: network.id, address: BigInt(address), nodeId, quarantinedUntil: heldSeconds === null ? null : new Date(Date.now() + heldSeconds * 1000) },
+    });
+    return { ...result(address, cidr), leaseId: lease.id };
   }
 
   const lastHost = cidr.end - 1;
@@ -101,13 +153,17 @@ export async function allocateLease(tx: Tx, network: { id: string; cidr: string 
       continue;
     }
     // Insert and move the cursor in one statement; the unique key still guards the address.
-    await tx.$executeRaw`
+    const rows = await tx.$queryRaw<Array<{ id: string }>>`
       WITH leased AS (
-        INSERT INTO "Lease" ("id", "networkId", "address", "nodeId", "createdAt")
-        VALUES (gen_random_uuid(), ${network.id}::uuid, ${free}, ${nodeId}::uuid, now()) RETURNING "address"
+        INSERT INTO "Lease" ("id", "networkId", "address", "nodeId", "quarantinedUntil", "createdAt")
+        VALUES (gen_random_uuid(), ${network.id}::uuid, ${free}, ${nodeId}::uuid,
+                CASE WHEN ${heldSeconds}::int IS NULL THEN NULL ELSE now() + make_interval(secs => ${heldSeconds}::int) END, now())
+        RETURNING "id", "address"
+      ), moved AS (
+        UPDATE "Network" SET "leaseCursor" = (SELECT "address" + 1 FROM leased) WHERE id = ${network.id}::uuid
       )
-      UPDATE "Network" SET "leaseCursor" = (SELECT "address" + 1 FROM leased) WHERE id = ${network.id}::uuid`;
-    return result(free, cidr);
+      SELECT id::text AS id FROM leased`;
+    return { ...result(free, cidr), leaseId: rows[0]!.id };
   }
   throw new ApiError("conflict", `No free addresses left in ${cidr.text}`);
 }

@@ -3,7 +3,7 @@ import type { Tx } from "@/lib/db/client";
 import { db } from "@/lib/db/client";
 import { ApiError } from "@/lib/api/api-error";
 import { unsealCaKey } from "./certificate-authority";
-import { isRenewalDue, signHost } from "./sign-host";
+import { isRenewalDue, signHost, type SignedHost } from "./sign-host";
 
 /** Host certificates last a year unless the CA ends sooner; agents renew at two thirds. */
 export const HOST_CERT_HOURS = Number(process.env.NC_HOST_CERT_HOURS ?? 8760);
@@ -42,11 +42,17 @@ export async function issueCertificate(tx: Tx, req: IssueRequest) {
       data: { revokedAt: new Date(), revokeReason: req.supersededReason ?? "superseded" },
     });
   }
-  const certificate = await tx.certificate.create({
+  const certificate = await storeCertificate(tx, req, ca.id, signed);
+  return { certificate, privateKeyPem: signed.privateKeyPem };
+}
+
+/** Records a certificate signed beforehand (enrollment signs before its transaction, to hold no lock while nebula-cert runs). */
+export function storeCertificate(tx: Tx, req: Pick<IssueRequest, "networkId" | "nodeId" | "name" | "ipWithPrefix" | "groups" | "publicKeyPem">, caId: string, signed: SignedHost) {
+  return tx.certificate.create({
     data: {
       networkId: req.networkId,
       nodeId: req.nodeId,
-      caId: ca.id,
+      caId,
       name: req.name,
       pem: signed.certPem,
       publicKeyPem: signed.publicKeyPem,
@@ -58,7 +64,6 @@ export async function issueCertificate(tx: Tx, req: IssueRequest) {
       origin: req.publicKeyPem ? "signed" : "bundle",
     },
   });
-  return { certificate, privateKeyPem: signed.privateKeyPem };
 }
 
 export async function revokeCertificate(tx: Tx, networkId: string, certificateId: string, reason: string) {
