@@ -1,12 +1,12 @@
 "use client";
 import Link from "next/link";
-import { usePathname, useRouter } from "next/navigation";
-import { useRef, useState, useTransition } from "react";
+import { useState } from "react";
 import type { NodePage } from "@/lib/nodes/node-query";
 import { apiCall } from "../../../../_components/api-client";
 import { TableView } from "../../../../_components/data-table";
 import { ExpiryText, HostStatePill, NodeStatusPill, Pill, RolePills } from "../../../../_components/badges";
-import { buttonClass, ChipPicker, Field, FormError, inputClass, RoleToggles, secondaryButtonClass, Spinner, TextAreaField } from "../../../../_components/form-controls";
+import { buttonClass, ChipPicker, Field, FormError, inputClass, RoleToggles, Spinner, TextAreaField } from "../../../../_components/form-controls";
+import { Pager, ResultCount, useUrlFilters } from "../../../../_components/url-paging";
 import { useApiAction } from "../../../../_components/use-api-action";
 
 interface Filters {
@@ -25,31 +25,10 @@ interface Props {
   canEdit: boolean;
 }
 
-/** How long the search waits for a pause in typing before it asks the server. */
-const SEARCH_DELAY_MS = 300;
-
 export function NodesPanel({ networkId, cidr, page, query, groups, canEdit }: Props) {
-  const router = useRouter();
-  const pathname = usePathname();
-  const [loading, startTransition] = useTransition();
-  const [text, setText] = useState(query.q);
-  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const { loading, go, searchInput, submitSearch } = useUrlFilters(query);
   const filtered = Boolean(query.q || query.group || query.kind);
 
-  /** New filters go into the URL (so a view can be shared and reloaded); the server answers with the page. */
-  function go(next: Partial<Filters>, pageNumber = 1) {
-    const f = { ...query, ...next };
-    const params = new URLSearchParams();
-    if (f.q) params.set("q", f.q);
-    if (f.group) params.set("group", f.group);
-    if (f.kind) params.set("kind", f.kind);
-    if (pageNumber > 1) params.set("page", String(pageNumber));
-    const search = params.toString();
-    startTransition(() => router.replace(search ? `${pathname}?${search}` : pathname, { scroll: false }));
-  }
-
-  const first = page.total === 0 ? 0 : (page.page - 1) * page.pageSize + 1;
-  const last = Math.min(page.total, page.page * page.pageSize);
   return (
     <div className="space-y-6">
       {canEdit && <AddNodeForm networkId={networkId} cidr={cidr} groups={groups} />}
@@ -57,28 +36,8 @@ export function NodesPanel({ networkId, cidr, page, query, groups, canEdit }: Pr
         <div className="rounded-lg border border-dashed border-slate-300 p-8 text-center text-sm text-slate-500 dark:border-slate-700 dark:text-slate-400">No nodes yet. Add a lighthouse first, then the hosts.</div>
       ) : (
         <div className="space-y-3">
-          <form
-            role="search"
-            className="flex flex-wrap items-center gap-3"
-            onSubmit={(e) => {
-              e.preventDefault();
-              clearTimeout(timer.current);
-              go({ q: text.trim() });
-            }}
-          >
-            <input
-              type="search"
-              aria-label="Search nodes"
-              placeholder="Search name, group, address…"
-              value={text}
-              onChange={(e) => {
-                const value = e.target.value;
-                setText(value);
-                clearTimeout(timer.current);
-                timer.current = setTimeout(() => go({ q: value.trim() }), SEARCH_DELAY_MS);
-              }}
-              className={`${inputClass} w-full sm:w-72`}
-            />
+          <form role="search" className="flex flex-wrap items-center gap-3" onSubmit={submitSearch}>
+            <input type="search" aria-label="Search nodes" placeholder="Search name, group, address…" {...searchInput} className={`${inputClass} w-full sm:w-72`} />
             <select aria-label="Filter by group" value={query.group} onChange={(e) => go({ group: e.target.value })} className={`${inputClass} w-44`}>
               <option value="">All groups</option>
               {groups.map((g) => (
@@ -95,10 +54,7 @@ export function NodesPanel({ networkId, cidr, page, query, groups, canEdit }: Pr
               <option value="pending">Pending</option>
               <option value="blocked">Blocked</option>
             </select>
-            <span className="flex items-center gap-2 text-sm text-slate-600 dark:text-slate-400" aria-live="polite">
-              {loading && <Spinner />}
-              {page.total.toLocaleString("en")} {page.total === 1 ? "node" : "nodes"}
-            </span>
+            <ResultCount total={page.total} singular="node" plural="nodes" loading={loading} />
           </form>
           <div className={loading ? "opacity-60 transition-opacity" : undefined}>
             <TableView
@@ -133,21 +89,7 @@ export function NodesPanel({ networkId, cidr, page, query, groups, canEdit }: Pr
               ]}
             />
           </div>
-          {page.pages > 1 && (
-            <nav className="flex items-center justify-between text-sm text-slate-600 dark:text-slate-400" aria-label="Pagination">
-              <span>
-                {first.toLocaleString("en")}–{last.toLocaleString("en")} of {page.total.toLocaleString("en")} · page {page.page} of {page.pages}
-              </span>
-              <span className="flex gap-2">
-                <button type="button" className={secondaryButtonClass} disabled={page.page <= 1 || loading} onClick={() => go({}, page.page - 1)}>
-                  Previous
-                </button>
-                <button type="button" className={secondaryButtonClass} disabled={page.page >= page.pages || loading} onClick={() => go({}, page.page + 1)}>
-                  Next
-                </button>
-              </span>
-            </nav>
-          )}
+          <Pager page={page} loading={loading} onPage={(n) => go({}, n)} />
         </div>
       )}
     </div>
