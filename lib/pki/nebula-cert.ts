@@ -1,16 +1,17 @@
 /**
- * The only way the app runs `nebula-cert`: execFile with an argument array (never a shell), in a
- * private 0700 temporary directory that is always removed, with a timeout. Knows the flag
+ * The only way the app runs `nebula-cert`: execFile with an argument array (never a shell), from
+ * a small helper process (spawn-helper.ts), in a private 0700 temporary directory that is always
+ * removed, with a timeout. Knows the flag
  * differences between 1.6 (-ip/-subnets, one JSON object from print) and 1.10+ (-networks,
  * -version, a JSON array from print).
  */
-import { execFile } from "node:child_process";
 import { metrics } from "@/lib/metrics/registry";
 import { accessSync, constants } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ApiError } from "@/lib/api/api-error";
+import { execFileViaHelper, HelperRunError } from "./spawn-helper";
 
 export const DEFAULT_TIMEOUT_MS = Number(process.env.NEBULA_CERT_TIMEOUT_MS ?? 15_000);
 
@@ -45,19 +46,18 @@ export function nebulaCertPath(): string {
   return process.env.NEBULA_CERT_BIN || "nebula-cert";
 }
 
-function runNebulaCert(bin: string, args: string[], cwd: string, timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
+async function runNebulaCert(bin: string, args: string[], cwd: string, timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
+  try {
     // A minimal environment: nothing of the app's (database URL, master key) reaches the child.
-    execFile(bin, args, { cwd, timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } as unknown as NodeJS.ProcessEnv }, (error, stdout, stderr) => {
-      if (!error) return resolve({ stdout, stderr });
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") return reject(new NebulaCertError(`nebula-cert was not found at "${bin}". Install Debian's nebula package or set NEBULA_CERT_BIN.`));
-      if (error.killed || error.signal === "SIGTERM") return reject(new NebulaCertError(`nebula-cert did not finish within ${timeoutMs} ms`));
-      // stderr carries nebula-cert's own message (never key material: keys travel only as files).
-      const detail = (stderr || stdout).trim().split("\n").slice(-3).join(" ").slice(0, 300);
-      reject(new NebulaCertError(`nebula-cert ${args[0]} failed: ${detail || `exit code ${String(code)}`}`));
-    });
-  });
+    return await execFileViaHelper(bin, args, { cwd, timeoutMs, maxBuffer: 4 * 1024 * 1024, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } });
+  } catch (error) {
+    if (!(error instanceof HelperRunError)) throw error;
+    if (error.code === "ENOENT") throw new NebulaCertError(`nebula-cert was not found at "${bin}". Install Debian's nebula package or set NEBULA_CERT_BIN.`);
+    if (error.killed || error.signal === "SIGTERM") throw new NebulaCertError(`nebula-cert did not finish within ${timeoutMs} ms`);
+    // stderr carries nebula-cert's own message (never key material: keys travel only as files).
+    const detail = (error.stderr || error.stdout).trim().split("\n").slice(-3).join(" ").slice(0, 300);
+    throw new NebulaCertError(`nebula-cert ${args[0]} failed: ${detail || error.message || `exit code ${String(error.code)}`}`);
+  }
 }
 
 /**

@@ -1,0 +1,51 @@
+/**
+ * The spawn helper runs real programs (the real nebula-cert among them) for the app: the answers
+ * and failures come back as execFile's would, the child sees only the environment it is given,
+ * and a helper that dies is replaced on the next run.
+ */
+import { describe, expect, it } from "vitest";
+import { nebulaCertPath } from "./nebula-cert";
+import { execFileViaHelper, HelperRunError, spawnHelperPid } from "./spawn-helper";
+
+const opts = { cwd: "/tmp", timeoutMs: 10_000, maxBuffer: 1024 * 1024, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } };
+
+describe("spawn helper", () => {
+  it("runs nebula-cert from a process of its own, and keeps that process for the next run", async () => {
+    const { stdout } = await execFileViaHelper(nebulaCertPath(), ["-version"], opts);
+    expect(stdout).toMatch(/Version: \d+\.\d+\.\d+/);
+    const pid = spawnHelperPid();
+    expect(pid).not.toBeNull();
+    expect(pid).not.toBe(process.pid);
+    await execFileViaHelper(nebulaCertPath(), ["-version"], opts);
+    expect(spawnHelperPid()).toBe(pid);
+  });
+
+  it("gives the child only the environment it is given", async () => {
+    const { stdout } = await execFileViaHelper("env", [], { ...opts, env: { PATH: opts.env.PATH, NC_PROBE: "yes" } });
+    expect(stdout.trim().split("\n").sort()).toEqual(["NC_PROBE=yes", `PATH=${opts.env.PATH}`]);
+    expect(process.env.DATABASE_URL, "the test itself has secrets in its environment").toBeTruthy();
+  });
+
+  it("reports a missing program, a failure and a timeout as execFile would", async () => {
+    const missing = await execFileViaHelper("/nonexistent/nebula-cert", [], opts).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(HelperRunError);
+    expect((missing as HelperRunError).code).toBe("ENOENT");
+    const failed = await execFileViaHelper(nebulaCertPath(), ["print", "-path", "/nonexistent.crt"], opts).catch((e: unknown) => e);
+    expect((failed as HelperRunError).code).toBe(1);
+    expect((failed as HelperRunError).stderr + (failed as HelperRunError).stdout).toMatch(/nonexistent/);
+    const slow = await execFileViaHelper("sleep", ["5"], { ...opts, timeoutMs: 200 }).catch((e: unknown) => e);
+    expect((slow as HelperRunError).killed).toBe(true);
+  });
+
+  it("starts a new helper after the old one died, and fails the run it took with it", async () => {
+    await execFileViaHelper("true", [], opts);
+    const pid = spawnHelperPid()!;
+    const inFlight = execFileViaHelper("sleep", ["3"], opts).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 200));
+    process.kill(pid, "SIGKILL");
+    expect(String(await inFlight)).toMatch(/spawn helper exited/);
+    await execFileViaHelper("true", [], opts);
+    expect(spawnHelperPid()).not.toBe(pid);
+    expect(spawnHelperPid()).not.toBeNull();
+  });
+});
