@@ -3,8 +3,8 @@
  * the network together; answering them one by one would cost each an authentication query, a
  * node query, a render and two writes. Here a replica gathers the polls woken in the same turn of
  * the event loop and, per chunk of them, reads every node in one query, renders from the
- * network's cached snapshot (nodes alike share one rendered body), answers, and then writes what
- * was rendered and reported in one statement each.
+ * network's cached snapshot (nodes alike share one rendered body), writes what was rendered and
+ * reported in one statement each, and answers.
  *
  * The decisions are pollConfig's own (answerPoll); only the reads and writes are gathered. A poll
  * whose node is anything but plainly active with a certificate (blocked, pending, credential
@@ -141,11 +141,10 @@ async function answerChunk(chunk: Recheck[]): Promise<void> {
       item.reject(error);
     }
   }
-  // Answered before the writes: they only spare these hosts' next polls a render. A poll that
-  // arrives before they land renders afresh and records that itself (saveRendered never goes back
-  // to an older render). The next chunk waits for them, so that the database is not swamped.
-  for (const [item, result] of answered) item.resolve(result);
+  // Recorded before answering: a host polls again the moment it has its bundle, and that poll is
+  // a 304 after one query only once its render is recorded (otherwise it renders again).
   await recordChunk(rendered, reports, legacyReports);
+  for (const [item, result] of answered) item.resolve(result);
 }
 
 async function recordChunk(rendered: Rendered[], reports: Reported[], legacyReports: Array<[NodeAuth, HostReport]>): Promise<void> {
