@@ -97,12 +97,12 @@ function appEnvironment(databaseUrl: string, at = { host: APP_HOST, port: APP_PO
  * enforcement benchmark's hosts live in network namespaces behind the lab's bridge). The caller
  * stops it.
  */
-export async function startAppAt(at: { host: string; port: number; publicUrl: string }): Promise<Started> {
+export async function startAppAt(at: { host: string; port: number; publicUrl: string }, extraEnv: Record<string, string> = {}): Promise<Started> {
   await ensureBuild();
   const databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) throw new Error("the app benchmarks need the bench database (DATABASE_URL is not set)");
   const log = createWriteStream(path.join(root, ".data", "bench", `app-${at.port}.log`));
-  const app = startService(`app-${at.port}`, "npx", ["tsx", "server.ts"], { cwd: root, env: appEnvironment(databaseUrl, at), logFile: log });
+  const app = startService(`app-${at.port}`, "npx", ["tsx", "server.ts"], { cwd: root, env: { ...appEnvironment(databaseUrl, at), ...extraEnv }, logFile: log });
   await waitForHttp(`http://127.0.0.1:${at.port}/api/health`, STARTUP_TIMEOUT_MS, app);
   return app;
 }

@@ -4,7 +4,7 @@
  * bundled inside Node's fetch, whose pool cannot be limited without it.) Each request has a total
  * deadline, not just a socket idle timeout, so a stalled answer counts as an error.
  */
-import { Agent, request as httpRequest, type OutgoingHttpHeaders } from "node:http";
+import { Agent, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
 
 export interface Answer {
   /** 0 when the request failed without an HTTP status (connection error, timeout). */
@@ -12,6 +12,8 @@ export interface Answer {
   /** No answer within the client's deadline (then status is 0). */
   timedOut: boolean;
   etag: string | null;
+  /** The Preference-Applied header: present when the server held a long poll. */
+  preferenceApplied?: string | null;
   body: string;
   error: string | null;
   ms: number;
@@ -24,6 +26,8 @@ export interface RequestSpec {
   body?: string;
   /** Keep the response body (enrollment answers); load tests discard it. */
   keepBody?: boolean;
+  /** Closes the connection after this answer when it says so, instead of keeping it for the next request. */
+  closeAfter?: (headers: IncomingHttpHeaders) => boolean;
 }
 
 export class HttpClient {
@@ -58,7 +62,12 @@ export class HttpClient {
           res.on("data", (chunk: Buffer) => {
             if (keep) chunks.push(chunk);
           });
-          res.on("end", () => finish({ status: res.statusCode ?? 0, etag: headerValue(res.headers.etag), body: Buffer.concat(chunks).toString("utf8"), error: null }));
+          res.on("end", () => {
+            if (spec.closeAfter?.(res.headers)) res.socket?.destroy();
+          });
+          res.on("end", () =>
+            finish({ status: res.statusCode ?? 0, etag: headerValue(res.headers.etag), preferenceApplied: headerValue(res.headers["preference-applied"]), body: Buffer.concat(chunks).toString("utf8"), error: null }),
+          );
           res.on("error", (e) => finish({ status: 0, etag: null, body: "", error: e.message }));
         },
       );

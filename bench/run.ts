@@ -34,6 +34,8 @@ const benchmarks: Benchmark[] = [
   { name: "fleet", needsDatabase: true, load: () => import("./fleet") },
   // 10,000 nodes long-polling on two replicas: a rule change to every node holding its new config.
   { name: "propagation", needsDatabase: true, load: () => import("./propagation") },
+  // 50,000 nodes on two replicas for 3 minutes polling every 60 s, then 3 minutes long-polling (root: raises the open-file limit).
+  { name: "fleet-scale", needsDatabase: true, load: () => import("./fleet-scale") },
   // Each network page in Chromium with 10,000 nodes, beside 5.
   { name: "ui", needsDatabase: true, load: () => import("./ui") },
   // Real nebula hosts in network namespaces (root): a rule change to enforcement on a one-liner host and an nc-agent host.

@@ -1,0 +1,90 @@
+/**
+ * One replica's share of bench/fleet-scale.ts's long-polling hosts, in a process of its own: a
+ * process may hold only so many sockets (its open-file limit), and one replica's hosts are all
+ * one process can hold. Started by the bench with fork(); gets its hosts in a message, answers
+ * "started" once every host has sent its first poll, hears when the rule changed, and sends its
+ * tallies when the phase is over.
+ *
+ * Each host does what nc-agent does: it asks to wait (`Prefer: wait=55`) and polls again as soon
+ * as it is answered; when the replica answers at once without Preference-Applied (its bound of
+ * held polls is reached), the host falls back to plain polling and asks again after the interval.
+ */
+import { HttpClient, StatusCounter, type Answer } from "./http-client";
+import { pollSpec } from "./app-fixtures";
+import { sleep } from "./measure";
+
+export interface WorkerJob {
+  host: string;
+  port: number;
+  hosts: Array<{ credential: string; etag: string | null }>;
+  phaseMs: number;
+  rampMs: number;
+  waitSeconds: number;
+  pollSeconds: number;
+  timeoutMs: number;
+}
+
+export interface WorkerTallies {
+  /** 304s after a held wait: ms past the wait. */
+  overshoot: number[];
+  /** Answers at once, without Preference-Applied (past the replica's bound): latency. */
+  plain: number[];
+  /** Hosts whose poll was held across the change: ms from the change to their 200. */
+  arrivals: number[];
+  statuses: Record<string, number>;
+  examples: Record<string, string>;
+  polls: number;
+}
+
+type Message = { job: WorkerJob } | { changedAt: number };
+
+let changedAt = Number.POSITIVE_INFINITY;
+
+process.on("message", (message: Message) => {
+  if ("changedAt" in message) changedAt = message.changedAt;
+  else void run(message.job);
+});
+
+async function run(job: WorkerJob): Promise<void> {
+  const client = new HttpClient(job.host, job.port, job.hosts.length + 16, job.timeoutMs);
+  const statuses = new StatusCounter();
+  const tallies: WorkerTallies = { overshoot: [], plain: [], arrivals: [], statuses: {}, examples: {}, polls: 0 };
+  const endAt = Date.now() + job.phaseMs;
+  let started = 0;
+  const host = async (i: number) => {
+    await sleep(Math.random() * job.rampMs);
+    const node = job.hosts[i]!;
+    let first = true;
+    while (Date.now() < endAt) {
+      const spec = pollSpec(node.credential, node.etag);
+      const sentAt = Date.now();
+      // A host told to poll plainly next comes back only after the interval: its connection is not
+      // kept meanwhile, so that held polls and idle connections together stay within the open-file limit.
+      const pending = client.send({ ...spec, headers: { ...spec.headers, prefer: `wait=${job.waitSeconds}` }, closeAfter: (headers) => !headers["preference-applied"] });
+      if (first) {
+        first = false;
+        if (++started === job.hosts.length) process.send?.({ started: true });
+      }
+      const answer: Answer = await pending;
+      tallies.polls++;
+      statuses.add(answer, [200, 304]);
+      if (answer.status === 200 && answer.etag) {
+        node.etag = answer.etag;
+        if (sentAt < changedAt && Date.now() >= changedAt) tallies.arrivals.push(Date.now() - changedAt);
+      }
+      if (answer.status !== 200 && answer.status !== 304) {
+        await sleep(1_000); // a failure: back off, as the agents do
+      } else if (!answer.preferenceApplied) {
+        tallies.plain.push(answer.ms);
+        await sleep(job.pollSeconds * 1000);
+      } else if (answer.status === 304) {
+        tallies.overshoot.push(answer.ms - job.waitSeconds * 1000);
+      }
+    }
+  };
+  await Promise.all(job.hosts.map((_, i) => host(i)));
+  client.close();
+  tallies.statuses = Object.fromEntries(statuses.counts);
+  tallies.examples = Object.fromEntries(statuses.examples);
+  process.send?.({ tallies }, () => process.exit(0));
+}
