@@ -88,7 +88,7 @@ export async function run(): Promise<void> {
     primeClients.forEach((c) => c.close());
 
     console.log(`[fleet-scale] baseline: GET /api/health at the plain-polling rate for ${BASELINE_MS / 1000} s`);
-    const plainClients = clientFor(256, PLAIN_TIMEOUT_MS);
+    const plainClients = PORTS.map((port) => new HttpClient(APP_HOST, port, 256, PLAIN_TIMEOUT_MS, "fifo"));
     const rate = NODE_COUNT / POLL_PERIOD_MS;
     const baseline = tally();
     await openLoop(
@@ -217,7 +217,7 @@ function row(label: string, t: Tally, ok: readonly number[]): string[] {
     String(t.statuses.unexpected(ok)),
     formatMs(percentile(t.latencies, 50)),
     formatMs(percentile(t.latencies, 99)),
-    formatMs(t.latencies.length ? Math.max(...t.latencies) : Number.NaN),
+    formatMs(t.latencies.length ? t.latencies.reduce((a, b) => Math.max(a, b)) : Number.NaN),
   ];
 }
 

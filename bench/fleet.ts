@@ -148,7 +148,7 @@ function report(sim: Simulation, baseline: Tally, setupSeconds: number): void {
     formatMs(percentile(tally.latencies, 50)),
     formatMs(percentile(tally.latencies, 95)),
     formatMs(percentile(tally.latencies, 99)),
-    formatMs(tally.latencies.length ? Math.max(...tally.latencies) : Number.NaN),
+    formatMs(tally.latencies.length ? tally.latencies.reduce((a, b) => Math.max(a, b)) : Number.NaN),
   ];
   const completed = all.latencies.length;
   const served = completed - all.statuses.unexpected(accepted);

@@ -38,9 +38,12 @@ export class HttpClient {
     private readonly port: number,
     connections: number,
     private readonly timeoutMs: number,
+    scheduling: "lifo" | "fifo" = "lifo",
   ) {
     // maxSockets bounds the connections; further requests queue in the agent, as a real client's would.
-    this.agent = new Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
+    // "fifo" uses every kept connection in turn, so that none idles into the server's keep-alive
+    // timeout and is closed just as it is reused (ECONNRESET on a connection the server dropped).
+    this.agent = new Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections, scheduling });
   }
 
   /** Latency counts from `startedAt` (default: now), so time spent queued for a connection is included. */

@@ -23,7 +23,7 @@ export function summarize(samples: readonly number[]): Summary {
     mean: samples.length ? total / samples.length : Number.NaN,
     p50: percentile(samples, 50),
     p99: percentile(samples, 99),
-    max: samples.length ? Math.max(...samples) : Number.NaN,
+    max: samples.length ? samples.reduce((a, b) => Math.max(a, b)) : Number.NaN, // not Math.max(...samples): 150,000 arguments overflow the stack
   };
 }
 

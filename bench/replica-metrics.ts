@@ -2,8 +2,25 @@
 import { APP_HOST, BENCH_METRICS_TOKEN } from "./app-server";
 import { sleep } from "./measure";
 
-/** One unlabelled sample, or 0 when the replica does not report it. */
+const METRIC_ATTEMPTS = 3;
+
+/**
+ * One unlabelled sample, or 0 when the replica does not report it. A replica busy accepting
+ * thousands of connections may refuse one now and then, so a failed read is tried again.
+ */
 export async function metric(port: number, name: string): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await readMetric(port, name);
+    } catch (error) {
+      const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : "";
+      if (attempt >= METRIC_ATTEMPTS) throw new Error(`/metrics on port ${port}: ${error instanceof Error ? error.message : String(error)}${cause}`);
+      await sleep(2_000);
+    }
+  }
+}
+
+async function readMetric(port: number, name: string): Promise<number> {
   const res = await fetch(`http://${APP_HOST}:${port}/metrics`, { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` }, signal: AbortSignal.timeout(30_000) });
   const text = await res.text();
   if (!res.ok) throw new Error(`/metrics on port ${port} answered ${res.status}`);
