@@ -74,12 +74,14 @@ async function run(job: WorkerJob): Promise<void> {
       }
       if (answer.status !== 200 && answer.status !== 304) {
         await sleep(1_000); // a failure: back off, as the agents do
-      } else if (!answer.preferenceApplied) {
+      } else if (answer.status === 304 && !answer.preferenceApplied) {
+        // Not held (past the replica's bound): poll again after the interval, as the agents do.
         tallies.plain.push(answer.ms);
         await sleep(job.pollSeconds * 1000);
       } else if (answer.status === 304) {
         tallies.overshoot.push(answer.ms - job.waitSeconds * 1000);
       }
+      // A 200 (held or not) carried a new bundle: the host polls again at once.
     }
   };
   await Promise.all(job.hosts.map((_, i) => host(i)));
