@@ -1,5 +1,6 @@
 /** Child processes for the demo and the test orchestrator: started in their own group, stopped by PID. */
 import { execFile, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 
 export interface Started {
   child: ChildProcess;
@@ -17,22 +18,57 @@ export function startService(name: string, command: string, args: string[], opti
   return {
     child,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+      if (!child.pid) return;
+      const group = -child.pid;
+      // The leader (often npx) may be gone already while what it started still runs: the group
+      // is what is stopped, and waited for, not just the leader.
+      if (!groupAlive(group)) return;
       try {
-        process.kill(-child.pid, "SIGTERM");
+        process.kill(group, "SIGTERM");
       } catch {
         return;
       }
-      const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 15_000));
-      if ((await Promise.race([exited, timeout])) === "timeout") {
+      const deadline = Date.now() + STOP_TIMEOUT_MS;
+      await Promise.race([exited, new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS))]);
+      while (groupAlive(group) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      if (groupAlive(group)) {
         try {
-          process.kill(-child.pid, "SIGKILL");
+          process.kill(group, "SIGKILL");
         } catch {
           /* already gone */
         }
       }
     },
   };
+}
+
+/** How long a stopped service may take to shut down before its group is killed. */
+const STOP_TIMEOUT_MS = 15_000;
+
+/**
+ * Whether any process of the group still runs: a member that has exited but is not yet reaped
+ * (a zombie) does not count, so that stopping never waits on one.
+ */
+function groupAlive(group: number): boolean {
+  try {
+    process.kill(group, 0);
+  } catch {
+    return false;
+  }
+  const pgid = -group;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // gone meanwhile
+    }
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so read after the last ")".
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(pgrp) === pgid && state !== "Z") return true;
+  }
+  return false;
 }
 
 /** Runs a command to completion, inheriting stdio; resolves with its exit code. */
