@@ -128,7 +128,7 @@ async function answerChunk(chunk: Recheck[]): Promise<void> {
       const snapshot = await snapshotFor(row.networkId, row.configRevision, undefined);
       const node = renderFieldsFrom(row, { pem: row.certPem, ip: row.certIp });
       const result = await answerPoll(row, hostReportFrom(item.req.headers), new URL(item.req.url), {
-        render: (dir) => renderFromSnapshot(snapshot, node, dir, true),
+        render: (dir) => renderFromSnapshot(snapshot, node, dir),
         saveRendered: async (etag, revision) => void rendered.push({ nodeId: row.nodeId, etag, revision }),
         recordReport: async (report) => {
           if (!reportDue(row, report)) return;

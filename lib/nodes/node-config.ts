@@ -145,11 +145,11 @@ export async function renderPolledConfig(networkId: string, nodeId: string, dir:
   ]);
   const row = rows.rows[0];
   if (!row) throw new ApiError("not_found", "Node not found");
-  return renderFromSnapshot(snapshot, renderFieldsFrom(row, row.certPem !== null && row.certIp !== null ? { pem: row.certPem, ip: row.certIp } : null), dir, true);
+  return renderFromSnapshot(snapshot, renderFieldsFrom(row, row.certPem !== null && row.certIp !== null ? { pem: row.certPem, ip: row.certIp } : null), dir);
 }
 
 /**
- * Config bodies rendered from cached snapshots, shared by the nodes alike (render-node-config's
+ * Config bodies rendered from snapshots, shared by the nodes alike (render-node-config's
  * BodyMemo). One bounded map for the whole process, keyed by the snapshot's serial, so that a
  * snapshot replaced or evicted simply stops being asked for.
  */
@@ -166,8 +166,11 @@ function memoFor(snapshot: NetworkSnapshot): BodyMemo {
   };
 }
 
-/** Renders one node from a snapshot. `shared` only for a snapshot that is never changed afterwards (a cached one). */
-export function renderFromSnapshot(snapshot: NetworkSnapshot, node: NodeRenderFields, dir: string, shared: boolean): NodeConfigResult {
+/**
+ * Renders one node from a snapshot. Bodies are shared through the memo by the snapshot's serial:
+ * a snapshot is never changed after its load, so that is safe for every snapshot, cached or not.
+ */
+export function renderFromSnapshot(snapshot: NetworkSnapshot, node: NodeRenderFields, dir: string): NodeConfigResult {
   const cert = node.cert;
   if (!snapshot.caPem || !cert) throw new ApiError("conflict", `${node.name} has no certificate yet: sign its public key or download a bundle first`);
   try {
@@ -182,7 +185,7 @@ export function renderFromSnapshot(snapshot: NetworkSnapshot, node: NodeRenderFi
         rules: snapshot.rules,
         blocklist: snapshot.blocklist,
       },
-      shared ? memoFor(snapshot) : undefined,
+      memoFor(snapshot),
     );
     return { ...rendered, caPem: snapshot.caPem, certPem: cert.pem, certNetworks: [cert.ip], revision: snapshot.revision };
   } catch (error) {
@@ -213,7 +216,5 @@ export async function renderConfigFor(networkId: string, nodeId: string, opts: {
     overrides: node.overrides as NodeOverrides,
     cert: cert ? { pem: cert.pem, ip: cert.ip } : null,
   };
-  // Only snapshots from the cache are shared; one read in a caller's transaction is its own.
-  const shared = !opts.client && opts.revision !== undefined;
-  return renderFromSnapshot(snapshot, fields, opts.dir ?? NEBULA_DIR, shared);
+  return renderFromSnapshot(snapshot, fields, opts.dir ?? NEBULA_DIR);
 }
