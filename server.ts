@@ -4,7 +4,7 @@
  */
 import { createServer } from "node:http";
 import next from "next";
-import { CLIENT_IP_HEADER } from "./lib/api/client-ip";
+import { CLIENT_IP_HEADER } from "./lib/core/client-ip";
 import { AuthConfigError, authMode } from "./lib/auth/auth-config";
 import { setupLink } from "./lib/auth/setup-code";
 import { hotPathPool } from "./lib/db/pg-pool";

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { db } from "@/lib/db/client";
-import type { RequestMeta } from "@/lib/api/with-network";
+import type { RequestMeta } from "@/lib/core/request-meta";
 import type { Actor } from "@/lib/auth/session";
 import { createLink } from "@/lib/enroll/link-service";
 import { linkCreateSchema } from "@/lib/enroll/link-schemas";

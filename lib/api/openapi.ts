@@ -11,7 +11,7 @@ import { ruleInputSchema } from "@/lib/firewall/rule-schema";
 import { reachabilityQuerySchema } from "@/lib/firewall/reachability-service";
 import { memberAddSchema, memberUpdateSchema, networkCreateSchema, networkUpdateSchema } from "@/lib/networks/network-schemas";
 import { groupCreateSchema, groupUpdateSchema, nodeCreateSchema, nodeUpdateSchema, signKeySchema } from "@/lib/nodes/node-schemas";
-import { errorStatus } from "./api-error";
+import { errorStatus } from "@/lib/core/app-error";
 import { enrollSchema, linkCreateSchema, renewSchema } from "@/lib/enroll/link-schemas";
 import { reservedRangeSchema } from "@/lib/ipam/reserved-ranges";
 

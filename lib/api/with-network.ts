@@ -10,10 +10,12 @@ import type { z } from "zod";
 import { actorFromCookies, type Actor } from "@/lib/auth/session";
 import { CSRF_HEADER, isValidCsrfToken } from "@/lib/auth/csrf";
 import type { MemberRole } from "@/lib/auth/roles";
-import { authorizeNetwork, type AuthorizedNetwork } from "./authorize-network";
-import { ApiError, type ErrorBody } from "./api-error";
-import { clientIpFrom } from "./client-ip";
-import { parseOrThrow } from "./zod-errors";
+import { authorizeNetwork, type AuthorizedNetwork } from "@/lib/auth/authorize-network";
+import { AppError } from "@/lib/core/app-error";
+import type { RequestMeta } from "@/lib/core/request-meta";
+import type { ErrorBody } from "./error-body";
+import { clientIpFrom } from "@/lib/core/client-ip";
+import { parseOrThrow } from "@/lib/core/zod-errors";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { metrics, routeLabel } from "@/lib/metrics/registry";
 
@@ -21,10 +23,7 @@ export const MAX_JSON_BODY_BYTES = 64 * 1024;
 
 const unsafeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
-export interface RequestMeta {
-  requestId: string;
-  clientIp: string | null;
-}
+export type { RequestMeta };
 
 type RouteParams = Record<string, string | string[] | undefined>;
 type RouteContext = { params: Promise<RouteParams> };
@@ -66,34 +65,34 @@ export function errorResponse(error: unknown, requestId: string): Response {
   return NextResponse.json(body, { status: apiError.status, headers: { "x-request-id": requestId, ...apiError.headers } });
 }
 
-function toApiError(error: unknown, requestId: string): ApiError {
-  if (error instanceof ApiError) return error;
+function toApiError(error: unknown, requestId: string): AppError {
+  if (error instanceof AppError) return error;
   if (error instanceof Prisma.PrismaClientKnownRequestError) {
-    if (error.code === "P2025") return new ApiError("not_found", "Not found");
-    if (error.code === "P2002") return new ApiError("conflict", "That already exists");
+    if (error.code === "P2025") return new AppError("not_found", "Not found");
+    if (error.code === "P2002") return new AppError("conflict", "That already exists");
   }
   // Unexpected: the details stay in the server log, keyed by the request id the user is shown.
   console.error(`[api] request ${requestId} failed:`, error);
-  return new ApiError("internal", `Something went wrong. Quote request id ${requestId} when reporting this.`);
+  return new AppError("internal", `Something went wrong. Quote request id ${requestId} when reporting this.`);
 }
 
 async function readJsonBody(req: Request, limit = MAX_JSON_BODY_BYTES): Promise<unknown> {
   const type = req.headers.get("content-type") ?? "";
   if (!type.toLowerCase().startsWith("application/json")) {
-    throw new ApiError("unsupported_media_type", "Send the request body as application/json");
+    throw new AppError("unsupported_media_type", "Send the request body as application/json");
   }
   const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > limit) throw new ApiError("payload_too_large", `The request body is too large (at most ${limit} bytes)`);
+  if (declared > limit) throw new AppError("payload_too_large", `The request body is too large (at most ${limit} bytes)`);
   const text = await req.text();
-  if (Buffer.byteLength(text) > limit) throw new ApiError("payload_too_large", `The request body is too large (at most ${limit} bytes)`);
+  if (Buffer.byteLength(text) > limit) throw new AppError("payload_too_large", `The request body is too large (at most ${limit} bytes)`);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new ApiError("bad_request", "The request body is not valid JSON");
+    throw new AppError("bad_request", "The request body is not valid JSON");
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new ApiError("bad_request", "The request body must be a JSON object");
+    throw new AppError("bad_request", "The request body must be a JSON object");
   }
   return value;
 }
@@ -122,10 +121,10 @@ async function parseInputs<B extends z.ZodType | undefined, Q extends z.ZodType 
 
 async function requireActor(req: Request): Promise<Actor> {
   const actor = await actorFromCookies(req.headers.get("cookie"));
-  if (!actor) throw new ApiError("unauthenticated", "Sign in to continue");
+  if (!actor) throw new AppError("unauthenticated", "Sign in to continue");
   // Cookies ride along on cross-site requests; only our own pages know the session's CSRF token.
   if (unsafeMethods.has(req.method) && !isValidCsrfToken(actor.sid, req.headers.get(CSRF_HEADER))) {
-    throw new ApiError("csrf_failed", "The request's CSRF token is missing or wrong; reload the page and try again");
+    throw new AppError("csrf_failed", "The request's CSRF token is missing or wrong; reload the page and try again");
   }
   return actor;
 }

@@ -1,5 +1,5 @@
 import type { Tx } from "@/lib/db/client";
-import type { RequestMeta } from "@/lib/api/with-network";
+import type { RequestMeta } from "@/lib/core/request-meta";
 import type { Prisma } from "@/lib/generated/prisma/client";
 
 export interface AuditActor {

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import KeycloakProvider from "next-auth/providers/keycloak";
-import { clientIpFrom } from "@/lib/api/client-ip";
+import { clientIpFrom } from "@/lib/core/client-ip";
 import { authSecret, keycloakSettings, SESSION_MAX_AGE_SECONDS, secureCookiesEnabled } from "./auth-config";
 import { realmRolesOf, upsertKeycloakUser, type OidcProfile } from "./keycloak-users";
 import { LoginThrottledError } from "./login-throttle";

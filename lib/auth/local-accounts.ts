@@ -3,8 +3,8 @@ import { hash, verify } from "@node-rs/argon2";
 import { z } from "zod";
 import { advisoryLock, db } from "@/lib/db/client";
 import { recordAudit } from "@/lib/audit/record-audit";
-import { ApiError } from "@/lib/api/api-error";
-import type { RequestMeta } from "@/lib/api/with-network";
+import { AppError } from "@/lib/core/app-error";
+import type { RequestMeta } from "@/lib/core/request-meta";
 import { assertLoginAllowed, recordLoginFailure, recordLoginSuccess } from "./login-throttle";
 
 export const LOCAL_ISSUER = "local";
@@ -42,7 +42,7 @@ export async function createFirstAdmin(input: SetupInput, meta: RequestMeta) {
   return db.$transaction(async (tx) => {
     await advisoryLock(tx, "first-run-setup");
     if ((await tx.user.count({ where: { issuer: LOCAL_ISSUER } })) > 0) {
-      throw new ApiError("conflict", "Setup is already complete; sign in instead");
+      throw new AppError("conflict", "Setup is already complete; sign in instead");
     }
     const user = await tx.user.create({
       data: {

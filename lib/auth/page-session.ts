@@ -1,8 +1,8 @@
 /** Session helpers for server-rendered pages; the same checks as the API wrapper, with redirects. */
 import { cookies } from "next/headers";
 import { notFound, redirect } from "next/navigation";
-import { ApiError } from "@/lib/api/api-error";
-import { authorizeNetwork, type AuthorizedNetwork } from "@/lib/api/authorize-network";
+import { AppError } from "@/lib/core/app-error";
+import { authorizeNetwork, type AuthorizedNetwork } from "@/lib/auth/authorize-network";
 import { authMode } from "./auth-config";
 import { localSetupNeeded } from "./local-accounts";
 import type { MemberRole } from "./roles";
@@ -33,7 +33,7 @@ export async function loadNetworkForPage(actor: Actor, networkId: string, role: 
   try {
     return await authorizeNetwork(actor, networkId, role);
   } catch (error) {
-    if (error instanceof ApiError && (error.code === "not_found" || error.code === "forbidden")) notFound();
+    if (error instanceof AppError && (error.code === "not_found" || error.code === "forbidden")) notFound();
     throw error;
   }
 }

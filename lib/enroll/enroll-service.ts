@@ -10,8 +10,8 @@
  * run side by side instead of one at a time behind the lease lock and the link.
  */
 import { db, transaction, type Tx } from "@/lib/db/client";
-import { ApiError } from "@/lib/api/api-error";
-import type { RequestMeta } from "@/lib/api/with-network";
+import { AppError } from "@/lib/core/app-error";
+import type { RequestMeta } from "@/lib/core/request-meta";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { bumpConfigRevision } from "@/lib/networks/config-revision";
 import { attachClaimedLease, claimLease, releaseClaimedLease } from "@/lib/ipam/lease-allocator";
@@ -25,7 +25,7 @@ import type { EnrollInput } from "./link-schemas";
 import { hostnameTaken, UNUSABLE_LINK_TEXT } from "./join-messages";
 
 /** One message for every unusable token, so a probe learns nothing about which links exist. */
-const unusable = () => new ApiError("not_found", UNUSABLE_LINK_TEXT);
+const unusable = () => new AppError("not_found", UNUSABLE_LINK_TEXT);
 
 export { ENROLL_LIMITS } from "./enroll-limits";
 
@@ -95,7 +95,7 @@ export async function enroll(input: EnrollInput, meta: RequestMeta): Promise<Enr
   const name = link.fixedName ?? input.hostname;
   // Checked here so that a taken name costs no address; the unique key still decides a race.
   if (await db.node.findUnique({ where: { networkId_name: { networkId: network.id, name } }, select: { id: true } })) {
-    throw new ApiError("validation_failed", "Some fields are not valid", { hostname: [hostnameTaken(name)] });
+    throw new AppError("validation_failed", "Some fields are not valid", { hostname: [hostnameTaken(name)] });
   }
   const pending = link.requiresApproval;
   const groupNames = link.groups.map((g) => g.name).sort();

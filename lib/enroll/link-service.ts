@@ -1,7 +1,7 @@
 /** Join links: created by admins, listed with their uses, revoked. */
 import { transaction, db } from "@/lib/db/client";
-import { ApiError } from "@/lib/api/api-error";
-import type { RequestMeta } from "@/lib/api/with-network";
+import { AppError } from "@/lib/core/app-error";
+import type { RequestMeta } from "@/lib/core/request-meta";
 import type { Actor } from "@/lib/auth/session";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { generateToken, hashToken, JOIN_TOKEN_PREFIX } from "./tokens";
@@ -20,7 +20,7 @@ export async function createLink(actor: Actor, networkId: string, input: LinkCre
   return transaction(async (tx) => {
     if (input.presetGroups.length) {
       const found = await tx.group.count({ where: { networkId, name: { in: input.presetGroups } } });
-      if (found !== input.presetGroups.length) throw new ApiError("validation_failed", "Some fields are not valid", { presetGroups: ["Every preset group must exist in this network"] });
+      if (found !== input.presetGroups.length) throw new AppError("validation_failed", "Some fields are not valid", { presetGroups: ["Every preset group must exist in this network"] });
     }
     const link = await tx.enrollLink.create({
       data: {
@@ -83,7 +83,7 @@ export async function listLinks(networkId: string): Promise<LinkView[]> {
 export async function revokeLink(actor: Actor, networkId: string, linkId: string, meta: RequestMeta): Promise<void> {
   await transaction(async (tx) => {
     const link = await tx.enrollLink.findFirst({ where: { id: linkId, networkId } });
-    if (!link) throw new ApiError("not_found", "Link not found");
+    if (!link) throw new AppError("not_found", "Link not found");
     if (link.revokedAt) return;
     await tx.enrollLink.update({ where: { id: link.id }, data: { revokedAt: new Date() } });
     await recordAudit(tx, { actor, action: "link.revoke", networkId, target: { type: "enroll-link", id: link.id, name: link.description || "join link" }, meta });

@@ -5,8 +5,8 @@
 import { createHash } from "node:crypto";
 import { db, transaction } from "@/lib/db/client";
 import { hotPathPool } from "@/lib/db/pg-pool";
-import { ApiError } from "@/lib/api/api-error";
-import type { RequestMeta } from "@/lib/api/with-network";
+import { AppError } from "@/lib/core/app-error";
+import type { RequestMeta } from "@/lib/core/request-meta";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { removeNode, signNodeAsStored } from "@/lib/nodes/node-service";
 import { isRenewalDue } from "@/lib/pki/sign-host";
@@ -86,15 +86,15 @@ export async function authenticateNode(req: Request, meta: RequestMeta): Promise
     : [];
   const auth = rows[0];
   // Blocking revokes the credentials too; the agent still deserves to hear why it was refused.
-  if (auth?.status === "blocked") throw new ApiError("node_blocked", BLOCKED_MESSAGE);
+  if (auth?.status === "blocked") throw new AppError("node_blocked", BLOCKED_MESSAGE);
   if (!auth && tokenHash && (await db.retiredCredential.findUnique({ where: { tokenHash }, select: { tokenHash: true } }))) {
-    throw new ApiError("gone", GONE_MESSAGE);
+    throw new AppError("gone", GONE_MESSAGE);
   }
   if (!auth || auth.credentialRevoked) {
     // Limits are consulted only on failure, so the hot path (a valid poll) costs one query.
     await assertUnder(failureLimits(meta, tokenHash), "failed credential uses");
     await countFailure(failureLimits(meta, tokenHash));
-    throw new ApiError("unauthenticated", "This node credential is not valid (revoked or rotated). Enroll the node again.");
+    throw new AppError("unauthenticated", "This node credential is not valid (revoked or rotated). Enroll the node again.");
   }
   return auth;
 }
@@ -207,7 +207,7 @@ const dirPattern = /^\/[A-Za-z0-9._/-]{0,200}$/;
 
 export function configDirFrom(url: URL): string {
   const dir = url.searchParams.get("dir") ?? "/etc/nebula";
-  if (!dirPattern.test(dir) || dir.includes("..")) throw new ApiError("validation_failed", "Some fields are not valid", { dir: ["Use an absolute directory path"] });
+  if (!dirPattern.test(dir) || dir.includes("..")) throw new AppError("validation_failed", "Some fields are not valid", { dir: ["Use an absolute directory path"] });
   return dir.replace(/\/$/, "") || "/";
 }
 
@@ -304,21 +304,21 @@ export function pollAnswerHeaders(result: PollResult): Record<string, string> {
 /** A new certificate for the node's new public key; the credential rotates in the same transaction. */
 export async function renewNode(req: Request, publicKeyPem: string, meta: RequestMeta) {
   const auth = await authenticateNode(req, meta);
-  if (auth.status !== "active") throw new ApiError("conflict", "Only an active node can renew its certificate");
+  if (auth.status !== "active") throw new AppError("conflict", "Only an active node can renew its certificate");
   // A stolen credential must not undo a revocation: renewal continues an unrevoked certificate,
   // and only inside its renewal window.
   if (!auth.certNotBefore || !auth.certNotAfter || auth.certRevokedAt) {
-    throw new ApiError("forbidden", "This node's current certificate was revoked, so it cannot be renewed; an administrator must sign a new one or the host must enroll again");
+    throw new AppError("forbidden", "This node's current certificate was revoked, so it cannot be renewed; an administrator must sign a new one or the host must enroll again");
   }
   if (!isRenewalDue({ notBefore: auth.certNotBefore, notAfter: auth.certNotAfter })) {
-    throw new ApiError("conflict", `This node's certificate is not due for renewal until a third of its lifetime is left (it expires ${auth.certNotAfter.toISOString()})`);
+    throw new AppError("conflict", `This node's certificate is not due for renewal until a third of its lifetime is left (it expires ${auth.certNotAfter.toISOString()})`);
   }
   const credential = generateToken(NODE_CREDENTIAL_PREFIX);
   return transaction(async (tx) => {
     const { node, certificate } = await signNodeAsStored(tx, auth.networkId, auth.nodeId, publicKeyPem, "renewed");
     // Rotate: the old credential stops working the moment the new one exists.
     const revoked = await tx.nodeCredential.updateMany({ where: { id: auth.credentialId, revokedAt: null }, data: { revokedAt: new Date() } });
-    if (revoked.count !== 1) throw new ApiError("conflict", "This credential was already used to renew; use the new one");
+    if (revoked.count !== 1) throw new AppError("conflict", "This credential was already used to renew; use the new one");
     await tx.nodeCredential.create({ data: { nodeId: node.id, tokenHash: hashToken(credential) } });
     await bumpConfigRevision(tx, auth.networkId);
     await recordAudit(tx, {

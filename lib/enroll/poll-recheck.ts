@@ -10,7 +10,7 @@
  * whose node is anything but plainly active with a certificate (blocked, pending, credential
  * revoked, …) takes pollConfig's path, so that its answer and its errors are exactly the usual.
  */
-import type { RequestMeta } from "@/lib/api/with-network";
+import type { RequestMeta } from "@/lib/core/request-meta";
 import { hotPathPool } from "@/lib/db/pg-pool";
 import { RENDER_FIELD_COLUMNS, renderFieldsFrom, renderFromSnapshot, snapshotFor, type RenderFieldRow } from "@/lib/nodes/node-config";
 import {

@@ -9,7 +9,7 @@
  * answered at once, without `Preference-Applied`, and their hosts fall back to plain polling.
  */
 import { configChangeFeed } from "@/lib/db/config-change-feed";
-import type { RequestMeta } from "@/lib/api/with-network";
+import type { RequestMeta } from "@/lib/core/request-meta";
 import { LONG_POLL_MAX_SECONDS, PREFER_HEADER, PREFERENCE_APPLIED_HEADER, preferredWait } from "@/lib/agent/protocol";
 import { metrics } from "@/lib/metrics/registry";
 import { longPollMaxWaiting } from "./long-poll-limit";

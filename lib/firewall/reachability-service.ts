@@ -1,6 +1,6 @@
 /** Answers "can node A reach node B on proto/port?" from the stored rules and the nodes' identities. */
 import { z } from "zod";
-import { ApiError } from "@/lib/api/api-error";
+import { AppError } from "@/lib/core/app-error";
 import { getNode } from "@/lib/nodes/node-service";
 import { db } from "@/lib/db/client";
 import { evaluate, type HostIdentity, type Reachability } from "./evaluate";
@@ -23,9 +23,9 @@ export type ReachabilityQuery = z.infer<typeof reachabilityQuerySchema>;
 
 async function identityOf(networkId: string, nodeId: string): Promise<HostIdentity> {
   const node = await getNode(networkId, nodeId).catch(() => {
-    throw new ApiError("validation_failed", "Some fields are not valid", { node: ["That node is not in this network"] });
+    throw new AppError("validation_failed", "Some fields are not valid", { node: ["That node is not in this network"] });
   });
-  if (!node.ip) throw new ApiError("conflict", `${node.name} has no address`);
+  if (!node.ip) throw new AppError("conflict", `${node.name} has no address`);
   return { name: node.name, ip: node.ip, groups: node.groups, state: hostStateOf(node, new Date()) };
 }
 

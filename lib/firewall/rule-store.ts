@@ -4,8 +4,8 @@
  * to and from the by-name model in rule-schema.ts.
  */
 import { db, type Tx } from "@/lib/db/client";
-import { ApiError, type FieldErrors } from "@/lib/api/api-error";
-import type { RequestMeta } from "@/lib/api/with-network";
+import { AppError, type FieldErrors } from "@/lib/core/app-error";
+import type { RequestMeta } from "@/lib/core/request-meta";
 import type { Actor } from "@/lib/auth/session";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { bumpConfigRevision } from "@/lib/networks/config-revision";
@@ -73,7 +73,7 @@ async function resolveRefs(tx: Tx, networkId: string, rule: RuleInput) {
     if (!node) (errors["peer.host"] ??= []).push(`There is no node "${rule.peer.host}" in this network`);
     peerNodeId = node?.id ?? null;
   }
-  if (Object.keys(errors).length) throw new ApiError("validation_failed", "Some fields are not valid", errors);
+  if (Object.keys(errors).length) throw new AppError("validation_failed", "Some fields are not valid", errors);
   return {
     direction: rule.direction,
     port: rule.port,
@@ -116,7 +116,7 @@ export async function createRule(actor: Actor, networkId: string, input: RuleInp
 
 async function findRule(tx: Tx, networkId: string, ruleId: string): Promise<RuleRow> {
   const row = await tx.firewallRule.findFirst({ where: { id: ruleId, networkId }, include: ruleInclude });
-  if (!row) throw new ApiError("not_found", "Rule not found");
+  if (!row) throw new AppError("not_found", "Rule not found");
   return row;
 }
 
@@ -151,7 +151,7 @@ export async function moveRule(actor: Actor, networkId: string, ruleId: string, 
   return db.$transaction(async (tx) => {
     const rows = await loadRuleRows(tx, networkId);
     const index = rows.findIndex((r) => r.id === ruleId);
-    if (index < 0) throw new ApiError("not_found", "Rule not found");
+    if (index < 0) throw new AppError("not_found", "Rule not found");
     const other = direction === "up" ? index - 1 : index + 1;
     if (other >= 0 && other < rows.length) {
       // Renumber densely, then swap: positions may have gaps after deletes.

@@ -1,7 +1,7 @@
 /** Groups: the names certificates carry and firewall rules select on. */
 import { transaction, db, type Tx } from "@/lib/db/client";
-import { ApiError } from "@/lib/api/api-error";
-import type { RequestMeta } from "@/lib/api/with-network";
+import { AppError } from "@/lib/core/app-error";
+import type { RequestMeta } from "@/lib/core/request-meta";
 import type { Actor } from "@/lib/auth/session";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { bumpConfigRevision } from "@/lib/networks/config-revision";
@@ -18,13 +18,13 @@ export async function listGroups(networkId: string) {
 
 async function findGroup(tx: Tx, networkId: string, groupId: string) {
   const g = await tx.group.findFirst({ where: { id: groupId, networkId } });
-  if (!g) throw new ApiError("not_found", "Group not found");
+  if (!g) throw new AppError("not_found", "Group not found");
   return g;
 }
 
 async function assertNameFree(tx: Tx, networkId: string, name: string) {
   if (await tx.group.findUnique({ where: { networkId_name: { networkId, name } } })) {
-    throw new ApiError("validation_failed", "Some fields are not valid", { name: [`A group named "${name}" already exists`] });
+    throw new AppError("validation_failed", "Some fields are not valid", { name: [`A group named "${name}" already exists`] });
   }
 }
 
@@ -72,7 +72,7 @@ export async function deleteGroup(actor: Actor, networkId: string, groupId: stri
         nodes.length ? `nodes ${nodes.map((n) => n.name).join(", ")}` : "",
         rules.length ? `rules ${rules.map((r) => `#${r.position + 1}${r.description ? ` (${r.description})` : ""}`).join(", ")}` : "",
       ].filter(Boolean);
-      throw new ApiError("conflict", `Group "${group.name}" is still used by ${parts.join(" and ")}`);
+      throw new AppError("conflict", `Group "${group.name}" is still used by ${parts.join(" and ")}`);
     }
     await tx.group.delete({ where: { id: groupId } });
     await recordAudit(tx, { actor, action: "group.delete", networkId, target: { type: "group", id: groupId, name: group.name }, before: { name: group.name }, meta });

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import * as networks from "@/app/api/v1/networks/route";
 import { db, transaction } from "@/lib/db/client";
 import { call, createTestUser, type TestUser } from "@/lib/testing/api-harness";
-import { ApiError } from "@/lib/api/api-error";
+import { AppError } from "@/lib/core/app-error";
 import { ipv4ToInt } from "./cidr";
 import { allocateLease, attachClaimedLease, claimLease, releaseClaimedLease, releaseLease } from "./lease-allocator";
 
@@ -96,7 +96,7 @@ describe("lease allocation", () => {
     const a = await allocate(net);
     await transaction((tx) => releaseLease(tx, net.id, a.nodeId, new Date(Date.now() + 3_600_000)));
     expect((await allocate(net)).ip).toBe("10.200.3.2");
-    await expect(allocate(net, "10.200.3.1")).rejects.toThrow(ApiError);
+    await expect(allocate(net, "10.200.3.1")).rejects.toThrow(AppError);
     // Once the hold has passed, the address comes back.
     await db.lease.updateMany({ where: { networkId: net.id, nodeId: null }, data: { quarantinedUntil: new Date(Date.now() - 1000) } });
     expect((await allocate(net)).ip).toBe("10.200.3.1");
@@ -106,8 +106,8 @@ describe("lease allocation", () => {
     const net = await newNetwork("10.200.4.0/24");
     const fieldError = async (ip: string) => {
       const e = await allocate(net, ip).catch((err: unknown) => err);
-      expect(e).toBeInstanceOf(ApiError);
-      return (e as ApiError).fields?.ip?.[0];
+      expect(e).toBeInstanceOf(AppError);
+      return (e as AppError).fields?.ip?.[0];
     };
     expect(await fieldError("10.200.5.1")).toMatch(/outside/);
     expect(await fieldError("10.200.4.0")).toMatch(/network address/);

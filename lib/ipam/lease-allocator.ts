@@ -5,7 +5,7 @@
  * claims its address in a transaction of its own (claimLease) so as not to sign under that lock.
  */
 import { advisoryLock, transaction, type Tx } from "@/lib/db/client";
-import { ApiError } from "@/lib/api/api-error";
+import { AppError } from "@/lib/core/app-error";
 import { intToIpv4, ipv4ToInt, parseNetworkCidr, type Ipv4Cidr } from "./cidr";
 
 export interface LeaseResult {
@@ -40,7 +40,7 @@ async function preamble(tx: Tx, networkId: string): Promise<{ cursor: number; re
            COALESCE((SELECT json_agg(json_build_array(r."start", r."end") ORDER BY r."start") FROM "ReservedRange" r WHERE r."networkId" = n.id), '[]'::json) AS reserved
     FROM "Network" n WHERE n.id = ${networkId}::uuid`;
   const row = rows[0];
-  if (!row) throw new ApiError("not_found", "Network not found");
+  if (!row) throw new AppError("not_found", "Network not found");
   return { cursor: Number(row.cursor), reserved: row.reserved.map(([start, end]) => ({ start: Number(start), end: Number(end) })) };
 }
 
@@ -64,9 +64,9 @@ function checkStatic(ip: string, cidr: Ipv4Cidr, reserved: Array<{ start: number
   try {
     address = ipv4ToInt(ip);
   } catch {
-    throw new ApiError("validation_failed", "Some fields are not valid", { ip: ["Enter an IPv4 address"] });
+    throw new AppError("validation_failed", "Some fields are not valid", { ip: ["Enter an IPv4 address"] });
   }
-  const bad = (message: string) => new ApiError("validation_failed", "Some fields are not valid", { ip: [message] });
+  const bad = (message: string) => new AppError("validation_failed", "Some fields are not valid", { ip: [message] });
   if (address < cidr.start || address > cidr.end) throw bad(`${ip} is outside ${cidr.text}`);
   if (address === cidr.start || address === cidr.end) throw bad(`${ip} is the network's ${address === cidr.start ? "network" : "broadcast"} address`);
   if (reserved.some((r) => address >= r.start && address <= r.end)) throw bad(`${ip} is in a reserved range`);
@@ -103,7 +103,7 @@ export async function claimLease(network: { id: string; cidr: string }, requeste
 /** Gives a claimed address to its node; refuses (and so rolls back) if the claim is gone. */
 export async function attachClaimedLease(tx: Tx, leaseId: string, nodeId: string): Promise<void> {
   const attached = await tx.$executeRaw`UPDATE "Lease" SET "nodeId" = ${nodeId}::uuid, "quarantinedUntil" = NULL WHERE id = ${leaseId}::uuid AND "nodeId" IS NULL`;
-  if (attached !== 1) throw new ApiError("conflict", "The address claimed for this enrollment was taken back after a long wait; try again");
+  if (attached !== 1) throw new AppError("conflict", "The address claimed for this enrollment was taken back after a long wait; try again");
 }
 
 /** Returns a claimed address at once, and lowers the cursor to it, so that no address is lost. */
@@ -131,7 +131,7 @@ async function insertLease(tx: Tx, network: { id: string; cidr: string }, reques
     const address = checkStatic(requestedIp, cidr, reserved);
     const taken = await tx.lease.findUnique({ where: { networkId_address: { networkId: network.id, address: BigInt(address) } } });
     if (taken) {
-      throw new ApiError("validation_failed", "Some fields are not valid", {
+      throw new AppError("validation_failed", "Some fields are not valid", {
         ip: [taken.nodeId ? `${requestedIp} is already leased` : `${requestedIp} is held until its old certificate expires`],
       });
     }
@@ -165,7 +165,7 @@ async function insertLease(tx: Tx, network: { id: string; cidr: string }, reques
       SELECT id::text AS id FROM leased`;
     return { ...result(free, cidr), leaseId: rows[0]!.id };
   }
-  throw new ApiError("conflict", `No free addresses left in ${cidr.text}`);
+  throw new AppError("conflict", `No free addresses left in ${cidr.text}`);
 }
 
 /**

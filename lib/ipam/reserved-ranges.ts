@@ -1,8 +1,8 @@
 /** Address ranges the allocator never hands out (gateways, static hosts outside Nebula, ...). */
 import { z } from "zod";
 import { transaction, db } from "@/lib/db/client";
-import { ApiError } from "@/lib/api/api-error";
-import type { RequestMeta } from "@/lib/api/with-network";
+import { AppError } from "@/lib/core/app-error";
+import type { RequestMeta } from "@/lib/core/request-meta";
 import type { Actor } from "@/lib/auth/session";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { intToIpv4, ipv4ToInt, parseNetworkCidr } from "./cidr";
@@ -24,10 +24,10 @@ export async function addReservedRange(actor: Actor, network: { id: string; cidr
   if (!parsed.ok) throw new Error("bad network CIDR");
   const start = ipv4ToInt(input.start);
   const end = ipv4ToInt(input.end);
-  if (start < parsed.cidr.start || end > parsed.cidr.end) throw new ApiError("validation_failed", "Some fields are not valid", { start: [`The range must lie inside ${network.cidr}`] });
+  if (start < parsed.cidr.start || end > parsed.cidr.end) throw new AppError("validation_failed", "Some fields are not valid", { start: [`The range must lie inside ${network.cidr}`] });
   return transaction(async (tx) => {
     const leased = await tx.lease.findFirst({ where: { networkId: network.id, address: { gte: BigInt(start), lte: BigInt(end) }, nodeId: { not: null } }, include: { node: { select: { name: true } } } });
-    if (leased) throw new ApiError("conflict", `${intToIpv4(Number(leased.address))} in that range is leased to ${leased.node?.name}; move or delete it first`);
+    if (leased) throw new AppError("conflict", `${intToIpv4(Number(leased.address))} in that range is leased to ${leased.node?.name}; move or delete it first`);
     const row = await tx.reservedRange.create({ data: { networkId: network.id, start: BigInt(start), end: BigInt(end), description: input.description } });
     await recordAudit(tx, { actor, action: "ipam.reserve", networkId: network.id, target: { type: "reserved-range", id: row.id, name: `${input.start}-${input.end}` }, after: input, meta });
     return { id: row.id, ...input };
@@ -37,7 +37,7 @@ export async function addReservedRange(actor: Actor, network: { id: string; cidr
 export async function removeReservedRange(actor: Actor, networkId: string, rangeId: string, meta: RequestMeta): Promise<void> {
   await transaction(async (tx) => {
     const row = await tx.reservedRange.findFirst({ where: { id: rangeId, networkId } });
-    if (!row) throw new ApiError("not_found", "Range not found");
+    if (!row) throw new AppError("not_found", "Range not found");
     await tx.reservedRange.delete({ where: { id: row.id } });
     // Addresses in it may now be free: let the allocator look there again.
     await tx.$executeRaw`UPDATE "Network" SET "leaseCursor" = LEAST("leaseCursor", ${row.start}) WHERE id = ${networkId}::uuid`;

@@ -1,8 +1,8 @@
 /** Network membership. Owners manage it; a network always keeps at least one owner. */
 import { advisoryLock, db, type Tx } from "@/lib/db/client";
 import { recordAudit } from "@/lib/audit/record-audit";
-import { ApiError } from "@/lib/api/api-error";
-import type { RequestMeta } from "@/lib/api/with-network";
+import { AppError } from "@/lib/core/app-error";
+import type { RequestMeta } from "@/lib/core/request-meta";
 import type { Actor } from "@/lib/auth/session";
 import { wouldRemoveLastOwner, type MemberRole } from "@/lib/auth/roles";
 import type { MemberAddInput, MemberUpdateInput } from "./network-schemas";
@@ -39,7 +39,7 @@ async function lockedMember(tx: Tx, networkId: string, memberId: string) {
     where: { id: memberId, networkId },
     include: { user: { select: { displayName: true, email: true } } },
   });
-  if (!member) throw new ApiError("not_found", "Member not found");
+  if (!member) throw new AppError("not_found", "Member not found");
   const owners = await tx.networkMember.count({ where: { networkId, role: "owner" } });
   return { member, owners };
 }
@@ -49,12 +49,12 @@ export async function addMember(actor: Actor, networkId: string, input: MemberAd
     await advisoryLock(tx, `network-members:${networkId}`);
     const user = await tx.user.findFirst({ where: { email: { equals: input.email, mode: "insensitive" } } });
     if (!user) {
-      throw new ApiError("validation_failed", "Some fields are not valid", {
+      throw new AppError("validation_failed", "Some fields are not valid", {
         email: ["No user with this email has signed in yet; ask them to sign in once first"],
       });
     }
     const existing = await tx.networkMember.findUnique({ where: { networkId_userId: { networkId, userId: user.id } } });
-    if (existing) throw new ApiError("validation_failed", "Some fields are not valid", { email: ["Already a member of this network"] });
+    if (existing) throw new AppError("validation_failed", "Some fields are not valid", { email: ["Already a member of this network"] });
     const member = await tx.networkMember.create({ data: { networkId, userId: user.id, role: input.role } });
     await recordAudit(tx, {
       actor,
@@ -72,7 +72,7 @@ export async function changeMemberRole(actor: Actor, networkId: string, memberId
   return db.$transaction(async (tx) => {
     const { member, owners } = await lockedMember(tx, networkId, memberId);
     if (wouldRemoveLastOwner(owners, member.role, input.role)) {
-      throw new ApiError("conflict", "A network needs at least one owner; make someone else owner first");
+      throw new AppError("conflict", "A network needs at least one owner; make someone else owner first");
     }
     const updated = await tx.networkMember.update({ where: { id: member.id }, data: { role: input.role } });
     await recordAudit(tx, {
@@ -92,7 +92,7 @@ export async function removeMember(actor: Actor, networkId: string, memberId: st
   await db.$transaction(async (tx) => {
     const { member, owners } = await lockedMember(tx, networkId, memberId);
     if (wouldRemoveLastOwner(owners, member.role, null)) {
-      throw new ApiError("conflict", "The last owner cannot be removed; make someone else owner first");
+      throw new AppError("conflict", "The last owner cannot be removed; make someone else owner first");
     }
     await tx.networkMember.delete({ where: { id: member.id } });
     await recordAudit(tx, {

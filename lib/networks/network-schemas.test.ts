@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fieldErrorsOf } from "@/lib/api/zod-errors";
+import { fieldErrorsOf } from "@/lib/core/zod-errors";
 import { networkCreateSchema } from "./network-schemas";
 
 describe("networkCreateSchema", () => {

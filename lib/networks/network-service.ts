@@ -1,8 +1,8 @@
 /** Creating, changing and deleting networks. Each mutation and its audit event share one transaction. */
 import { advisoryLock, db, type Tx } from "@/lib/db/client";
 import { recordAudit } from "@/lib/audit/record-audit";
-import { ApiError } from "@/lib/api/api-error";
-import type { RequestMeta } from "@/lib/api/with-network";
+import { AppError } from "@/lib/core/app-error";
+import type { RequestMeta } from "@/lib/core/request-meta";
 import type { Actor } from "@/lib/auth/session";
 import { cidrsOverlap, parseNetworkCidr, type Ipv4Cidr } from "@/lib/ipam/cidr";
 import { createCa } from "@/lib/pki/certificate-authority";
@@ -76,7 +76,7 @@ export async function memberCidrs(userId: string, client: Pick<Tx, "network"> = 
 export async function createNetwork(actor: Actor, input: NetworkCreateInput, meta: RequestMeta) {
   const cidr = toCidr(input.cidr);
   if (input.certVersion === 2 && !(await nebulaCert().supportsV2())) {
-    throw new ApiError("validation_failed", "Some fields are not valid", { certVersion: ["This server's nebula-cert is older than 1.10 and cannot make v2 certificates"] });
+    throw new AppError("validation_failed", "Some fields are not valid", { certVersion: ["This server's nebula-cert is older than 1.10 and cannot make v2 certificates"] });
   }
   // The CA is made before the transaction: if nebula-cert fails nothing has been written, and
   // if the transaction fails the CA, which lived only in memory and a removed temp dir, is gone.
@@ -86,7 +86,7 @@ export async function createNetwork(actor: Actor, input: NetworkCreateInput, met
     await advisoryLock(tx, `user-networks:${actor.id}`);
     const clash = (await memberCidrs(actor.id, tx)).find((n) => cidrsOverlap(n.cidr, cidr));
     if (clash) {
-      throw new ApiError("validation_failed", "Some fields are not valid", {
+      throw new AppError("validation_failed", "Some fields are not valid", {
         cidr: [`Overlaps your network "${clash.name}" (${clash.cidr.text})`],
       });
     }

@@ -10,7 +10,7 @@
  */
 import { db, type Tx } from "@/lib/db/client";
 import { hotPathPool } from "@/lib/db/pg-pool";
-import { ApiError } from "@/lib/api/api-error";
+import { AppError } from "@/lib/core/app-error";
 import { ConfigRenderError, renderNodeConfig, type BodyMemo, type RenderedBody, type RenderedConfig, type RenderInput } from "@/lib/config/render-node-config";
 import { listRules } from "@/lib/firewall/rule-store";
 import { intToIpv4 } from "@/lib/ipam/cidr";
@@ -118,7 +118,7 @@ export interface RenderFieldRow {
 }
 
 export function renderFieldsFrom(row: RenderFieldRow, cert: { pem: string; ip: string } | null): NodeRenderFields {
-  if (row.leaseAddress === null) throw new ApiError("conflict", `${row.name} has no certificate yet: sign its public key or download a bundle first`);
+  if (row.leaseAddress === null) throw new AppError("conflict", `${row.name} has no certificate yet: sign its public key or download a bundle first`);
   return {
     name: row.name,
     ip: intToIpv4(Number(row.leaseAddress)),
@@ -144,7 +144,7 @@ export async function renderPolledConfig(networkId: string, nodeId: string, dir:
     }),
   ]);
   const row = rows.rows[0];
-  if (!row) throw new ApiError("not_found", "Node not found");
+  if (!row) throw new AppError("not_found", "Node not found");
   return renderFromSnapshot(snapshot, renderFieldsFrom(row, row.certPem !== null && row.certIp !== null ? { pem: row.certPem, ip: row.certIp } : null), dir);
 }
 
@@ -172,7 +172,7 @@ function memoFor(snapshot: NetworkSnapshot): BodyMemo {
  */
 export function renderFromSnapshot(snapshot: NetworkSnapshot, node: NodeRenderFields, dir: string): NodeConfigResult {
   const cert = node.cert;
-  if (!snapshot.caPem || !cert) throw new ApiError("conflict", `${node.name} has no certificate yet: sign its public key or download a bundle first`);
+  if (!snapshot.caPem || !cert) throw new AppError("conflict", `${node.name} has no certificate yet: sign its public key or download a bundle first`);
   try {
     const rendered = renderNodeConfig(
       {
@@ -189,7 +189,7 @@ export function renderFromSnapshot(snapshot: NetworkSnapshot, node: NodeRenderFi
     );
     return { ...rendered, caPem: snapshot.caPem, certPem: cert.pem, certNetworks: [cert.ip], revision: snapshot.revision };
   } catch (error) {
-    if (error instanceof ConfigRenderError) throw new ApiError("conflict", `The config for ${node.name} cannot be rendered: ${error.message}`);
+    if (error instanceof ConfigRenderError) throw new AppError("conflict", `The config for ${node.name} cannot be rendered: ${error.message}`);
     throw error;
   }
 }
@@ -203,9 +203,9 @@ export async function renderConfigFor(networkId: string, nodeId: string, opts: {
   const [snapshot, node] = opts.client
     ? [await snapshotFor(networkId, opts.revision, opts.client), await loadNode()]
     : await Promise.all([snapshotFor(networkId, opts.revision, undefined), loadNode()]);
-  if (!node) throw new ApiError("not_found", "Node not found");
+  if (!node) throw new AppError("not_found", "Node not found");
   const cert = node.certificates[0];
-  if (!node.lease) throw new ApiError("conflict", `${node.name} has no certificate yet: sign its public key or download a bundle first`);
+  if (!node.lease) throw new AppError("conflict", `${node.name} has no certificate yet: sign its public key or download a bundle first`);
   const fields: NodeRenderFields = {
     name: node.name,
     ip: ipOf(node),

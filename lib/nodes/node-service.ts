@@ -4,8 +4,8 @@
  * one transaction with its audit event; a nebula-cert failure rolls back the lease too.
  */
 import { transaction, db, type Tx } from "@/lib/db/client";
-import { ApiError } from "@/lib/api/api-error";
-import type { RequestMeta } from "@/lib/api/with-network";
+import { AppError } from "@/lib/core/app-error";
+import type { RequestMeta } from "@/lib/core/request-meta";
 import type { Actor } from "@/lib/auth/session";
 import { recordAudit, type AuditActor } from "@/lib/audit/record-audit";
 import { bumpConfigRevision } from "@/lib/networks/config-revision";
@@ -66,7 +66,7 @@ export async function listNodes(networkId: string): Promise<NodeView[]> {
 
 export async function getNode(networkId: string, nodeId: string, client: Pick<Tx, "node"> = db): Promise<NodeView> {
   const row = await findNodeRow(client, networkId, nodeId);
-  if (!row) throw new ApiError("not_found", "Node not found");
+  if (!row) throw new AppError("not_found", "Node not found");
   return toNodeView(row);
 }
 
@@ -75,14 +75,14 @@ async function groupIds(tx: Tx, networkId: string, names: string[]): Promise<str
   const rows = await tx.group.findMany({ where: { networkId, name: { in: names } }, select: { id: true, name: true } });
   const missing = names.filter((n) => !rows.some((r) => r.name === n));
   if (missing.length) {
-    throw new ApiError("validation_failed", "Some fields are not valid", { groups: missing.map((m) => `There is no group "${m}"; create it first`) });
+    throw new AppError("validation_failed", "Some fields are not valid", { groups: missing.map((m) => `There is no group "${m}"; create it first`) });
   }
   return rows.map((r) => r.id);
 }
 
 async function nameTaken(tx: Tx, networkId: string, name: string, exceptId?: string) {
   const clash = await tx.node.findUnique({ where: { networkId_name: { networkId, name } }, select: { id: true } });
-  if (clash && clash.id !== exceptId) throw new ApiError("validation_failed", "Some fields are not valid", { name: [`A node named "${name}" already exists`] });
+  if (clash && clash.id !== exceptId) throw new AppError("validation_failed", "Some fields are not valid", { name: [`A node named "${name}" already exists`] });
 }
 
 /** The node columns an admin edits directly (groups and address are handled on their own). */
@@ -126,8 +126,8 @@ export async function signNodeAsStored(tx: Tx, networkId: string, nodeId: string
     where: { id: nodeId, networkId },
     include: { groups: { include: { group: true } }, lease: true, network: { select: { cidr: true } } },
   });
-  if (!row) throw new ApiError("not_found", "Node not found");
-  if (!row.lease) throw new ApiError("conflict", "This node has no address");
+  if (!row) throw new AppError("not_found", "Node not found");
+  if (!row.lease) throw new AppError("conflict", "This node has no address");
   const issued = await issueCertificate(tx, {
     networkId,
     nodeId,
@@ -152,7 +152,7 @@ export async function updateNode(actor: Actor, networkId: string, nodeId: string
     if (input.name && input.name !== before.name) await nameTaken(tx, networkId, input.name, nodeId);
     const merged = { ...before, ...input };
     if ((merged.isLighthouse || merged.isRelay) && (!merged.endpoints.length || !merged.listenPort)) {
-      throw new ApiError("validation_failed", "Some fields are not valid", {
+      throw new AppError("validation_failed", "Some fields are not valid", {
         ...(!merged.endpoints.length ? { endpoints: ["A lighthouse or relay needs at least one public endpoint"] } : {}),
         ...(!merged.listenPort ? { listenPort: ["A lighthouse or relay needs a fixed listen port"] } : {}),
       });
@@ -184,7 +184,7 @@ export async function deleteNode(actor: Actor, networkId: string, nodeId: string
 export async function removeNode(tx: Tx, actor: AuditActor, networkId: string, nodeId: string, action: "node.delete" | "node.retire", meta: RequestMeta): Promise<void> {
   const before = await getNode(networkId, nodeId, tx);
   const usedBy = await tx.firewallRule.count({ where: { networkId, peerNodeId: nodeId } });
-  if (usedBy) throw new ApiError("conflict", `${usedBy} firewall rule(s) name this node as their peer; change them first`);
+  if (usedBy) throw new AppError("conflict", `${usedBy} firewall rule(s) name this node as their peer; change them first`);
   const live = await tx.certificate.findMany({ where: { nodeId, revokedAt: null } });
   for (const cert of live) await revokeCertificate(tx, networkId, cert.id, action === "node.retire" ? "node replaced by its host" : "node deleted");
   await releaseLease(tx, networkId, nodeId, null);
@@ -202,8 +202,8 @@ export async function removeNode(tx: Tx, actor: AuditActor, networkId: string, n
 export async function issueNodeCertificate(actor: Actor, network: { id: string; cidr: string }, nodeId: string, publicKeyPem: string | null, meta: RequestMeta) {
   return transaction(async (tx) => {
     const row = await findNodeRow(tx, network.id, nodeId);
-    if (!row) throw new ApiError("not_found", "Node not found");
-    if (row.status === "blocked") throw new ApiError("conflict", "This node is blocked; it needs a new enrollment");
+    if (!row) throw new AppError("not_found", "Node not found");
+    if (row.status === "blocked") throw new AppError("conflict", "This node is blocked; it needs a new enrollment");
     const { certificate, privateKeyPem } = await signNodeAsStored(tx, network.id, nodeId, publicKeyPem);
     await tx.node.update({ where: { id: nodeId }, data: { status: "active" } });
     await bumpConfigRevision(tx, network.id);
@@ -251,8 +251,8 @@ export async function blockNode(actor: Actor, networkId: string, nodeId: string,
 export async function approveNode(actor: Actor, network: { id: string; cidr: string }, nodeId: string, meta: RequestMeta) {
   return transaction(async (tx) => {
     const row = await findNodeRow(tx, network.id, nodeId);
-    if (!row) throw new ApiError("not_found", "Node not found");
-    if (row.status !== "pending" || !row.pendingPublicKeyPem) throw new ApiError("conflict", "This node is not waiting for approval");
+    if (!row) throw new AppError("not_found", "Node not found");
+    if (row.status !== "pending" || !row.pendingPublicKeyPem) throw new AppError("conflict", "This node is not waiting for approval");
     await signNodeAsStored(tx, network.id, nodeId, row.pendingPublicKeyPem);
     await tx.node.update({ where: { id: nodeId }, data: { status: "active", pendingPublicKeyPem: null } });
     await bumpConfigRevision(tx, network.id);

@@ -1,7 +1,7 @@
 /** Issuing and revoking host certificates inside the caller's transaction. */
 import type { Tx } from "@/lib/db/client";
 import { db } from "@/lib/db/client";
-import { ApiError } from "@/lib/api/api-error";
+import { AppError } from "@/lib/core/app-error";
 import { unsealCaKey } from "./certificate-authority";
 import { isRenewalDue, signHost, type SignedHost } from "./sign-host";
 
@@ -10,7 +10,7 @@ export const HOST_CERT_HOURS = Number(process.env.NC_HOST_CERT_HOURS ?? 8760);
 
 export async function activeCaWithKey(tx: Tx, networkId: string) {
   const ca = await tx.ca.findFirst({ where: { networkId, active: true }, orderBy: { createdAt: "desc" }, omit: { keyCiphertext: false } });
-  if (!ca) throw new ApiError("conflict", "This network has no active CA");
+  if (!ca) throw new AppError("conflict", "This network has no active CA");
   return { id: ca.id, certPem: ca.certPem, keyPem: unsealCaKey(ca), notAfter: ca.notAfter, version: ca.version };
 }
 
@@ -68,7 +68,7 @@ export function storeCertificate(tx: Tx, req: Pick<IssueRequest, "networkId" | "
 
 export async function revokeCertificate(tx: Tx, networkId: string, certificateId: string, reason: string) {
   const cert = await tx.certificate.findFirst({ where: { id: certificateId, networkId } });
-  if (!cert) throw new ApiError("not_found", "Certificate not found");
+  if (!cert) throw new AppError("not_found", "Certificate not found");
   if (cert.revokedAt) return cert;
   return tx.certificate.update({ where: { id: cert.id }, data: { revokedAt: new Date(), revokeReason: reason } });
 }

@@ -10,7 +10,7 @@ import { accessSync, constants } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ApiError } from "@/lib/api/api-error";
+import { AppError } from "@/lib/core/app-error";
 import { execFileViaHelper, HelperRunError } from "./spawn-helper";
 
 export const DEFAULT_TIMEOUT_MS = Number(process.env.NEBULA_CERT_TIMEOUT_MS ?? 15_000);
@@ -36,7 +36,7 @@ export interface CertDetails {
   version: number;
 }
 
-export class NebulaCertError extends ApiError {
+export class NebulaCertError extends AppError {
   constructor(message: string) {
     super("unavailable", message);
   }

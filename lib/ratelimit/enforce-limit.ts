@@ -1,5 +1,5 @@
 /** Limits that hold across replicas: a Postgres counter per key and window, refused past `max`. */
-import { ApiError } from "@/lib/api/api-error";
+import { AppError } from "@/lib/core/app-error";
 import { metrics } from "@/lib/metrics/registry";
 import { hitCounter, readCounter, secondsLeftInWindow } from "./rate-counter";
 
@@ -13,7 +13,7 @@ function refuse(limit: Limit, what: string): never {
   // The key's kind (e.g. enroll:ip), never the address or token hash itself.
   metrics().rateLimitHits.inc({ limit: limit.key.split(":").slice(0, 2).join(":") });
   const retry = secondsLeftInWindow(limit.windowSeconds);
-  throw new ApiError("rate_limited", `Too many ${what}; try again in ${retry} s`, undefined, { "retry-after": String(retry) });
+  throw new AppError("rate_limited", `Too many ${what}; try again in ${retry} s`, undefined, { "retry-after": String(retry) });
 }
 
 /** Counts this attempt against every limit; refuses if any is exceeded. */

@@ -7,7 +7,7 @@ import { encode } from "next-auth/jwt";
 import { db } from "@/lib/db/client";
 import { authSecret, sessionCookieName } from "@/lib/auth/auth-config";
 import { csrfTokenFor } from "@/lib/auth/csrf";
-import { CLIENT_IP_HEADER } from "@/lib/api/client-ip";
+import { CLIENT_IP_HEADER } from "@/lib/core/client-ip";
 
 export interface TestUser {
   id: string;

@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { CLIENT_IP_HEADER } from "@/lib/api/client-ip";
+import { CLIENT_IP_HEADER } from "@/lib/core/client-ip";
 
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 export interface Route {

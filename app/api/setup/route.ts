@@ -1,5 +1,5 @@
 import { withPublic } from "@/lib/api/with-network";
-import { ApiError } from "@/lib/api/api-error";
+import { AppError } from "@/lib/core/app-error";
 import { authMode } from "@/lib/auth/auth-config";
 import { createFirstAdmin, localSetupNeeded, setupSchema } from "@/lib/auth/local-accounts";
 import { isSetupCode } from "@/lib/auth/setup-code";
@@ -14,11 +14,11 @@ export const SETUP_LIMIT = { windowSeconds: 15 * 60, max: 10 };
  * code) all come before the password is hashed.
  */
 export const POST = withPublic({ body: setupSchema, status: 201 }, async ({ body, meta }) => {
-  if (authMode() !== "local") throw new ApiError("not_found", "Not found");
+  if (authMode() !== "local") throw new AppError("not_found", "Not found");
   await consume([{ key: `setup:ip:${meta.clientIp ?? "unknown"}`, ...SETUP_LIMIT }], "setup attempts");
-  if (!(await localSetupNeeded())) throw new ApiError("conflict", "Setup is already complete; sign in instead");
+  if (!(await localSetupNeeded())) throw new AppError("conflict", "Setup is already complete; sign in instead");
   if (!isSetupCode(body.code)) {
-    throw new ApiError("validation_failed", "Some fields are not valid", { code: ["That is not this server's setup code. The server prints it in its log when it starts."] });
+    throw new AppError("validation_failed", "Some fields are not valid", { code: ["That is not this server's setup code. The server prints it in its log when it starts."] });
   }
   const user = await createFirstAdmin(body, meta);
   return { id: user.id, displayName: user.displayName };

@@ -1,5 +1,5 @@
 import { withPublic } from "@/lib/api/with-network";
-import { ApiError } from "@/lib/api/api-error";
+import { AppError } from "@/lib/core/app-error";
 import { enroll } from "@/lib/enroll/enroll-service";
 import { enrollSchema, MAX_ENROLL_BODY } from "@/lib/enroll/link-schemas";
 import { metrics } from "@/lib/metrics/registry";
@@ -11,7 +11,7 @@ export const POST = withPublic({ body: enrollSchema, status: 201, maxBodyBytes: 
     metrics().enrollments.inc({ result: "ok" });
     return result;
   } catch (error) {
-    metrics().enrollments.inc({ result: error instanceof ApiError ? error.code : "internal" });
+    metrics().enrollments.inc({ result: error instanceof AppError ? error.code : "internal" });
     throw error;
   }
 });

@@ -1,5 +1,5 @@
 import { notFound } from "next/navigation";
-import { ApiError } from "@/lib/api/api-error";
+import { AppError } from "@/lib/core/app-error";
 import { loadNetworkForPage, requirePageActor } from "@/lib/auth/page-session";
 import { hasRole } from "@/lib/auth/roles";
 import { listGroups } from "@/lib/groups/group-service";
@@ -49,14 +49,14 @@ export default async function NodePage({ params }: { params: Promise<{ networkId
   const actor = await requirePageActor();
   const { network, role } = await loadNetworkForPage(actor, networkId);
   const node = await getNode(network.id, nodeId).catch((e) => {
-    if (e instanceof ApiError && e.code === "not_found") notFound();
+    if (e instanceof AppError && e.code === "not_found") notFound();
     throw e;
   });
   const [groups, config] = await Promise.all([
     listGroups(network.id),
     renderConfigFor(network.id, node.id).then(
       (c) => ({ yaml: c.yaml, etag: c.etag, error: null }),
-      (e: unknown) => ({ yaml: null, etag: null, error: e instanceof ApiError ? e.message : "The config could not be rendered" }),
+      (e: unknown) => ({ yaml: null, etag: null, error: e instanceof AppError ? e.message : "The config could not be rendered" }),
     ),
   ]);
   return (

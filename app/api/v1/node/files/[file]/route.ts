@@ -1,5 +1,5 @@
 import { withPublic } from "@/lib/api/with-network";
-import { ApiError } from "@/lib/api/api-error";
+import { AppError } from "@/lib/core/app-error";
 import { pollConfigWaiting } from "@/lib/enroll/poll-wait";
 import { metrics } from "@/lib/metrics/registry";
 
@@ -12,7 +12,7 @@ const parts = { "config.yml": "config", "ca.crt": "ca", "host.crt": "certificate
  */
 export const GET = withPublic({}, async ({ req, params, meta }) => {
   const file = String(params.file);
-  if (!Object.hasOwn(parts, file)) throw new ApiError("not_found", "Unknown file");
+  if (!Object.hasOwn(parts, file)) throw new AppError("not_found", "Unknown file");
   const { result, headers } = await pollConfigWaiting(req, meta);
   metrics().polls.inc({ answer: result.kind === "not-modified" ? "304" : result.kind === "pending" ? "202" : "200" });
   if (result.kind === "not-modified") return new Response(null, { status: 304, headers });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ApiError, type FieldErrors } from "./api-error";
+import { AppError, type FieldErrors } from "@/lib/core/app-error";
 
 /** Collects every zod issue by field path, so a form can show all of them at once. */
 // A missing field reads "This field is required" rather than zod's type-speak.
@@ -19,7 +19,7 @@ export function fieldErrorsOf(error: z.ZodError): FieldErrors {
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const result = schema.safeParse(value);
   if (!result.success) {
-    throw new ApiError("validation_failed", "Some fields are not valid", fieldErrorsOf(result.error));
+    throw new AppError("validation_failed", "Some fields are not valid", fieldErrorsOf(result.error));
   }
   return result.data;
 }

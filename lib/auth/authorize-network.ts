@@ -5,7 +5,7 @@
 import { db } from "@/lib/db/client";
 import type { Actor } from "@/lib/auth/session";
 import { effectiveRole, hasRole, type MemberRole } from "@/lib/auth/roles";
-import { ApiError } from "./api-error";
+import { AppError } from "@/lib/core/app-error";
 
 export interface AuthorizedNetwork {
   network: { id: string; name: string; cidr: string; description: string; createdAt: Date; createdById: string | null; pollSeconds: number };
@@ -18,7 +18,7 @@ export interface AuthorizedNetwork {
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function authorizeNetwork(actor: Actor, networkId: string, required: MemberRole): Promise<AuthorizedNetwork> {
-  const notFound = new ApiError("not_found", "Network not found");
+  const notFound = new AppError("not_found", "Network not found");
   if (!uuidPattern.test(networkId)) throw notFound;
   const network = await db.network.findUnique({
     where: { id: networkId },
@@ -30,7 +30,7 @@ export async function authorizeNetwork(actor: Actor, networkId: string, required
   // Not visible at all: indistinguishable from a network that does not exist.
   if (role === null) throw notFound;
   if (!hasRole(role, required)) {
-    throw new ApiError("forbidden", memberRole ? `This needs the ${required} role in this network` : "System admins can only read networks they are not a member of");
+    throw new AppError("forbidden", memberRole ? `This needs the ${required} role in this network` : "System admins can only read networks they are not a member of");
   }
   const { id, name, cidr, description, createdAt, createdById, pollSeconds } = network;
   return { network: { id, name, cidr, description, createdAt, createdById, pollSeconds }, memberRole, role };

@@ -1,4 +1,7 @@
-/** The one error type the API speaks. Its message is shown to the user, so it never holds secrets. */
+/**
+ * The one error type of the domain services. lib/api maps its code to an HTTP status; the
+ * message is shown to the user, so it never holds secrets.
+ */
 export const errorStatus = {
   bad_request: 400,
   validation_failed: 400,
@@ -23,7 +26,7 @@ export type ErrorCode = keyof typeof errorStatus;
 /** Field path (dot-joined) to the messages for that field, for inline form errors. */
 export type FieldErrors = Record<string, string[]>;
 
-export class ApiError extends Error {
+export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -31,15 +34,10 @@ export class ApiError extends Error {
     readonly headers?: Record<string, string>,
   ) {
     super(message);
-    this.name = "ApiError";
+    this.name = "AppError";
   }
 
   get status(): number {
     return errorStatus[this.code];
   }
-}
-
-/** The JSON body every failed request answers with. */
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string; fields?: FieldErrors; requestId: string };
 }
