@@ -5,12 +5,14 @@
 import { createServer } from "node:http";
 import next from "next";
 import { CLIENT_IP_HEADER } from "./lib/core/client-ip";
-import { AuthConfigError, authMode } from "./lib/auth/auth-config";
+import { AuthConfigError, authMode, sessionLifetimes } from "./lib/auth/auth-config";
 import { setupLink } from "./lib/auth/setup-code";
 import { hotPathPool } from "./lib/db/pg-pool";
 import { enrollLimits } from "./lib/enroll/enroll-limits";
 import { configChangeFeed } from "./lib/db/config-change-feed";
 import { longPollMaxWaiting } from "./lib/enroll/long-poll-limit";
+import { refuseUnsupportedMethod } from "./lib/api/unsupported-method";
+import { everyResponseHeaders } from "./lib/api/security-headers";
 
 const dev = process.argv.includes("--dev");
 const port = Number(process.env.PORT ?? 3000);
@@ -20,6 +22,7 @@ const hostname = process.env.HOST ?? "0.0.0.0";
 let mode: ReturnType<typeof authMode>;
 try {
   mode = authMode();
+  sessionLifetimes();
   enrollLimits();
   longPollMaxWaiting();
 } catch (error) {
@@ -31,9 +34,13 @@ const app = next({ dev, hostname, port });
 await app.prepare();
 const handle = app.getRequestHandler();
 
+const securityHeaders = Object.entries(everyResponseHeaders(process.env.NEXTAUTH_URL));
+
 const server = createServer((req, res) => {
+  for (const [name, value] of securityHeaders) res.setHeader(name, value);
   // Whatever the client claims is discarded; only the socket is believed.
   req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "";
+  if (refuseUnsupportedMethod(req, res)) return;
   void handle(req, res);
 });
 server.listen(port, hostname, () => {

@@ -43,11 +43,11 @@ export async function benchNetwork(actor: Actor, name: string, cidr: string): Pr
 }
 
 /** Unlimited join links (null maxUses); several, because each token may enroll only 10 hosts a minute. */
-export async function joinTokens(actor: Actor, networkId: string, count: number): Promise<string[]> {
+export async function joinTokens(actor: Actor, network: { id: string; cidr: string }, count: number): Promise<string[]> {
   const tokens: string[] = [];
   for (let i = 0; i < count; i++) {
     const input = linkCreateSchema.parse({ description: `bench link ${i}`, maxUses: null, expiresInHours: LINK_HOURS });
-    tokens.push((await createLink(actor, networkId, input, benchMeta())).token);
+    tokens.push((await createLink(actor, network, input, benchMeta())).token);
   }
   return tokens;
 }

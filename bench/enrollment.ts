@@ -87,7 +87,7 @@ async function prepare(modeCount: number): Promise<Fixture> {
   const actor = await benchActor();
   const network = await benchNetwork(actor, "bench-enrollment", CIDR);
   const blocks = modeCount * Math.ceil(ENROLLMENTS_PER_MODE / BLOCK) + 1;
-  const tokens = await joinTokens(actor, network.id, blocks);
+  const tokens = await joinTokens(actor, network, blocks);
   const keys = await publicKeys(modeCount * ENROLLMENTS_PER_MODE + WARMUP);
   const runner = nebulaCert();
   const ca = await db.ca.findFirstOrThrow({ where: { networkId: network.id, active: true }, omit: { keyCiphertext: false } });

@@ -60,7 +60,7 @@ export async function run(): Promise<void> {
 async function enrollAndPrime(client: HttpClient): Promise<PolledNode[]> {
   const actor = await benchActor();
   const network = await benchNetwork(actor, "bench-poll-rate", "10.91.0.0/24");
-  const [token] = await joinTokens(actor, network.id, 1);
+  const [token] = await joinTokens(actor, network, 1);
   const keys = await publicKeys(NODES);
   const nodes: PolledNode[] = [];
   for (const [i, publicKeyPem] of keys.entries()) {

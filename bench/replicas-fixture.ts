@@ -8,6 +8,6 @@ import { benchActor, benchNetwork, joinTokens } from "./app-fixtures";
 
 const actor = await benchActor();
 const network = await benchNetwork(actor, `replicas ${Date.now()}`, "10.93.0.0/16");
-const [token] = await joinTokens(actor, network.id, 1);
+const [token] = await joinTokens(actor, network, 1);
 await db.$disconnect();
 process.stdout.write(JSON.stringify({ token }));

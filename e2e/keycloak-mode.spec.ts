@@ -24,7 +24,7 @@ test("a non-admin signs in through Keycloak, creates a network, and signs out of
   await page.getByRole("button", { name: "Create network" }).click();
   await expect(page.getByRole("heading", { name: "Bob's net" })).toBeVisible();
 
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page).toHaveURL(/localhost:3000\/signin$/);
 
   // The Keycloak session is gone too: signing in again shows Keycloak's login form, not an instant redirect.

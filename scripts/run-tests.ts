@@ -13,7 +13,7 @@ import { runCommand, runOrThrow, startService, waitForHttp, type Started } from 
 const root = path.resolve(import.meta.dirname, "..");
 const work = path.join(root, ".data", "test");
 const logs = path.join(work, "logs");
-const ports = { pg: 54329, localApp: 3100, keycloakApp: 3000, keycloak: 8180, labApp: 3200, quickStart: 3400, quickStartPg: 54339 };
+const ports = { pg: 54329, localApp: 3100, keycloakApp: 3000, keycloak: 8180, labApp: 3200, fuzzApp: 3150, quickStart: 3400, quickStartPg: 54339 };
 // The lab's nodes reach the app on the bridge the lab test creates (e2e/network/lab.ts).
 const labAppUrl = `http://10.213.0.1:${ports.labApp}`;
 const secret = "test-secret-that-is-long-enough-for-next-auth-0001";
@@ -138,7 +138,7 @@ async function main() {
 
   log("starting the embedded Postgres");
   pg = await startEmbeddedPostgres({ dataDir: path.join(work, "pg"), port: ports.pg, password: "test" });
-  const [localDb, keycloakDb, labDb, ...integrationDbs] = (await Promise.all(["nc_e2e_local", "nc_e2e_keycloak", "nc_lab", "nc_integration_0", "nc_integration_1"].map(migrate))) as [string, string, string, string, string];
+  const [localDb, keycloakDb, labDb, fuzzDb, ...integrationDbs] = (await Promise.all(["nc_e2e_local", "nc_e2e_keycloak", "nc_lab", "nc_fuzz", "nc_integration_0", "nc_integration_1"].map(migrate))) as [string, string, string, string, string, string];
 
   // Keycloak takes a while to boot; let it do so while the other suites run.
   log(`starting Keycloak from ${path.relative(root, keycloakDir)}`);
@@ -161,6 +161,8 @@ async function main() {
   // The first-run test reads the setup link from the app's log, as the person who started it would.
   await playwright("local", { ...process.env, LOCAL_APP_URL: `http://localhost:${ports.localApp}`, LOCAL_APP_LOG: path.join(logs, "app-local.log") });
   await stopService(localApp);
+
+  await apiFuzz(fuzzDb);
 
   log("end-to-end: Keycloak mode");
   const issuer = `http://localhost:${ports.keycloak}/realms/nebula`;
@@ -185,6 +187,30 @@ async function main() {
 
   await quickStart();
   return summarize(started);
+}
+
+/**
+ * Schemathesis against every operation of the OpenAPI document, on an app and database of its own
+ * (it creates and deletes freely). e2e/fuzz/api-fuzz.ts builds the fixture and reads the results.
+ */
+async function apiFuzz(databaseUrl: string) {
+  log("API fuzzing: Schemathesis against /api/v1/openapi.json");
+  const started = Date.now();
+  const outDir = path.join(work, "fuzz");
+  const app = service("app-fuzz", "npx", ["tsx", "server.ts"], appEnv(databaseUrl, ports.fuzzApp));
+  await waitForHttp(`http://localhost:${ports.fuzzApp}/api/health`, 60_000, app);
+  const env = { ...process.env, DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: secret, NC_MASTER_KEY: masterKey, NEBULA_CURRENT_DIR: currentNebula, FUZZ_APP_URL: `http://localhost:${ports.fuzzApp}`, FUZZ_OUT_DIR: outDir };
+  const code = await runCommand("npx", ["tsx", "e2e/fuzz/api-fuzz.ts"], { cwd: root, env });
+  await stopService(app);
+  const file = path.join(outDir, "summary.json");
+  const s = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { operations: number; operationsFailed: number; examples: number; serverErrors: number; refusedButChanged: number }) : null;
+  results.push({
+    name: s ? `API fuzz: ${s.operations} operations, ${s.examples} requests, ${s.serverErrors} 5xx, ${s.refusedButChanged} refused-but-changed (schemathesis)` : "API fuzz (schemathesis)",
+    passed: s ? s.operations - s.operationsFailed : 0,
+    failed: s ? Math.max(s.operationsFailed, code === 0 ? 0 : 1) : 1,
+    skipped: 0,
+    seconds: (Date.now() - started) / 1000,
+  });
 }
 
 /** One summary line per suite and one for the run; the exit code says whether anything failed. */

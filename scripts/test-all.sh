@@ -20,6 +20,7 @@ DATABASE_URL="${DATABASE_URL:-postgres://placeholder:x@127.0.0.1:1/none}" npx pr
 
 export NEBULA_CURRENT_DIR="$(bash scripts/build-nebula.sh)"
 export KEYCLOAK_DIR="$PWD/$(bash scripts/fetch-keycloak.sh)"
+export SCHEMATHESIS_BIN="$(bash scripts/install-schemathesis.sh)"
 
 echo "[test] lint"
 npm run -s lint

@@ -31,6 +31,7 @@ export default async function SignedInLayout({ children }: { children: React.Rea
               {actor.displayName}
             </span>
             {actor.systemRole === "admin" && <RoleBadge role="system" label="System admin" />}
+            <SignOutButton everywhere />
             <SignOutButton />
           </div>
         </div>

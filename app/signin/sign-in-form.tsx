@@ -2,6 +2,7 @@
 import { signIn } from "next-auth/react";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { signInErrorMessage } from "@/lib/auth/sign-in-errors";
 import { buttonClass, Field, FormError, Spinner } from "../_components/form-controls";
 
 export function SignInForm({ mode, initialError }: { mode: "local" | "keycloak"; initialError: string | null }) {
@@ -38,7 +39,7 @@ export function SignInForm({ mode, initialError }: { mode: "local" | "keycloak";
       router.refresh();
       return;
     }
-    setError(result?.error === "CredentialsSignin" || !result?.error ? "Wrong username or password." : result.error);
+    setError(signInErrorMessage(result?.error || "CredentialsSignin"));
     setBusy(false);
   }
 

@@ -32,6 +32,48 @@ describe("the OpenAPI document", () => {
     expect(missing).toEqual([]);
   });
 
+  it("has only patterns that compile as ECMA regexes and accept the documented examples", () => {
+    const patterns: string[] = [];
+    const failures: string[] = [];
+    const examplesOf = (node: Record<string, unknown>): unknown[] => {
+      const listed = node.examples;
+      // 3.0 media types and parameters hold { name: { value } }; schemas (3.1) hold an array.
+      const many = Array.isArray(listed) ? listed : listed && typeof listed === "object" ? Object.values(listed).map((e) => (e as { value?: unknown }).value) : [];
+      return [...("example" in node ? [node.example] : []), ...many];
+    };
+    const check = (pattern: unknown, examples: unknown[], where: string) => {
+      if (typeof pattern !== "string") return;
+      patterns.push(pattern);
+      // A regex's source with its flags pasted on ("...$/i") compiles, but matches nothing.
+      if (/\/[dgimsuvy]+$/.test(pattern)) failures.push(`${where}: pattern ends in flags: ${pattern}`);
+      let re: RegExp;
+      try {
+        re = new RegExp(pattern, "u");
+      } catch (error) {
+        failures.push(`${where}: ${(error as Error).message}`);
+        return;
+      }
+      for (const example of examples) {
+        if (typeof example !== "string" || !re.test(example)) failures.push(`${where}: example ${JSON.stringify(example)} does not match ${pattern}`);
+      }
+    };
+    const walk = (value: unknown, where: string): void => {
+      if (Array.isArray(value)) return value.forEach((v, i) => walk(v, `${where}/${i}`));
+      if (value === null || typeof value !== "object") return;
+      const node = value as Record<string, unknown>;
+      check(node.pattern, examplesOf(node), where);
+      // A parameter or media type documents its examples beside its schema.
+      const schema = node.schema as Record<string, unknown> | undefined;
+      if (schema && typeof schema === "object" && typeof schema.pattern === "string") {
+        for (const example of examplesOf(node)) check(schema.pattern, [example], `${where}/schema`);
+      }
+      for (const [key, child] of Object.entries(node)) walk(child, `${where}/${key}`);
+    };
+    walk(doc, "#");
+    expect(patterns.length).toBeGreaterThan(5);
+    expect(failures).toEqual([]);
+  });
+
   it("describes request bodies from the zod schemas", () => {
     const create = doc.paths["/api/v1/networks"]?.post;
     const schema = (create?.requestBody as { content: Record<string, { schema: { properties?: Record<string, unknown> } }> }).content["application/json"]!.schema;

@@ -10,7 +10,7 @@ import { certificateQuerySchema } from "@/lib/pki/certificate-query";
 import { ruleInputSchema } from "@/lib/firewall/rule-schema";
 import { reachabilityQuerySchema } from "@/lib/firewall/reachability-service";
 import { memberAddSchema, memberUpdateSchema, networkCreateSchema, networkUpdateSchema } from "@/lib/networks/network-schemas";
-import { groupCreateSchema, groupUpdateSchema, nodeCreateSchema, nodeUpdateSchema, signKeySchema } from "@/lib/nodes/node-schemas";
+import { certificateRevokeSchema, groupCreateSchema, groupUpdateSchema, nodeCreateSchema, nodeUpdateSchema, signKeySchema } from "@/lib/nodes/node-schemas";
 import { errorStatus } from "@/lib/core/app-error";
 import { enrollSchema, linkCreateSchema, renewSchema } from "@/lib/enroll/link-schemas";
 import { reservedRangeSchema } from "@/lib/ipam/reserved-ranges";
@@ -30,6 +30,8 @@ interface Operation {
   produces?: string;
   /** Default: the browser session (cookie + CSRF header). */
   auth?: "session" | "node" | "none";
+  /** Other successful answers, beside `status`. */
+  alsoSucceeds?: Record<number, string>;
 }
 
 const id = (name: string) => z.string().uuid().describe(`${name} id`);
@@ -42,7 +44,7 @@ const operations: Operation[] = [
   { method: "patch", path: N, summary: "Rename or describe a network", role: "admin", body: networkUpdateSchema },
   { method: "delete", path: N, summary: "Delete a network", role: "owner", status: 204 },
   { method: "get", path: `${N}/members`, summary: "List members", role: "viewer" },
-  { method: "post", path: `${N}/members`, summary: "Add a member by email", role: "owner", body: memberAddSchema, status: 201 },
+  { method: "post", path: `${N}/members`, summary: "Add a member: by userId (201, the member; 404 for an unknown id), or by email (always 202 {\"status\":\"accepted\"}; the role goes only to the one user with that verified address)", role: "owner", body: memberAddSchema, status: 201, alsoSucceeds: { 202: "By email: accepted, whether or not such an account exists" } },
   { method: "patch", path: `${N}/members/{memberId}`, summary: "Change a member's role", role: "owner", body: memberUpdateSchema },
   { method: "delete", path: `${N}/members/{memberId}`, summary: "Remove a member", role: "owner", status: 204 },
   { method: "get", path: `${N}/audit`, summary: "The network's audit trail", role: "viewer", query: auditQuerySchema },
@@ -67,7 +69,7 @@ const operations: Operation[] = [
   { method: "post", path: `${N}/rules/{ruleId}/move`, summary: "Move a rule up or down", role: "admin", body: z.object({ direction: z.enum(["up", "down"]) }) },
   { method: "put", path: `${N}/rules/icmp`, summary: "Allow or block inbound ping from any host", role: "admin", body: z.object({ enabled: z.boolean() }) },
   { method: "get", path: `${N}/certificates`, summary: "The blocklist and issued certificates: the newest 1000, or with any query parameter one page (newest first) searched by node or certificate name, group, IP prefix or fingerprint prefix and filtered by status, with the total", role: "viewer", query: certificateQuerySchema },
-  { method: "post", path: `${N}/certificates/{certificateId}/revoke`, summary: "Revoke a certificate (blocklist it)", role: "admin", body: z.object({ reason: z.string().min(1).max(200) }) },
+  { method: "post", path: `${N}/certificates/{certificateId}/revoke`, summary: "Revoke a certificate (blocklist it)", role: "admin", body: certificateRevokeSchema },
   { method: "get", path: `${N}/leases`, summary: "IP leases", role: "viewer" },
   { method: "get", path: `${N}/reserved-ranges`, summary: "Address ranges never allocated", role: "viewer" },
   { method: "post", path: `${N}/reserved-ranges`, summary: "Reserve an address range", role: "admin", body: reservedRangeSchema as unknown as z.ZodType, status: 201 },
@@ -80,8 +82,8 @@ const operations: Operation[] = [
   { method: "post", path: `${N}/links`, summary: "Create a join link (its token is shown once)", role: "admin", body: linkCreateSchema, status: 201 },
   { method: "post", path: `${N}/links/{linkId}/revoke`, summary: "Revoke a join link", role: "admin", status: 204 },
   { method: "post", path: "/enroll", summary: "Enroll a host: join token, hostname and its own public key", body: enrollSchema, status: 201, auth: "none" },
-  { method: "get", path: "/node/config", summary: "Poll the node's config (If-None-Match; 304 when unchanged; Prefer: wait=N holds it open until this node's bundle changes, answered with Preference-Applied)", auth: "node" },
-  { method: "get", path: "/node/files/{file}", summary: "One of config.yml, ca.crt, host.crt as plain text (for the sh agent)", auth: "node", produces: "text/plain" },
+  { method: "get", path: "/node/config", summary: "Poll the node's config (If-None-Match; 304 when unchanged; Prefer: wait=N holds it open until this node's bundle changes, answered with Preference-Applied)", auth: "node", alsoSucceeds: { 202: "Waiting for an admin to approve the node", 304: "Unchanged since the ETag sent" } },
+  { method: "get", path: "/node/files/{file}", summary: "One of config.yml, ca.crt, host.crt as plain text (for the sh agent)", auth: "node", produces: "text/plain", alsoSucceeds: { 202: "Waiting for an admin to approve the node", 304: "Unchanged since the ETag sent" } },
   { method: "post", path: "/node/renew", summary: "Renew the node's certificate (unrevoked and inside its renewal window); rotates the credential", body: renewSchema, auth: "node" },
   { method: "post", path: "/node/retire", summary: "The host replaces its enrollment: deletes its node and blocklists its certificate", auth: "node", status: 204 },
 ];
@@ -94,6 +96,30 @@ const errorSchema = z.object({
     requestId: z.string(),
   }),
 });
+
+/** What each error status means; which of them an operation can answer depends on how it is called. */
+const errorMeaning: Record<number, string> = {
+  400: "Invalid input; `fields` has every field's errors",
+  401: "Not signed in, or the credential is not valid",
+  403: "Role too low, CSRF token missing, or the node is blocked",
+  404: "Not found, or another tenant's",
+  409: "Conflicts with the current state (taken name or address, last owner, …)",
+  410: "The node was deleted; its agent stops",
+  413: "The body is larger than the limit",
+  415: "The body is not JSON",
+  429: "Too many attempts; Retry-After says when to try again",
+};
+
+/** The error statuses the wrapper and the operation's own checks can produce. */
+function errorStatusesOf(op: Operation): number[] {
+  const auth = op.auth ?? "session";
+  const statuses = new Set([400, 404]);
+  if (auth !== "none") [401, 403].forEach((s) => statuses.add(s));
+  if (auth !== "session") [410, 429].forEach((s) => statuses.add(s)); // hosts: deleted nodes, failure limits
+  if (op.method !== "get") statuses.add(409);
+  if (op.body) [413, 415].forEach((s) => statuses.add(s));
+  return [...statuses].sort();
+}
 
 function pathParams(path: string) {
   const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
@@ -122,10 +148,9 @@ export function buildOpenApiDocument() {
       },
       responses: {
         [status]: { description: status === 204 ? "Done" : "Success", ...(status !== 204 ? { content: { [op.produces ?? "application/json"]: { schema: z.any() } } } : {}) },
-        400: { description: "Invalid input; `fields` has every field's errors", content: { "application/json": { schema: error } } },
-        401: { description: "Not signed in", content: { "application/json": { schema: error } } },
-        403: { description: "Role too low, or CSRF token missing", content: { "application/json": { schema: error } } },
-        404: { description: "Not found, or another tenant's", content: { "application/json": { schema: error } } },
+        // 304 has no body; the others answer in the operation's own media type.
+        ...Object.fromEntries(Object.entries(op.alsoSucceeds ?? {}).map(([code, description]) => [code, { description, ...(code !== "304" ? { content: { [op.produces ?? "application/json"]: { schema: z.any() } } } : {}) }])),
+        ...Object.fromEntries(errorStatusesOf(op).map((code) => [code, { description: errorMeaning[code]!, content: { "application/json": { schema: error } } }])),
       },
     });
   }

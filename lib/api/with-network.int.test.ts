@@ -3,6 +3,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { encode } from "next-auth/jwt";
 import * as networks from "@/app/api/v1/networks/route";
 import * as network from "@/app/api/v1/networks/[networkId]/route";
+import * as links from "@/app/api/v1/networks/[networkId]/links/route";
+import { CLIENT_IP_HEADER } from "@/lib/core/client-ip";
 import { db } from "@/lib/db/client";
 import { sessionCookieName } from "@/lib/auth/auth-config";
 import { call, createTestUser, freshCidr, type TestUser } from "@/lib/testing/api-harness";
@@ -26,6 +28,18 @@ beforeAll(async () => {
 const networkCount = () => db.network.count();
 
 describe("the API wrapper", () => {
+  it("marks every answer no-store, above all the ones that carry a secret shown once", async () => {
+    const headers = { cookie: owner.cookie, "x-csrf-token": owner.csrf, "content-type": "application/json", [CLIENT_IP_HEADER]: "127.0.0.1" };
+    const ctx = { params: Promise.resolve({ networkId }) };
+    const created = await links.POST(new Request("http://localhost/api/test", { method: "POST", headers, body: JSON.stringify({ description: "no-store" }) }), ctx);
+    expect(created.status).toBe(201);
+    expect((await created.json()).token).toBeTruthy();
+    expect(created.headers.get("cache-control")).toBe("no-store");
+    const refused = await links.POST(new Request("http://localhost/api/test", { method: "POST", headers, body: "{" }), ctx);
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get("cache-control")).toBe("no-store");
+  });
+
   it("answers 401 without a session, and with a forged one", async () => {
     expect((await call(networks.GET, "GET")).status).toBe(401);
     const forged = `${sessionCookieName()}=${await encode({ token: { uid: owner.id, sid: "x" }, secret: "another-secret-another-secret-00000" })}`;

@@ -12,14 +12,16 @@ import { CSRF_HEADER, isValidCsrfToken } from "@/lib/auth/csrf";
 import type { MemberRole } from "@/lib/auth/roles";
 import { authorizeNetwork, type AuthorizedNetwork } from "@/lib/auth/authorize-network";
 import { AppError } from "@/lib/core/app-error";
+import { isUuid } from "@/lib/core/ids";
 import type { RequestMeta } from "@/lib/core/request-meta";
 import type { ErrorBody } from "./error-body";
 import { clientIpFrom } from "@/lib/core/client-ip";
 import { parseOrThrow } from "@/lib/core/zod-errors";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { metrics, routeLabel } from "@/lib/metrics/registry";
+import { MAX_JSON_BODY_BYTES, readJsonBody } from "./read-json-body";
 
-export const MAX_JSON_BODY_BYTES = 64 * 1024;
+export { MAX_JSON_BODY_BYTES };
 
 const unsafeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -76,27 +78,6 @@ function toApiError(error: unknown, requestId: string): AppError {
   return new AppError("internal", `Something went wrong. Quote request id ${requestId} when reporting this.`);
 }
 
-async function readJsonBody(req: Request, limit = MAX_JSON_BODY_BYTES): Promise<unknown> {
-  const type = req.headers.get("content-type") ?? "";
-  if (!type.toLowerCase().startsWith("application/json")) {
-    throw new AppError("unsupported_media_type", "Send the request body as application/json");
-  }
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > limit) throw new AppError("payload_too_large", `The request body is too large (at most ${limit} bytes)`);
-  const text = await req.text();
-  if (Buffer.byteLength(text) > limit) throw new AppError("payload_too_large", `The request body is too large (at most ${limit} bytes)`);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new AppError("bad_request", "The request body is not valid JSON");
-  }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new AppError("bad_request", "The request body must be a JSON object");
-  }
-  return value;
-}
-
 function queryObject(req: Request): Record<string, string> {
   return Object.fromEntries(new URL(req.url).searchParams.entries());
 }
@@ -129,17 +110,28 @@ async function requireActor(req: Request): Promise<Actor> {
   return actor;
 }
 
+/** An id in the path that cannot exist (not a uuid, see lib/core/ids.ts) answers 404 like one that does not. */
+function assertIdParams(params: RouteParams): void {
+  for (const [name, value] of Object.entries(params)) {
+    if (name.endsWith("Id") && !isUuid(value)) throw new AppError("not_found", "Not found");
+  }
+}
+
 function run<C>(build: (req: Request, params: RouteParams, meta: RequestMeta) => Promise<C>, status: number, handler: Handler<C>) {
   return async (req: Request, context?: RouteContext): Promise<Response> => {
     const meta: RequestMeta = { requestId: randomUUID(), clientIp: clientIpFrom(req.headers) };
     let response: Response;
     try {
       const params = (await context?.params) ?? {};
+      assertIdParams(params);
       const ctx = await build(req, params, meta);
       response = respond(await handler(ctx), status, meta.requestId);
     } catch (error) {
       response = errorResponse(error, meta.requestId);
     }
+    // Every answer is for one caller, and some carry a secret shown once (a join link's token, a
+    // node credential, a one-time key): none may be kept by a browser or a shared cache.
+    if (!response.headers.has("cache-control")) response.headers.set("cache-control", "no-store");
     metrics().httpRequests.inc({ route: routeLabel(new URL(req.url).pathname), method: req.method, status: String(response.status) });
     return response;
   };

@@ -1,14 +1,15 @@
 /** Reading the audit trail: filtered, paginated, and limited to what the caller may see. */
 import { z } from "zod";
 import { db } from "@/lib/db/client";
+import { lineText } from "@/lib/core/text-schema";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { Actor } from "@/lib/auth/session";
 
 export const auditQuerySchema = z
   .object({
-    q: z.string().trim().max(200).optional(),
-    action: z.string().trim().max(100).optional(),
-    actor: z.string().trim().max(200).optional(),
+    q: lineText(200).optional(),
+    action: lineText(100).optional(),
+    actor: lineText(200).optional(),
     page: z.coerce.number().int().min(1).max(100000).default(1),
     pageSize: z.coerce.number().int().min(1).max(200).default(25),
   })

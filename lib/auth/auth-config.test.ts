@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AuthConfigError, authMode, keycloakSettings } from "./auth-config";
+import { AuthConfigError, authMode, keycloakSettings, keycloakTokenUrl, sessionLifetimes } from "./auth-config";
 
 const kc = { KEYCLOAK_ISSUER: "https://sso.example/realms/nebula", KEYCLOAK_CLIENT_ID: "nc", KEYCLOAK_CLIENT_SECRET: "s" };
 
@@ -33,5 +33,21 @@ describe("keycloakSettings: where the server reads Keycloak's configuration", ()
   });
   it("refuses KEYCLOAK_INTERNAL_ISSUER in local mode", () => {
     expect(() => authMode({ AUTH_MODE: "local", KEYCLOAK_INTERNAL_ISSUER: "http://keycloak:8080/realms/nebula" })).toThrow(/KEYCLOAK_INTERNAL_ISSUER is set/);
+  });
+});
+
+describe("sessionLifetimes", () => {
+  it("defaults to 12 h absolute, 2 h idle, a Keycloak re-check every 5 min", () => {
+    expect(sessionLifetimes({})).toEqual({ absoluteSeconds: 43200, idleSeconds: 7200, recheckSeconds: 300 });
+  });
+  it("takes overrides, and refuses nonsense rather than guessing", () => {
+    expect(sessionLifetimes({ NC_SESSION_MAX_AGE_SECONDS: "3600", NC_SESSION_IDLE_SECONDS: " 600 ", NC_SESSION_RECHECK_SECONDS: "5" })).toEqual({ absoluteSeconds: 3600, idleSeconds: 600, recheckSeconds: 5 });
+    expect(() => sessionLifetimes({ NC_SESSION_IDLE_SECONDS: "0" })).toThrow(AuthConfigError);
+    expect(() => sessionLifetimes({ NC_SESSION_RECHECK_SECONDS: "5m" })).toThrow(/NC_SESSION_RECHECK_SECONDS/);
+  });
+  it("asks Keycloak's token endpoint where this server reaches Keycloak", () => {
+    const env = { AUTH_MODE: "keycloak", KEYCLOAK_ISSUER: "https://sso.example.com/realms/nebula", KEYCLOAK_CLIENT_ID: "nc", KEYCLOAK_CLIENT_SECRET: "s" };
+    expect(keycloakTokenUrl(keycloakSettings(env)!)).toBe("https://sso.example.com/realms/nebula/protocol/openid-connect/token");
+    expect(keycloakTokenUrl(keycloakSettings({ ...env, KEYCLOAK_INTERNAL_ISSUER: "http://keycloak:8080/realms/nebula" })!)).toBe("http://keycloak:8080/realms/nebula/protocol/openid-connect/token");
   });
 });

@@ -75,5 +75,34 @@ export function sessionCookieName(): string {
   return `${secureCookiesEnabled() ? "__Secure-" : ""}next-auth.session-token`;
 }
 
-/** Sessions end after this long, whatever the activity. */
+/** Sessions end after this long, whatever the activity (the cookie's own lifetime, too). */
 export const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
+
+export interface SessionLifetimes {
+  /** From sign-in to the end, however active (NC_SESSION_MAX_AGE_SECONDS). */
+  absoluteSeconds: number;
+  /** Without a request for this long, the session ends (NC_SESSION_IDLE_SECONDS). */
+  idleSeconds: number;
+  /** How often Keycloak is asked whether the user may still sign in (NC_SESSION_RECHECK_SECONDS). */
+  recheckSeconds: number;
+}
+
+function positiveSeconds(raw: string | undefined, fallback: number, name: string): number {
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new AuthConfigError(`${name} must be a whole number of seconds, at least 1`);
+  return value;
+}
+
+export function sessionLifetimes(env: Record<string, string | undefined> = process.env): SessionLifetimes {
+  return {
+    absoluteSeconds: positiveSeconds(env.NC_SESSION_MAX_AGE_SECONDS, SESSION_MAX_AGE_SECONDS, "NC_SESSION_MAX_AGE_SECONDS"),
+    idleSeconds: positiveSeconds(env.NC_SESSION_IDLE_SECONDS, 2 * 60 * 60, "NC_SESSION_IDLE_SECONDS"),
+    recheckSeconds: positiveSeconds(env.NC_SESSION_RECHECK_SECONDS, 5 * 60, "NC_SESSION_RECHECK_SECONDS"),
+  };
+}
+
+/** Keycloak's token endpoint, where this server reaches it (the internal issuer when there is one). */
+export function keycloakTokenUrl(kc: KeycloakSettings): string {
+  return `${kc.discoveryUrl.replace(/\/\.well-known\/openid-configuration$/, "")}/protocol/openid-connect/token`;
+}

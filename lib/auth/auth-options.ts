@@ -1,5 +1,4 @@
 /** next-auth configuration: Keycloak OIDC when configured, local accounts otherwise. */
-import { randomBytes } from "node:crypto";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import KeycloakProvider from "next-auth/providers/keycloak";
@@ -7,7 +6,9 @@ import { clientIpFrom } from "@/lib/core/client-ip";
 import { authSecret, keycloakSettings, SESSION_MAX_AGE_SECONDS, secureCookiesEnabled } from "./auth-config";
 import { realmRolesOf, upsertKeycloakUser, type OidcProfile } from "./keycloak-users";
 import { LoginThrottledError } from "./login-throttle";
+import { LOGIN_THROTTLED_CODE } from "./sign-in-errors";
 import { verifyLocalLogin } from "./local-accounts";
+import { createUserSession, endSession, sessionIsLive } from "./user-sessions";
 
 function providers(): NextAuthOptions["providers"] {
   const kc = keycloakSettings();
@@ -37,8 +38,8 @@ function providers(): NextAuthOptions["providers"] {
         try {
           return await verifyLocalLogin(username, password, clientIpFrom(headers));
         } catch (error) {
-          // next-auth hands a thrown message to the sign-in page; only the throttle's message is safe to show.
-          if (error instanceof LoginThrottledError) throw new Error(error.message);
+          // next-auth hands a thrown message to the sign-in page as ?error=; send a code the page maps to its own words.
+          if (error instanceof LoginThrottledError) throw new Error(LOGIN_THROTTLED_CODE);
           throw error;
         }
       },
@@ -57,17 +58,31 @@ export function authOptions(): NextAuthOptions {
     pages: { signIn: "/signin", error: "/signin" },
     callbacks: {
       async jwt({ token, user, account, profile }) {
-        if (!account) return token; // an existing session; nothing to refresh
-        const sid = randomBytes(16).toString("base64url");
+        if (!account) {
+          // An existing session, re-issued by GET /api/auth/session: an ended one must not come back
+          // with a fresh expiry. Throwing makes next-auth clear the cookie; every other request
+          // checks the row itself (lib/auth/session.ts).
+          if (typeof token.sid !== "string" || !(await sessionIsLive(token.sid))) throw new Error("session ended");
+          return token;
+        }
         if (account.provider === "keycloak" && kc && profile) {
           const dbUser = await upsertKeycloakUser(kc.issuer, profile as OidcProfile, realmRolesOf(account.access_token));
+          // The refresh token stays server-side (sealed), for the periodic re-check; never in the cookie.
+          const sid = await createUserSession({ userId: dbUser.id, provider: "keycloak", refreshToken: account.refresh_token });
           return { uid: dbUser.id, sid, provider: "keycloak", idToken: account.id_token, name: dbUser.displayName, email: dbUser.email };
         }
+        const sid = await createUserSession({ userId: user.id, provider: account.provider });
         return { uid: user.id, sid, provider: account.provider, name: user.name, email: user.email };
       },
       async session({ session, token }) {
         // The browser sees only display fields; the id token and session id stay in the encrypted cookie.
         return { ...session, user: { name: token.name ?? null, email: token.email ?? null } };
+      },
+    },
+    events: {
+      // next-auth's own sign-out (POST /api/auth/signout) ends the server-side session too.
+      async signOut({ token }) {
+        if (typeof token?.sid === "string") await endSession(token.sid);
       },
     },
     logger: {

@@ -6,6 +6,7 @@ import { db } from "@/lib/db/client";
 import type { Actor } from "@/lib/auth/session";
 import { effectiveRole, hasRole, type MemberRole } from "@/lib/auth/roles";
 import { AppError } from "@/lib/core/app-error";
+import { isUuid } from "@/lib/core/ids";
 
 export interface AuthorizedNetwork {
   network: { id: string; name: string; cidr: string; description: string; createdAt: Date; createdById: string | null; pollSeconds: number };
@@ -15,11 +16,9 @@ export interface AuthorizedNetwork {
   role: MemberRole;
 }
 
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export async function authorizeNetwork(actor: Actor, networkId: string, required: MemberRole): Promise<AuthorizedNetwork> {
   const notFound = new AppError("not_found", "Network not found");
-  if (!uuidPattern.test(networkId)) throw notFound;
+  if (!isUuid(networkId)) throw notFound;
   const network = await db.network.findUnique({
     where: { id: networkId },
     include: { members: { where: { userId: actor.id }, select: { role: true } } },

@@ -23,4 +23,16 @@ describe("Keycloak users", () => {
     const actions = (await db.auditEvent.findMany({ where: { targetId: first.id }, orderBy: { createdAt: "asc" } })).map((e) => e.action);
     expect(actions).toEqual(["user.create", "user.role"]);
   });
+
+  it("records whether Keycloak verified the email, re-read at every sign-in", async () => {
+    const sub = randomUUID();
+    const issuer = "http://kc.test/realms/nebula";
+    const unverified = await upsertKeycloakUser(issuer, { sub, email: "dave@example.test", name: "Dave" }, []);
+    expect(unverified.emailVerified).toBe(false);
+    const verified = await upsertKeycloakUser(issuer, { sub, email: "dave@example.test", name: "Dave", email_verified: true }, []);
+    expect(verified.emailVerified).toBe(true);
+    // A changed address is unproven until Keycloak says otherwise.
+    const changed = await upsertKeycloakUser(issuer, { sub, email: "dave@elsewhere.test", name: "Dave", email_verified: false }, []);
+    expect(changed.emailVerified).toBe(false);
+  });
 });

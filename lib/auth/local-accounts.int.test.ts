@@ -3,7 +3,7 @@ import * as setup from "@/app/api/setup/route";
 import { db } from "@/lib/db/client";
 import { call } from "@/lib/testing/api-harness";
 import { LOCAL_ISSUER, localSetupNeeded, verifyLocalLogin } from "./local-accounts";
-import { LoginThrottledError, MAX_FAILURES_PER_USERNAME } from "./login-throttle";
+import { FREE_ATTEMPTS_PER_PAIR, LoginThrottledError } from "./login-throttle";
 import { SETUP_LIMIT } from "@/app/api/setup/route";
 import { setupCode } from "./setup-code";
 
@@ -13,6 +13,7 @@ beforeAll(async () => {
   // This file owns the local accounts of the shared test database.
   await db.user.deleteMany({ where: { issuer: LOCAL_ISSUER } });
   await db.rateCounter.deleteMany({});
+  await db.rateBackoff.deleteMany({});
 });
 
 describe("first-run setup", () => {
@@ -20,6 +21,13 @@ describe("first-run setup", () => {
     const r = await call(setup.POST, "POST", { body: { username: "a b", displayName: "", email: "nope", password: "short" } });
     expect(r.status).toBe(400);
     expect(Object.keys(r.json.error.fields).sort()).toEqual(["code", "displayName", "email", "password", "username"]);
+    expect(await localSetupNeeded()).toBe(true);
+  });
+
+  it("refuses a name holding a NUL byte with a field error, not a database error", async () => {
+    const r = await call(setup.POST, "POST", { body: { username: "admin", displayName: "Ad\u0000min", email: "a@example.test", password: "long enough password", code: "x" } });
+    expect(r.status).toBe(400);
+    expect(r.json.error.fields.displayName).toBeTruthy();
     expect(await localSetupNeeded()).toBe(true);
   });
 
@@ -69,18 +77,18 @@ describe("password sign-in", () => {
     expect(user?.name).toBe("Root Admin");
   });
 
-  it("slows down repeated failures, with counters in Postgres", async () => {
-    for (let i = 0; i < MAX_FAILURES_PER_USERNAME; i++) {
+  it("slows down repeated failures from one address, with counters in Postgres", async () => {
+    for (let i = 0; i < FREE_ATTEMPTS_PER_PAIR; i++) {
       expect(await verifyLocalLogin("root-admin", `wrong-${i}`, "192.0.2.2")).toBeNull();
     }
-    // Now even the right password is refused until the window ends.
+    // From that address even the right password must wait out the delay (see login-throttle.int.test.ts).
     await expect(verifyLocalLogin("root-admin", admin.password, "192.0.2.2")).rejects.toBeInstanceOf(LoginThrottledError);
-    const counter = await db.rateCounter.findFirstOrThrow({ where: { key: "login:user:root-admin" } });
-    expect(counter.count).toBe(MAX_FAILURES_PER_USERNAME);
+    const backoff = await db.rateBackoff.findFirstOrThrow({ where: { key: "login:user:root-admin:ip:192.0.2.2" } });
+    expect(backoff.attempts).toBe(FREE_ATTEMPTS_PER_PAIR);
   });
 
   it("throttles unknown usernames too, so they cannot be told apart", async () => {
-    for (let i = 0; i < MAX_FAILURES_PER_USERNAME; i++) expect(await verifyLocalLogin("ghost", "x", "192.0.2.3")).toBeNull();
+    for (let i = 0; i < FREE_ATTEMPTS_PER_PAIR; i++) expect(await verifyLocalLogin("ghost", "x", "192.0.2.3")).toBeNull();
     await expect(verifyLocalLogin("ghost", "x", "192.0.2.3")).rejects.toBeInstanceOf(LoginThrottledError);
   });
 });

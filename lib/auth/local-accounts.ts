@@ -1,16 +1,14 @@
 /** Local accounts: the first-run admin and password sign-in, used when Keycloak is not configured. */
-import { hash, verify } from "@node-rs/argon2";
 import { z } from "zod";
+import { nameText } from "@/lib/core/text-schema";
 import { advisoryLock, db } from "@/lib/db/client";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/core/app-error";
 import type { RequestMeta } from "@/lib/core/request-meta";
-import { assertLoginAllowed, recordLoginFailure, recordLoginSuccess } from "./login-throttle";
+import { beginLoginAttempt } from "./login-throttle";
+import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "./password-hash";
 
 export const LOCAL_ISSUER = "local";
-
-// OWASP's argon2id baseline (19 MiB, 2 passes); @node-rs/argon2 defaults to the id variant.
-const argonOptions = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
 
 export const usernameSchema = z
   .string()
@@ -23,7 +21,7 @@ export const usernameSchema = z
 export const setupSchema = z
   .object({
     username: usernameSchema,
-    displayName: z.string().trim().min(1, "Enter your name").max(100, "Use at most 100 characters"),
+    displayName: nameText(100).min(1, "Enter your name"),
     email: z.string().trim().toLowerCase().email("Enter an email address").max(254),
     password: z.string().min(12, "Use at least 12 characters").max(256, "Use at most 256 characters"),
     /** The one-time code from the server's log (lib/auth/setup-code.ts). */
@@ -38,7 +36,7 @@ export async function localSetupNeeded(): Promise<boolean> {
 
 /** Creates the first administrator. Refused once any local account exists, even under a race. */
 export async function createFirstAdmin(input: SetupInput, meta: RequestMeta) {
-  const passwordHash = await hash(input.password, argonOptions);
+  const passwordHash = await hashPassword(input.password);
   return db.$transaction(async (tx) => {
     await advisoryLock(tx, "first-run-setup");
     if ((await tx.user.count({ where: { issuer: LOCAL_ISSUER } })) > 0) {
@@ -69,19 +67,18 @@ export async function createFirstAdmin(input: SetupInput, meta: RequestMeta) {
 export async function verifyLocalLogin(rawUsername: string, password: string, address: string | null) {
   const parsed = usernameSchema.safeParse(rawUsername);
   const username = parsed.success ? parsed.data : rawUsername.trim().toLowerCase().slice(0, 64);
-  await assertLoginAllowed(username, address);
+  const attempt = await beginLoginAttempt(username, address);
   const user = parsed.success
     ? await db.user.findUnique({
         where: { issuer_subject: { issuer: LOCAL_ISSUER, subject: username } },
         select: { id: true, displayName: true, email: true, systemRole: true, passwordHash: true },
       })
     : null;
-  const ok = user?.passwordHash ? await verify(user.passwordHash, password).catch(() => false) : false;
-  if (!user || !ok) {
-    await recordLoginFailure(username, address);
-    return null;
-  }
-  await recordLoginSuccess(username);
+  // Exactly one argon2 run on every path, against a dummy hash when there is no real one, so that
+  // an unknown username answers as slowly as a wrong password.
+  const matches = await verifyPassword(user?.passwordHash ?? DUMMY_PASSWORD_HASH, password);
+  if (!user?.passwordHash || !matches) return null; // the attempt stays counted
+  await attempt.succeeded();
   await db.user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
   return { id: user.id, name: user.displayName, email: user.email };
 }

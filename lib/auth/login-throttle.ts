@@ -1,39 +1,49 @@
 /**
- * Slows down password guessing: after too many failures in a 15-minute window, sign-in for that
- * username (or from that address) is refused until the window ends. Counters live in Postgres.
+ * Slows down password guessing without handing strangers a way to lock anyone out.
+ *
+ * - Per (username, address): a few attempts back to back, then each further one must wait
+ *   2^(n - FREE_ATTEMPTS_PER_PAIR) s (capped). A success forgets them. Someone failing from their
+ *   own address never delays the user signing in from another.
+ * - Per address: at most MAX_ATTEMPTS_PER_ADDRESS failed attempts in a window, whatever the
+ *   usernames (one address spraying many accounts).
+ *
+ * Every attempt is counted before the password is checked, in one atomic statement that also
+ * decides, so parallel guesses get no more tries than sequential ones. Addresses are counted as
+ * rate limits count them (an IPv6 address by its /64). State lives in Postgres, for every replica.
  */
-import { clearCounter, hitCounter, readCounter, secondsLeftInWindow } from "@/lib/ratelimit/rate-counter";
+import { addressLimitKey } from "@/lib/ratelimit/address-key";
+import { clearAttempts, takeAttempt, type BackoffPolicy } from "@/lib/ratelimit/backoff";
+import { hitCounter, releaseCounter, secondsLeftInWindow } from "@/lib/ratelimit/rate-counter";
 
-export const LOGIN_WINDOW_SECONDS = 15 * 60;
-export const MAX_FAILURES_PER_USERNAME = 5;
-export const MAX_FAILURES_PER_ADDRESS = 20;
+export const FREE_ATTEMPTS_PER_PAIR = 3;
+export const LOGIN_BACKOFF: BackoffPolicy = { freeAttempts: FREE_ATTEMPTS_PER_PAIR, maxDelaySeconds: 5 * 60, forgetAfterSeconds: 12 * 3600 };
+export const ADDRESS_WINDOW_SECONDS = 15 * 60;
+export const MAX_ATTEMPTS_PER_ADDRESS = 30;
+
 
 export class LoginThrottledError extends Error {
   constructor(readonly retryAfterSeconds: number) {
-    super(`Too many failed sign-in attempts. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`);
+    super(`Too many failed sign-in attempts; try again in ${retryAfterSeconds} s`);
   }
 }
 
-const userKey = (username: string) => `login:user:${username.toLowerCase()}`;
-const addressKey = (address: string) => `login:ip:${address}`;
+const pairKey = (username: string, address: string | null) => addressLimitKey(`login:user:${username.toLowerCase()}`, address);
+const addressKey = (address: string | null) => addressLimitKey("login", address);
 
-export async function assertLoginAllowed(username: string, address: string | null): Promise<void> {
-  const [byUser, byAddress] = await Promise.all([
-    readCounter(userKey(username), LOGIN_WINDOW_SECONDS),
-    address ? readCounter(addressKey(address), LOGIN_WINDOW_SECONDS) : 0,
-  ]);
-  if (byUser >= MAX_FAILURES_PER_USERNAME || byAddress >= MAX_FAILURES_PER_ADDRESS) {
-    throw new LoginThrottledError(secondsLeftInWindow(LOGIN_WINDOW_SECONDS));
-  }
+export interface LoginAttempt {
+  /** The password was right: forget this pair's failures and give back the address's count. */
+  succeeded(): Promise<void>;
 }
 
-export async function recordLoginFailure(username: string, address: string | null): Promise<void> {
-  await Promise.all([
-    hitCounter(userKey(username), LOGIN_WINDOW_SECONDS),
-    address ? hitCounter(addressKey(address), LOGIN_WINDOW_SECONDS) : Promise.resolve(0),
-  ]);
-}
-
-export async function recordLoginSuccess(username: string): Promise<void> {
-  await clearCounter(userKey(username), LOGIN_WINDOW_SECONDS);
+/** Counts a sign-in attempt, or throws LoginThrottledError before any password is checked. */
+export async function beginLoginAttempt(username: string, address: string | null): Promise<LoginAttempt> {
+  const fromAddress = await hitCounter(addressKey(address), ADDRESS_WINDOW_SECONDS);
+  if (fromAddress > MAX_ATTEMPTS_PER_ADDRESS) throw new LoginThrottledError(secondsLeftInWindow(ADDRESS_WINDOW_SECONDS));
+  const decision = await takeAttempt(pairKey(username, address), LOGIN_BACKOFF);
+  if (!decision.allowed) throw new LoginThrottledError(decision.retryAfterSeconds);
+  return {
+    async succeeded() {
+      await Promise.all([clearAttempts(pairKey(username, address)), releaseCounter(addressKey(address), ADDRESS_WINDOW_SECONDS)]);
+    },
+  };
 }

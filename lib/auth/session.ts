@@ -3,14 +3,14 @@
  * handlers, server components and integration tests all take the same path.
  */
 import { decode } from "next-auth/jwt";
-import { db } from "@/lib/db/client";
 import { authSecret, sessionCookieName } from "./auth-config";
 import type { SystemRole } from "./roles";
+import { loadLiveSession } from "./user-sessions";
 
 /** What next-auth keeps in its encrypted session cookie (see lib/auth/auth-options.ts). */
 export interface SessionClaims {
   uid: string;
-  /** Random per sign-in; CSRF tokens are bound to it. */
+  /** Random per sign-in: the id of its UserSession row; CSRF tokens are bound to it. */
   sid: string;
   provider: string;
   idToken?: string;
@@ -66,11 +66,14 @@ export async function readSessionClaims(cookieHeader: string | null): Promise<Se
   }
 }
 
-/** The actor behind a cookie header, loaded fresh from the database (a deleted user is signed out). */
+/**
+ * The actor behind a cookie header, loaded fresh from the database together with the session row:
+ * a deleted user, or a session ended by sign-out, age, idleness or Keycloak, is signed out.
+ */
 export async function actorFromCookies(cookieHeader: string | null): Promise<Actor | null> {
   const claims = await readSessionClaims(cookieHeader);
   if (!claims) return null;
-  const user = await db.user.findUnique({ where: { id: claims.uid } });
-  if (!user) return null;
-  return { id: user.id, displayName: user.displayName, email: user.email, systemRole: user.systemRole, sid: claims.sid };
+  const live = await loadLiveSession(claims.sid, claims.uid);
+  if (!live) return null;
+  return { id: live.userId, displayName: live.displayName, email: live.email, systemRole: live.systemRole, sid: claims.sid };
 }

@@ -200,6 +200,17 @@ describe.each(versions)("nebula $binaries.label accepts every rendered config", 
     expect(result.transcript).not.toContain("host:true");
   }, TEST_TIMEOUT_MS);
 
+  // Go's yaml reads a plain 0o17 as the number 15, and a number in `groups:` panics Nebula.
+  for (const target of (["1.6", "1.10"] as const).filter((t) => atLeast(version, t))) {
+    it(`takes a rule whose groups list holds a group named 0o17 (target ${target})`, async () => {
+      const rules = [rule(1, { direction: "inbound", proto: "tcp", port: "443", peer: { kind: "groups", groups: ["web", "0o17"] } })];
+      const input = await inputFor(scenarios[1]!, "paths", target);
+      const { yaml } = renderNodeConfig({ ...input, rules });
+      const result = await nebulaTest(yaml);
+      expect(result.code, `${result.transcript}\n--- config\n${yaml}`).toBe(0);
+    }, TEST_TIMEOUT_MS);
+  }
+
   it("fails a config with an invalid firewall port, so the check above can fail", async () => {
     const { object } = renderNodeConfig(await inputFor(scenarios[1]!, "paths", "1.6"));
     const broken = structuredClone(object) as { firewall: { inbound: Array<{ port: string }> } };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
-import type { PeerSelector } from "@/lib/firewall/rule-schema";
+import { parse, parseDocument, visit } from "yaml";
+import { groupNameSchema, hostNameSchema, type PeerSelector } from "@/lib/firewall/rule-schema";
 import { lighthouses, nodeInput, relays, representativeRules, rule } from "./render-node-config.fixtures";
 import { bodyShapeOf, ConfigRenderError, renderNodeConfig, type NebulaFirewallRule, type RenderedBody, type RenderInput } from "./render-node-config";
 
@@ -104,7 +104,7 @@ describe("renderNodeConfig: firewall", () => {
 
   it("keeps a port range as one range rule", () => {
     const yaml = renderNodeConfig(nodeInput(web1)).yaml;
-    expect(yaml).toContain("port: 8000-8100");
+    expect(yaml).toContain('port: "8000-8100"');
     expect(yaml).not.toMatch(/port: "?8001"?/);
   });
 
@@ -150,6 +150,44 @@ describe("renderNodeConfig: firewall", () => {
     expect(yaml).toContain('host: "yes"');
     expect(yaml).toContain('group: "on"');
     expect(yaml).toContain('host: "0x1f"');
+  });
+
+  // Go's yaml (Nebula) resolves plain scalars with its own rules, e.g. strconv.ParseInt with base 0,
+  // which reads 0o17 and 1_000 as numbers where the yaml package's 1.1 schema sees strings; a
+  // number in a `groups:` list panics Nebula. So no string value may be left plain.
+  it("quotes every string value, so no YAML 1.1 reader can take a name for a number, bool or null", () => {
+    const names = ["0o17", "0x1F", "1e3", "yes", "on", "null", "~", "1_000", ".inf", "0b101", "1:20", "2001-01-01"];
+    const rules = names.flatMap((name, i) => [
+      rule(i * 3 + 1, { direction: "inbound", peer: { kind: "group", group: name } }),
+      rule(i * 3 + 2, { direction: "inbound", peer: { kind: "groups", groups: ["web", name] } }),
+      rule(i * 3 + 3, { direction: "outbound", peer: { kind: "host", host: name } }),
+    ]);
+    const blocklist = ["123e4567", "0x1f", "1_000"];
+    const { yaml } = renderNodeConfig(nodeInput({ ...web1, groups: ["web", ...names] }, { rules, blocklist, pki: { mode: "paths", ca: "1e3", cert: "yes", key: "0o17" } }));
+
+    const config = parse(yaml, { version: "1.1" }) as Rendered;
+    const selected = [...config.firewall.inbound, ...config.firewall.outbound].flatMap((r) => [r.group, ...(r.groups ?? []), r.host].filter((v) => v !== undefined));
+    expect(selected).toEqual(expect.arrayContaining(names));
+    for (const value of selected) expect(typeof value, String(value)).toBe("string");
+    expect(config.pki).toMatchObject({ ca: "1e3", cert: "yes", key: "0o17" });
+    for (const fingerprint of config.pki.blocklist as unknown[]) expect(typeof fingerprint).toBe("string");
+    expect(config.pki.blocklist).toEqual(["0x1f", "123e4567", "1_000"]);
+
+    const plain: string[] = [];
+    visit(parseDocument(yaml, { version: "1.1" }), {
+      Scalar(key, node) {
+        if (key !== "key" && typeof node.value === "string" && node.type === "PLAIN") plain.push(node.value);
+      },
+    });
+    expect(plain).toEqual([]);
+  });
+
+  it("is given such names by the schemas, which take them wherever the name grammar does (they are rendered quoted)", () => {
+    for (const name of ["0o17", "0x1F", "1e3", "yes", "on", "null", "1_000", ".inf"]) expect(groupNameSchema.safeParse(name).success, name).toBe(true);
+    for (const name of ["0o17", "0x1F", "1e3", "yes", "on", "null"]) expect(hostNameSchema.safeParse(name).success, name).toBe(true);
+    // Not hostnames (RFC 1123) and not group names either way, quoted or not.
+    for (const name of ["~", "1_000", ".inf"]) expect(hostNameSchema.safeParse(name).success, name).toBe(false);
+    expect(groupNameSchema.safeParse("~").success).toBe(false);
   });
 
   it("emits no key that Nebula 1.6 does not know on target 1.6", () => {

@@ -4,7 +4,7 @@
  * and 1.10 in render-node-config.nebula.test.ts.
  */
 import { createHash } from "node:crypto";
-import { Document as YamlDocument, isMap } from "yaml";
+import { Document as YamlDocument, isMap, visit } from "yaml";
 import { parsePort, type Direction, type FirewallRule, type Protocol } from "@/lib/firewall/rule-schema";
 import { ipv4ToInt, parseNetworkCidr, type Ipv4Cidr } from "@/lib/ipam/cidr";
 
@@ -287,11 +287,26 @@ function headerText(input: RenderInput): string {
 }
 
 function toYaml(object: Record<string, unknown>, rules: FirewallRule[]): string {
-  // YAML 1.1 quoting, because 1.6 parses with a YAML 1.1 library: an unquoted host or group such as
-  // `yes`, `on` or `0x1f` would reach its firewall as `true` or a number.
   const doc = new YamlDocument(object, { version: "1.1" });
+  quoteStringValues(doc);
   describeRules(doc, rules);
   return doc.toString({ lineWidth: 0 });
+}
+
+/**
+ * Every string value is written quoted (PEMs as block literals), never plain. Nebula reads its
+ * config with Go's yaml, whose plain-scalar rules are its own (YAML 1.1 booleans, and numbers
+ * through strconv with base 0: `0o17`, `1_000`, `1e3`), so no list of "ambiguous" names kept
+ * here could match it; a group name read as a number panics Nebula. Keys stay plain (the library
+ * still quotes one that would not read back as a string): they are ours, or IP addresses.
+ */
+function quoteStringValues(doc: YamlDocument): void {
+  visit(doc, {
+    Scalar(key, node) {
+      if (key === "key" || typeof node.value !== "string") return;
+      node.type = node.value.includes("\n") ? "BLOCK_LITERAL" : "QUOTE_DOUBLE";
+    },
+  });
 }
 
 /** Descriptions go into comments: Nebula 1.6 and 1.10 ignore unknown rule keys today, but nothing promises that. */

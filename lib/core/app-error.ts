@@ -11,6 +11,7 @@ export const errorStatus = {
   /** A node whose administrator blocked it: its agent stops for good. */
   node_blocked: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   /** A node that was deleted: its agent stops for good. */
   gone: 410,

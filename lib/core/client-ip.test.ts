@@ -18,3 +18,17 @@ describe("clientIpFrom", () => {
     expect(clientIpFrom(new Headers(), "")).toBeNull();
   });
 });
+
+describe("rateLimitAddress", () => {
+  it("keys an IPv6 address by its /64, since one host is handed a whole /64 to rotate through", async () => {
+    const { rateLimitAddress } = await import("./client-ip");
+    expect(rateLimitAddress("2001:db8:1:2::1")).toBe(rateLimitAddress("2001:db8:1:2:ffff:ffff:ffff:fffe"));
+    expect(rateLimitAddress("2001:db8:1:2::1")).toBe("2001:db8:1:2::/64");
+    expect(rateLimitAddress("2001:db8:1:3::1")).not.toBe(rateLimitAddress("2001:db8:1:2::1"));
+  });
+  it("keeps IPv4 addresses whole, and maps IPv4-mapped IPv6 to IPv4", async () => {
+    const { rateLimitAddress } = await import("./client-ip");
+    expect(rateLimitAddress("203.0.113.9")).toBe("203.0.113.9");
+    expect(rateLimitAddress("::ffff:203.0.113.9")).toBe("203.0.113.9");
+  });
+});

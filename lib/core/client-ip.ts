@@ -58,3 +58,16 @@ export function clientIpFrom(headers: Headers, trustedProxies = process.env.TRUS
   }
   return peer.toString();
 }
+
+/**
+ * The part of an address that rate limits count: an IPv4 address whole, an IPv6 address by its
+ * /64. One host (or one customer) is routinely handed a whole /64 and can pick a fresh address per
+ * request, so counting full IPv6 addresses would let it walk past every per-address limit.
+ */
+export function rateLimitAddress(address: string): string {
+  const parsed = normalise(address);
+  if (!parsed) return address.trim();
+  if (parsed.kind() === "ipv4") return parsed.toString();
+  const parts = (parsed as ipaddr.IPv6).parts.slice(0, 4);
+  return `${new ipaddr.IPv6([...parts, 0, 0, 0, 0]).toString()}/64`;
+}

@@ -9,7 +9,7 @@ function createClient() {
   });
   // Secret columns are left out of every query unless a caller asks for them by name
   // (see lib/auth/local-accounts.ts), so they cannot leak through a careless `include`.
-  return new PrismaClient({ adapter, omit: { user: { passwordHash: true }, ca: { keyCiphertext: true } } });
+  return new PrismaClient({ adapter, omit: { user: { passwordHash: true }, ca: { keyCiphertext: true }, userSession: { refreshTokenCiphertext: true } } });
 }
 
 export type Db = ReturnType<typeof createClient>;
@@ -38,6 +38,14 @@ export const db: Db = new Proxy({} as Db, {
  */
 export async function advisoryLock(tx: Tx, key: string): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
+}
+
+/**
+ * The shared side of an advisory lock: any number of holders at once, but none while someone
+ * holds the same key with advisoryLock (for writes that a rare exclusive job must not race).
+ */
+export async function advisoryLockShared(tx: Tx, key: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(hashtextextended(${key}, 0))`;
 }
 
 /**

@@ -17,6 +17,7 @@ import { bumpConfigRevision } from "@/lib/networks/config-revision";
 import { attachClaimedLease, claimLease, releaseClaimedLease } from "@/lib/ipam/lease-allocator";
 import { activeCaWithKey, HOST_CERT_HOURS, storeCertificate } from "@/lib/pki/certificate-service";
 import { signHost } from "@/lib/pki/sign-host";
+import { addressLimitKey } from "@/lib/ratelimit/address-key";
 import { consume } from "@/lib/ratelimit/enforce-limit";
 import { enrollLimits } from "./enroll-limits";
 import { linkState } from "./link-service";
@@ -86,7 +87,7 @@ export async function enroll(input: EnrollInput, meta: RequestMeta): Promise<Enr
   await consume(
     [
       { key: `enroll:token:${tokenHash}`, windowSeconds: limits.windowSeconds, max: limits.perToken },
-      ...(meta.clientIp ? [{ key: `enroll:ip:${meta.clientIp}`, windowSeconds: limits.windowSeconds, max: limits.perAddress }] : []),
+      ...(meta.clientIp ? [{ key: addressLimitKey("enroll", meta.clientIp), windowSeconds: limits.windowSeconds, max: limits.perAddress }] : []),
     ],
     "enrollment attempts",
   );

@@ -2,16 +2,17 @@ import { z } from "zod";
 import { groupNameSchema, hostNameSchema } from "@/lib/firewall/rule-schema";
 import { endpointSchema } from "@/lib/nodes/node-schemas";
 import { publicKeyPemSchema } from "@/lib/pki/public-key";
+import { descriptionText } from "@/lib/core/text-schema";
 
 export const linkCreateSchema = z
   .object({
-    description: z.string().trim().max(200, "Use at most 200 characters").default(""),
+    description: descriptionText(200).default(""),
     expiresInHours: z.number().int().min(1, "At least one hour").max(720, "At most 30 days").default(24),
     /** Null: unlimited until it expires. */
     maxUses: z.number().int().min(1, "At least one use").max(100000).nullable().default(1),
     presetGroups: z.array(groupNameSchema).max(32).default([]),
     fixedName: hostNameSchema.transform((n) => n.toLowerCase()).optional(),
-    fixedIp: z.string().trim().max(15).optional(),
+    fixedIp: z.string().trim().regex(/^\d{1,3}(\.\d{1,3}){3}$/, "Enter an IPv4 address").optional(),
     isLighthouse: z.boolean().default(false),
     isRelay: z.boolean().default(false),
     endpoints: z.array(endpointSchema).max(8).default([]),

@@ -1,9 +1,10 @@
 /** Join links: created by admins, listed with their uses, revoked. */
-import { transaction, db } from "@/lib/db/client";
+import { advisoryLock, transaction, db, type Tx } from "@/lib/db/client";
 import { AppError } from "@/lib/core/app-error";
 import type { RequestMeta } from "@/lib/core/request-meta";
 import type { Actor } from "@/lib/auth/session";
 import { recordAudit } from "@/lib/audit/record-audit";
+import { checkStaticAddress } from "@/lib/ipam/lease-allocator";
 import { generateToken, hashToken, JOIN_TOKEN_PREFIX } from "./tokens";
 import type { LinkCreateInput } from "./link-schemas";
 
@@ -15,13 +16,47 @@ export function joinUrl(token: string): string {
   return `${publicBaseUrl()}/join/${token}`;
 }
 
-export async function createLink(actor: Actor, networkId: string, input: LinkCreateInput, meta: RequestMeta) {
+/**
+ * A fixed address or name must be one the host could get when it enrolls: checked now, as node
+ * creation checks them (same rules, same 400 field errors), so that a link that can never work is
+ * refused when it is made. Two unused links may not promise the same address or name either.
+ * Returns the address in canonical form.
+ */
+async function checkFixedFields(tx: Tx, network: { id: string; cidr: string }, input: LinkCreateInput): Promise<string | null> {
+  if (!input.fixedIp && !input.fixedName) return null;
+  // Serialises link creation per network, so two links racing for one address cannot both pass.
+  await advisoryLock(tx, `link-fixed:${network.id}`);
+  const fixedIp = input.fixedIp ? await checkStaticAddress(tx, network, input.fixedIp, "fixedIp") : null;
+  const fields: Record<string, string[]> = {};
+  if (input.fixedName && (await tx.node.findUnique({ where: { networkId_name: { networkId: network.id, name: input.fixedName } }, select: { id: true } }))) {
+    fields.fixedName = [`A node named "${input.fixedName}" already exists`];
+  }
+  const promised = await tx.enrollLink.findMany({
+    where: {
+      networkId: network.id,
+      revokedAt: null,
+      expiresAt: { gt: new Date() },
+      OR: [...(fixedIp ? [{ fixedIp }] : []), ...(input.fixedName ? [{ fixedName: input.fixedName }] : [])],
+    },
+  });
+  const active = promised.filter((l) => linkState(l) === "active");
+  if (fixedIp && active.some((l) => l.fixedIp === fixedIp)) fields.fixedIp = [`${fixedIp} is promised to another join link that has not been used; revoke it first`];
+  if (input.fixedName && !fields.fixedName && active.some((l) => l.fixedName === input.fixedName)) {
+    fields.fixedName = [`"${input.fixedName}" is promised to another join link that has not been used; revoke it first`];
+  }
+  if (Object.keys(fields).length) throw new AppError("validation_failed", "Some fields are not valid", fields);
+  return fixedIp;
+}
+
+export async function createLink(actor: Actor, network: { id: string; cidr: string }, input: LinkCreateInput, meta: RequestMeta) {
+  const networkId = network.id;
   const token = generateToken(JOIN_TOKEN_PREFIX);
   return transaction(async (tx) => {
     if (input.presetGroups.length) {
       const found = await tx.group.count({ where: { networkId, name: { in: input.presetGroups } } });
       if (found !== input.presetGroups.length) throw new AppError("validation_failed", "Some fields are not valid", { presetGroups: ["Every preset group must exist in this network"] });
     }
+    const fixedIp = await checkFixedFields(tx, network, input);
     const link = await tx.enrollLink.create({
       data: {
         networkId,
@@ -31,7 +66,7 @@ export async function createLink(actor: Actor, networkId: string, input: LinkCre
         maxUses: input.maxUses,
         presetGroups: input.presetGroups,
         fixedName: input.fixedName ?? null,
-        fixedIp: input.fixedIp ?? null,
+        fixedIp,
         isLighthouse: input.isLighthouse,
         isRelay: input.isRelay,
         endpoints: input.endpoints,

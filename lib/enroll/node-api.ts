@@ -10,6 +10,7 @@ import type { RequestMeta } from "@/lib/core/request-meta";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { removeNode, signNodeAsStored } from "@/lib/nodes/node-service";
 import { isRenewalDue } from "@/lib/pki/sign-host";
+import { addressLimitKey } from "@/lib/ratelimit/address-key";
 import { assertUnder, countFailure, type Limit } from "@/lib/ratelimit/enforce-limit";
 import { renderPolledConfig, type NodeConfigResult } from "@/lib/nodes/node-config";
 import { bumpConfigRevision } from "@/lib/networks/config-revision";
@@ -56,7 +57,7 @@ export function nodeAuthFrom(certColumns: string): string {
 }
 
 const failureLimits = (meta: RequestMeta, tokenHash: string | null): Limit[] => [
-  ...(meta.clientIp ? [{ key: `cred-fail:ip:${meta.clientIp}`, windowSeconds: 300, max: 20 }] : []),
+  ...(meta.clientIp ? [{ key: addressLimitKey("cred-fail", meta.clientIp), windowSeconds: 300, max: 20 }] : []),
   ...(tokenHash ? [{ key: `cred-fail:token:${tokenHash}`, windowSeconds: 300, max: 5 }] : []),
 ];
 

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { ipv4ToInt } from "@/lib/ipam/cidr";
+import { descriptionText } from "@/lib/core/text-schema";
 
 export const directions = ["inbound", "outbound"] as const;
 export const protocols = ["any", "tcp", "udp", "icmp"] as const;
@@ -19,7 +20,8 @@ export const groupNameSchema = z
   .max(64, "Use at most 64 characters")
   .regex(/^[A-Za-z0-9._-]+$/, "Use letters, digits, '-', '_' or '.'")
   // Nebula's firewall treats a group named "any" as everyone.
-  .refine((n) => n.toLowerCase() !== "any", { message: '"any" is reserved: Nebula reads it as every host' });
+  .refine((n) => n.toLowerCase() !== "any", { message: '"any" is reserved: Nebula reads it as every host' })
+  .meta({ example: "web" });
 
 /** Node names: DNS hostnames (RFC 1123 labels), which is also what certificate names should be. */
 export const hostNameSchema = z
@@ -27,9 +29,11 @@ export const hostNameSchema = z
   .trim()
   .min(1, "Enter a name")
   .max(253, "Use at most 253 characters")
-  .regex(/^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i, "Use a hostname: letters, digits and '-', dot-separated")
+  // Spelled out rather than /i: the OpenAPI document carries the source as its pattern, without flags.
+  .regex(/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/, "Use a hostname: letters, digits and '-', dot-separated")
   // A host named "any" would match every peer in Nebula's firewall.
-  .refine((n) => n.toLowerCase() !== "any", { message: '"any" is reserved: Nebula reads it as every host' });
+  .refine((n) => n.toLowerCase() !== "any", { message: '"any" is reserved: Nebula reads it as every host' })
+  .meta({ example: "Web-1.example.com" });
 
 /**
  * A port: `any`, `N`, `a-b` or `fragment`, exactly the strings Nebula accepts. Kept as text so a
@@ -93,7 +97,7 @@ export const ruleInputSchema = z
     proto: z.enum(protocols, { message: "Choose any, tcp, udp or icmp" }),
     peer: peerSelectorSchema,
     appliesTo: appliesToSchema.default({ kind: "all" }),
-    description: z.string().trim().max(200, "Use at most 200 characters").default(""),
+    description: descriptionText(200).default(""),
   })
   .strict()
   .superRefine((rule, ctx) => {

@@ -59,18 +59,40 @@ async function firstFreeFrom(tx: Tx, networkId: string, from: number): Promise<n
 }
 
 /** Validates a requested static address: inside the range, a host address, not reserved. */
-function checkStatic(ip: string, cidr: Ipv4Cidr, reserved: Array<{ start: number; end: number }>): number {
+function checkStatic(ip: string, cidr: Ipv4Cidr, reserved: Array<{ start: number; end: number }>, field = "ip"): number {
+  const bad = (message: string) => new AppError("validation_failed", "Some fields are not valid", { [field]: [message] });
   let address: number;
   try {
     address = ipv4ToInt(ip);
   } catch {
-    throw new AppError("validation_failed", "Some fields are not valid", { ip: ["Enter an IPv4 address"] });
+    throw bad("Enter an IPv4 address");
   }
-  const bad = (message: string) => new AppError("validation_failed", "Some fields are not valid", { ip: [message] });
   if (address < cidr.start || address > cidr.end) throw bad(`${ip} is outside ${cidr.text}`);
   if (address === cidr.start || address === cidr.end) throw bad(`${ip} is the network's ${address === cidr.start ? "network" : "broadcast"} address`);
   if (reserved.some((r) => address >= r.start && address <= r.end)) throw bad(`${ip} is in a reserved range`);
   return address;
+}
+
+function leaseTaken(ip: string, lease: { nodeId: string | null }, field = "ip"): AppError {
+  return new AppError("validation_failed", "Some fields are not valid", {
+    [field]: [lease.nodeId ? `${ip} is already leased` : `${ip} is held until its old certificate expires`],
+  });
+}
+
+/**
+ * Checks, without leasing it, that a static address could be leased now, and returns it in
+ * canonical form. Join links use it so that a fixed address that can never work is refused when
+ * the link is made, not when the host enrolls; the enrollment's own lease still decides a race.
+ */
+export async function checkStaticAddress(tx: Tx, network: { id: string; cidr: string }, ip: string, field: string): Promise<string> {
+  const cidr = networkRange(network.cidr);
+  const reserved = await tx.reservedRange.findMany({ where: { networkId: network.id }, select: { start: true, end: true } });
+  const address = checkStatic(ip, cidr, reserved.map((r) => ({ start: Number(r.start), end: Number(r.end) })), field);
+  const taken = await tx.lease.findUnique({ where: { networkId_address: { networkId: network.id, address: BigInt(address) } } });
+  // A quarantine that has run out is freed by the next allocation (preamble): it does not count.
+  const lapsed = taken?.nodeId === null && taken.quarantinedUntil !== null && taken.quarantinedUntil <= new Date();
+  if (taken && !lapsed) throw leaseTaken(ip, taken, field);
+  return intToIpv4(address);
 }
 
 export async function allocateLease(tx: Tx, network: { id: string; cidr: string }, nodeId: string, requestedIp?: string | null): Promise<LeaseResult> {
@@ -130,11 +152,7 @@ async function insertLease(tx: Tx, network: { id: string; cidr: string }, reques
   if (requestedIp) {
     const address = checkStatic(requestedIp, cidr, reserved);
     const taken = await tx.lease.findUnique({ where: { networkId_address: { networkId: network.id, address: BigInt(address) } } });
-    if (taken) {
-      throw new AppError("validation_failed", "Some fields are not valid", {
-        ip: [taken.nodeId ? `${requestedIp} is already leased` : `${requestedIp} is held until its old certificate expires`],
-      });
-    }
+    if (taken) throw leaseTaken(requestedIp, taken);
     const lease = await tx.lease.create({
       data: { networkId: network.id, address: BigInt(address), nodeId, quarantinedUntil: heldSeconds === null ? null : new Date(Date.now() + heldSeconds * 1000) },
     });

@@ -1,18 +1,28 @@
 /** Address ranges the allocator never hands out (gateways, static hosts outside Nebula, ...). */
+import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { transaction, db } from "@/lib/db/client";
 import { AppError } from "@/lib/core/app-error";
 import type { RequestMeta } from "@/lib/core/request-meta";
 import type { Actor } from "@/lib/auth/session";
 import { recordAudit } from "@/lib/audit/record-audit";
+import { descriptionText } from "@/lib/core/text-schema";
 import { intToIpv4, ipv4ToInt, parseNetworkCidr } from "./cidr";
 
-const ipv4 = z.string().trim().regex(/^\d{1,3}(\.\d{1,3}){3}$/, "Enter an IPv4 address");
+// Four decimal parts, each at most 255: a shape-only check let 256.1.1.1 through to a 500.
+const isIpv4 = (text: string) => ipaddr.IPv4.isValidFourPartDecimal(text);
+
+const ipv4 = z
+  .string()
+  .trim()
+  .refine(isIpv4, { message: "Enter an IPv4 address such as 10.42.0.10" })
+  .meta({ example: "10.42.0.10" });
 
 export const reservedRangeSchema = z
-  .object({ start: ipv4, end: ipv4, description: z.string().trim().max(200).default("") })
+  .object({ start: ipv4, end: ipv4, description: descriptionText(200).default("") })
   .strict()
-  .refine((r) => ipv4ToInt(r.start) <= ipv4ToInt(r.end), { path: ["end"], message: "The range ends before it starts" });
+  // zod runs this even when an address above was refused; only two addresses can be compared.
+  .refine((r) => !isIpv4(r.start) || !isIpv4(r.end) || ipv4ToInt(r.start) <= ipv4ToInt(r.end), { path: ["end"], message: "The range ends before it starts" });
 
 export async function listReservedRanges(networkId: string) {
   const rows = await db.reservedRange.findMany({ where: { networkId }, orderBy: { start: "asc" } });

@@ -5,7 +5,7 @@ import { AppError } from "@/lib/core/app-error";
 import type { RequestMeta } from "@/lib/core/request-meta";
 import type { Actor } from "@/lib/auth/session";
 import { wouldRemoveLastOwner, type MemberRole } from "@/lib/auth/roles";
-import type { MemberAddInput, MemberUpdateInput } from "./network-schemas";
+import type { MemberUpdateInput } from "./network-schemas";
 
 export interface MemberView {
   id: string;
@@ -44,27 +44,50 @@ async function lockedMember(tx: Tx, networkId: string, memberId: string) {
   return { member, owners };
 }
 
-export async function addMember(actor: Actor, networkId: string, input: MemberAddInput, meta: RequestMeta) {
+async function insertMember(tx: Tx, actor: Actor, networkId: string, user: { id: string; email: string | null; displayName: string }, role: MemberRole, meta: RequestMeta) {
+  const member = await tx.networkMember.create({ data: { networkId, userId: user.id, role } });
+  await recordAudit(tx, {
+    actor,
+    action: "member.add",
+    networkId,
+    target: { type: "member", id: member.id, name: user.email ?? user.displayName },
+    after: { userId: user.id, role: member.role },
+    meta,
+  });
+  return member;
+}
+
+/** Adds a user by id. An unknown id answers 404; the caller already knows the id it sent. */
+export async function addMemberById(actor: Actor, networkId: string, userId: string, role: MemberRole, meta: RequestMeta) {
   return db.$transaction(async (tx) => {
     await advisoryLock(tx, `network-members:${networkId}`);
-    const user = await tx.user.findFirst({ where: { email: { equals: input.email, mode: "insensitive" } } });
-    if (!user) {
-      throw new AppError("validation_failed", "Some fields are not valid", {
-        email: ["No user with this email has signed in yet; ask them to sign in once first"],
-      });
-    }
+    const user = await tx.user.findUnique({ where: { id: userId }, select: { id: true, email: true, displayName: true } });
+    if (!user) throw new AppError("not_found", "User not found");
     const existing = await tx.networkMember.findUnique({ where: { networkId_userId: { networkId, userId: user.id } } });
-    if (existing) throw new AppError("validation_failed", "Some fields are not valid", { email: ["Already a member of this network"] });
-    const member = await tx.networkMember.create({ data: { networkId, userId: user.id, role: input.role } });
-    await recordAudit(tx, {
-      actor,
-      action: "member.add",
-      networkId,
-      target: { type: "member", id: member.id, name: user.email ?? user.displayName },
-      after: { userId: user.id, role: member.role },
-      meta,
+    if (existing) throw new AppError("validation_failed", "Some fields are not valid", { userId: ["Already a member of this network"] });
+    return insertMember(tx, actor, networkId, user, role, meta);
+  });
+}
+
+/**
+ * Adds the user with this email, if exactly one user has it and their address is verified.
+ * Emails are neither unique nor, for local accounts, proven: picking "the first" match could hand
+ * the role to whoever registered the address. Returns nothing, whatever matched, so that the
+ * answer tells no one which addresses have accounts; the members list shows who is a member.
+ */
+export async function addMemberByEmail(actor: Actor, networkId: string, email: string, role: MemberRole, meta: RequestMeta): Promise<void> {
+  await db.$transaction(async (tx) => {
+    await advisoryLock(tx, `network-members:${networkId}`);
+    const matches = await tx.user.findMany({
+      where: { email: { equals: email, mode: "insensitive" } },
+      select: { id: true, email: true, displayName: true, emailVerified: true },
+      take: 2,
     });
-    return member;
+    const user = matches.length === 1 && matches[0]!.emailVerified ? matches[0]! : null;
+    if (!user) return;
+    // An existing member keeps their role: changing it is a separate, explicit action.
+    if (await tx.networkMember.findUnique({ where: { networkId_userId: { networkId, userId: user.id } } })) return;
+    await insertMember(tx, actor, networkId, user, role, meta);
   });
 }
 

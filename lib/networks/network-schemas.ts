@@ -2,12 +2,13 @@ import { z } from "zod";
 import { POLL_SECONDS_MAX, POLL_SECONDS_MIN } from "@/lib/agent/protocol";
 import { isPrivateRange, parseNetworkCidr } from "@/lib/ipam/cidr";
 import { memberRoles } from "@/lib/auth/roles";
+import { descriptionText, nameText } from "@/lib/core/text-schema";
 
 export const nebulaTargets = ["1.6", "1.7", "1.10"] as const;
 export type NebulaTargetText = (typeof nebulaTargets)[number];
 
-const name = z.string().trim().min(1, "Enter a name").max(64, "Use at most 64 characters");
-const description = z.string().trim().max(500, "Use at most 500 characters");
+const name = nameText(64).min(1, "Enter a name");
+const description = descriptionText(500);
 
 export const networkCreateSchema = z
   .object({
@@ -60,9 +61,18 @@ export type NetworkUpdateInput = z.infer<typeof networkUpdateSchema>;
 
 const role = z.enum(memberRoles, { message: "Choose owner, admin or viewer" });
 
+/**
+ * By user id (the primary way), or by email. By email, the role goes only to the one user whose
+ * address is verified, and the answer is the same whatever matched (member-service.ts).
+ */
 export const memberAddSchema = z
-  .object({ email: z.string().trim().toLowerCase().email("Enter an email address").max(254), role })
-  .strict();
+  .object({
+    userId: z.uuid("That is not a user id").optional(),
+    email: z.string().trim().toLowerCase().email("Enter an email address").max(254).optional(),
+    role,
+  })
+  .strict()
+  .refine((v) => (v.userId === undefined) !== (v.email === undefined), { path: ["email"], message: "Give either a user id or an email address" });
 export type MemberAddInput = z.infer<typeof memberAddSchema>;
 
 export const memberUpdateSchema = z.object({ role }).strict();

@@ -1,11 +1,12 @@
 /** Creating, changing and deleting networks. Each mutation and its audit event share one transaction. */
-import { advisoryLock, db, type Tx } from "@/lib/db/client";
+import { advisoryLock, db, transaction, type Tx } from "@/lib/db/client";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { AppError } from "@/lib/core/app-error";
 import type { RequestMeta } from "@/lib/core/request-meta";
 import type { Actor } from "@/lib/auth/session";
 import { cidrsOverlap, parseNetworkCidr, type Ipv4Cidr } from "@/lib/ipam/cidr";
 import { createCa } from "@/lib/pki/certificate-authority";
+import { lockOutRotation } from "@/lib/pki/key-rotation";
 import { nebulaCert } from "@/lib/pki/nebula-cert";
 import { createDefaultRules } from "@/lib/firewall/rule-store";
 import { randomUUID } from "node:crypto";
@@ -81,7 +82,9 @@ export async function createNetwork(actor: Actor, input: NetworkCreateInput, met
   // The CA is made before the transaction: if nebula-cert fails nothing has been written, and
   // if the transaction fails the CA, which lived only in memory and a removed temp dir, is gone.
   const ca = await createCa(randomUUID(), { name: input.caName || `${input.name} CA`.slice(0, 64), durationDays: input.caDurationDays, certVersion: input.certVersion });
-  return db.$transaction(async (tx) => {
+  // transaction(): room to wait out a master-key rotation, which holds CA inserts back.
+  return transaction(async (tx) => {
+    await lockOutRotation(tx);
     // Two concurrent creates by one user must not both pass the overlap check.
     await advisoryLock(tx, `user-networks:${actor.id}`);
     const clash = (await memberCidrs(actor.id, tx)).find((n) => cidrsOverlap(n.cidr, cidr));

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { db } from "@/lib/db/client";
+import { lineText } from "@/lib/core/text-schema";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { nodeInclude, toNodeView, type NodeView } from "./node-service";
 
@@ -15,8 +16,8 @@ export const NODE_PAGE_SIZE = 25;
 export const NODE_PAGE_SIZE_MAX = 200;
 
 export const nodeQuerySchema = z.object({
-  q: z.string().trim().max(100, "Search for at most 100 characters").default(""),
-  group: z.string().trim().max(64).default(""),
+  q: lineText(100, "Search for at most 100 characters").default(""),
+  group: lineText(64).default(""),
   kind: z.enum(NODE_KIND_FILTERS, { error: `Choose one of ${NODE_KIND_FILTERS.join(", ")}` }).optional(),
   page: z.coerce.number({ error: "Use a page number" }).int().min(1).max(1_000_000).default(1),
   pageSize: z.coerce.number({ error: "Use a page size" }).int().min(1).max(NODE_PAGE_SIZE_MAX, `At most ${NODE_PAGE_SIZE_MAX} nodes a page`).default(NODE_PAGE_SIZE),

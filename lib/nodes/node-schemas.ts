@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { groupNameSchema, hostNameSchema } from "@/lib/firewall/rule-schema";
 import { publicKeyPemSchema } from "@/lib/pki/public-key";
+import { descriptionText, lineText } from "@/lib/core/text-schema";
 
 /** "host:port" where host is a DNS name, an IPv4 address or a bracketed IPv6 address. */
 export const endpointSchema = z
@@ -29,7 +30,7 @@ const port = z.number().int().min(1, "1 to 65535").max(65535, "1 to 65535");
 
 const nodeFields = {
   name: hostNameSchema.transform((n) => n.toLowerCase()),
-  description: z.string().trim().max(500, "Use at most 500 characters"),
+  description: descriptionText(500),
   groups: z.array(groupNameSchema).max(32, "At most 32 groups").refine((g) => new Set(g).size === g.length, "A group is listed twice"),
   isLighthouse: z.boolean(),
   isRelay: z.boolean(),
@@ -55,8 +56,14 @@ export const nodeCreateSchema = z
     endpoints: nodeFields.endpoints.default([]),
     listenPort: nodeFields.listenPort.default(null),
     overrides: nodeFields.overrides.default({}),
-    /** A static address; otherwise the lowest free one. */
-    ip: z.string().trim().max(15).optional(),
+    ip: z
+      .string()
+      .trim()
+      // "" once meant "allocate"; a client that sends it more likely lost the address it meant.
+      .min(1, "Enter an IPv4 address, or leave ip out to allocate one")
+      .max(15, "Enter an IPv4 address")
+      .optional()
+      .meta({ description: "A static address inside the network's range. Leave it out to have the lowest free address allocated; an empty string is refused.", example: "10.42.0.7" }),
     /** The host's own public key (preferred): signed now, and the node is active. */
     publicKeyPem: publicKeyPemSchema.optional(),
   })
@@ -80,7 +87,10 @@ export type NodeUpdateInput = z.infer<typeof nodeUpdateSchema>;
 
 export const signKeySchema = z.object({ publicKeyPem: publicKeyPemSchema }).strict();
 
-export const groupCreateSchema = z.object({ name: groupNameSchema, description: z.string().trim().max(200, "Use at most 200 characters").default("") }).strict();
+/** Why a certificate is revoked: kept in the audit trail. */
+export const certificateRevokeSchema = z.object({ reason: lineText(200).min(1, "Give a reason") }).strict();
+
+export const groupCreateSchema = z.object({ name: groupNameSchema, description: descriptionText(200).default("") }).strict();
 export const groupUpdateSchema = z
-  .object({ name: groupNameSchema.optional(), description: z.string().trim().max(200, "Use at most 200 characters").optional() })
+  .object({ name: groupNameSchema.optional(), description: descriptionText(200).optional() })
   .strict();

@@ -15,6 +15,7 @@ import { db } from "@/lib/db/client";
 import { call, createTestUser, freshCidr, type TestUser } from "@/lib/testing/api-harness";
 import { hostKeyPair, nebulaTestConfig, verifyCert } from "@/lib/testing/nebula-tools";
 import { renderConfigFor } from "./node-config";
+import { getNode } from "./node-service";
 
 let admin: TestUser;
 let networkId: string;
@@ -39,6 +40,11 @@ beforeAll(async () => {
 });
 
 describe("nodes, certificates and configs", () => {
+  it("answers not found for a node id that is not a uuid (pages pass their URL's id straight in)", async () => {
+    await expect(getNode(networkId, "not-a-uuid")).rejects.toMatchObject({ code: "not_found" });
+    await expect(getNode(networkId, "00000000-0000-0000-0000-00000000000g")).rejects.toMatchObject({ code: "not_found" });
+  });
+
   it("creates a CA with the network and never exposes its key", async () => {
     const r = await call(ca.GET, "GET", { as: admin, params: { networkId } });
     expect(r.json.cas).toHaveLength(1);

@@ -5,6 +5,7 @@
  */
 import { transaction, db, type Tx } from "@/lib/db/client";
 import { AppError } from "@/lib/core/app-error";
+import { isUuid } from "@/lib/core/ids";
 import type { RequestMeta } from "@/lib/core/request-meta";
 import type { Actor } from "@/lib/auth/session";
 import { recordAudit, type AuditActor } from "@/lib/audit/record-audit";
@@ -65,7 +66,8 @@ export async function listNodes(networkId: string): Promise<NodeView[]> {
 }
 
 export async function getNode(networkId: string, nodeId: string, client: Pick<Tx, "node"> = db): Promise<NodeView> {
-  const row = await findNodeRow(client, networkId, nodeId);
+  // Pages reach this with the id from their URL, which no wrapper has checked.
+  const row = isUuid(nodeId) ? await findNodeRow(client, networkId, nodeId) : null;
   if (!row) throw new AppError("not_found", "Node not found");
   return toNodeView(row);
 }

@@ -11,6 +11,7 @@
  */
 import { z } from "zod";
 import { db } from "@/lib/db/client";
+import { lineText } from "@/lib/core/text-schema";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { certificateInclude, toCertificateView, type CertificateView } from "./certificate-queries";
 
@@ -20,7 +21,7 @@ export const CERTIFICATE_PAGE_SIZE = 25;
 export const CERTIFICATE_PAGE_SIZE_MAX = 200;
 
 export const certificateQuerySchema = z.object({
-  q: z.string().trim().max(100, "Search for at most 100 characters").default(""),
+  q: lineText(100, "Search for at most 100 characters").default(""),
   status: z.enum(CERTIFICATE_STATUS_FILTERS, { error: `Choose one of ${CERTIFICATE_STATUS_FILTERS.join(", ")}` }).optional(),
   page: z.coerce.number({ error: "Use a page number" }).int().min(1).max(1_000_000).default(1),
   pageSize: z.coerce

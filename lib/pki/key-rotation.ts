@@ -2,15 +2,28 @@
  * Master-key rotation: re-seals every CA key under the current NC_MASTER_KEY. Run with the new
  * key in NC_MASTER_KEY and the old one(s) in NC_MASTER_KEY_PREVIOUS; afterwards the old key can go.
  */
-import { transaction } from "@/lib/db/client";
+import { advisoryLock, advisoryLockShared, transaction, type Tx } from "@/lib/db/client";
 import { recordAudit } from "@/lib/audit/record-audit";
 import { caKeyAad } from "./certificate-authority";
 import { decryptSecret, encryptSecret, keyIdOf, masterKeysFromEnv } from "./secret-box";
 
+/** Taken exclusively by a rotation and shared by every transaction that inserts a CA. */
+export const CA_KEYS_LOCK = "pki:ca-keys";
+
+/**
+ * Every transaction that inserts a CA takes this first. A rotation then waits for CA inserts
+ * already under way to commit, so its scan sees them, and inserts that come later wait for it.
+ * Without it, a CA committed by another replica after the scan stays sealed under the old key.
+ */
+export async function lockOutRotation(tx: Tx): Promise<void> {
+  await advisoryLockShared(tx, CA_KEYS_LOCK);
+}
+
 export async function rotateMasterKey(env: NodeJS.ProcessEnv = process.env): Promise<{ resealed: number; alreadyCurrent: number }> {
   const keys = masterKeysFromEnv(env);
   return transaction(async (tx) => {
-    // FOR UPDATE: a CA created by another replica mid-rotation is either seen here or sealed with the new key.
+    // Exclusive: CA inserts in flight commit first (and are seen below), later ones wait for this commit.
+    await advisoryLock(tx, CA_KEYS_LOCK);
     const rows = await tx.$queryRaw<Array<{ id: string; keyCiphertext: string }>>`SELECT id, "keyCiphertext" FROM "Ca" FOR UPDATE`;
     let resealed = 0;
     for (const row of rows) {

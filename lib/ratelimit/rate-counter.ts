@@ -11,6 +11,7 @@ function windowStart(windowSeconds: number, now = Date.now()): Date {
 
 /** Adds one to `key`'s current window and returns the new count. */
 export async function hitCounter(key: string, windowSeconds: number): Promise<number> {
+  prunePeriodically();
   const start = windowStart(windowSeconds);
   const rows = await db.$queryRaw<Array<{ count: number }>>`
     INSERT INTO "RateCounter" ("key", "windowStart", "count") VALUES (${key}, ${start}, 1)
@@ -24,6 +25,13 @@ export async function readCounter(key: string, windowSeconds: number): Promise<n
   return row?.count ?? 0;
 }
 
+/** Takes back one hit in `key`'s current window (an attempt that turned out fine). */
+export async function releaseCounter(key: string, windowSeconds: number): Promise<void> {
+  await db.$executeRaw`
+    UPDATE "RateCounter" SET "count" = "count" - 1
+    WHERE "key" = ${key} AND "windowStart" = ${windowStart(windowSeconds)} AND "count" > 0`;
+}
+
 export async function clearCounter(key: string, windowSeconds: number): Promise<void> {
   await db.rateCounter.deleteMany({ where: { key, windowStart: windowStart(windowSeconds) } });
 }
@@ -33,7 +41,51 @@ export function secondsLeftInWindow(windowSeconds: number, now = Date.now()): nu
   return Math.ceil((windowStart(windowSeconds, now).getTime() + windowSeconds * 1000 - now) / 1000);
 }
 
-/** Old windows are useless; dropped opportunistically so the table stays small. */
-export async function pruneCounters(olderThanSeconds = 24 * 3600): Promise<void> {
-  await db.rateCounter.deleteMany({ where: { windowStart: { lt: new Date(Date.now() - olderThanSeconds * 1000) } } });
+/** Every window (and every backoff) is far shorter than this; rows older than it count for nothing. */
+const KEEP_SECONDS = 24 * 3600;
+/** Each replica prunes at most this often, from the counting path, so no scheduler is needed. */
+const PRUNE_EVERY_MS = 10 * 60_000;
+/** Rows per DELETE, so that one prune never holds many locks or runs long, even after a flood. */
+const PRUNE_BATCH = 5000;
+/** Batches per prune; whatever is left waits for the next turn. */
+const MAX_BATCHES = 20;
+
+let nextPruneAt = 0;
+let pruning: Promise<void> = Promise.resolve();
+
+/**
+ * Starts a prune when this replica's turn has come, without making the caller wait for it. Safe
+ * across replicas: batches skip rows another replica has locked, and deleting twice is harmless.
+ */
+function prunePeriodically(now = Date.now()): void {
+  if (now < nextPruneAt) return;
+  nextPruneAt = now + PRUNE_EVERY_MS;
+  pruning = pruneCounters().catch((error: unknown) => console.warn(`[ratelimit] pruning old counters failed: ${(error as Error).message}`));
+}
+
+/** Resolves when this replica's prune in progress (if any) is done. */
+export function prunesSettled(): Promise<void> {
+  return pruning;
+}
+
+/** Makes the next hit prune (tests; a replica that wants a prune soon). */
+export function pruneSoon(): void {
+  nextPruneAt = 0;
+}
+
+/** Drops windows and backoffs older than KEEP_SECONDS, in bounded batches (windowStart and updatedAt are indexed). */
+export async function pruneCounters(olderThanSeconds = KEEP_SECONDS): Promise<void> {
+  const cutoff = new Date(Date.now() - olderThanSeconds * 1000);
+  for (let batch = 0; batch < MAX_BATCHES; batch++) {
+    const deleted = await db.$executeRaw`
+      DELETE FROM "RateCounter" WHERE ("key", "windowStart") IN (
+        SELECT "key", "windowStart" FROM "RateCounter" WHERE "windowStart" < ${cutoff} LIMIT ${PRUNE_BATCH} FOR UPDATE SKIP LOCKED)`;
+    if (deleted < PRUNE_BATCH) break;
+  }
+  for (let batch = 0; batch < MAX_BATCHES; batch++) {
+    const deleted = await db.$executeRaw`
+      DELETE FROM "RateBackoff" WHERE "key" IN (
+        SELECT "key" FROM "RateBackoff" WHERE "updatedAt" < ${cutoff} AND "blockedUntil" < now() LIMIT ${PRUNE_BATCH} FOR UPDATE SKIP LOCKED)`;
+    if (deleted < PRUNE_BATCH) break;
+  }
 }

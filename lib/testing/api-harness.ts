@@ -2,11 +2,12 @@
  * Integration-test helpers: real users in the real database, real next-auth session cookies,
  * and route handlers called exactly as Next calls them. Nothing here is mocked.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { encode } from "next-auth/jwt";
 import { db } from "@/lib/db/client";
 import { authSecret, sessionCookieName } from "@/lib/auth/auth-config";
 import { csrfTokenFor } from "@/lib/auth/csrf";
+import { createUserSession, type NewSession } from "@/lib/auth/user-sessions";
 import { CLIENT_IP_HEADER } from "@/lib/core/client-ip";
 
 export interface TestUser {
@@ -15,6 +16,8 @@ export interface TestUser {
   displayName: string;
   cookie: string;
   csrf: string;
+  /** The session's id (the `sid` in the cookie). */
+  sid: string;
 }
 
 export async function createTestUser(opts: { systemRole?: "admin" | "user"; name?: string } = {}): Promise<TestUser> {
@@ -23,9 +26,19 @@ export async function createTestUser(opts: { systemRole?: "admin" | "user"; name
   const user = await db.user.create({
     data: { issuer: "test", subject: `${name}-${tag}`, email: `${name}-${tag}@example.test`, displayName: name, systemRole: opts.systemRole ?? "user" },
   });
-  const sid = randomUUID();
-  const token = await encode({ token: { uid: user.id, sid, provider: "test", name }, secret: authSecret() });
-  return { id: user.id, email: user.email!, displayName: name, cookie: `${sessionCookieName()}=${token}`, csrf: csrfTokenFor(sid) };
+  return signIn({ id: user.id, email: user.email!, displayName: name });
+}
+
+/** A session cookie for the user, as a sign-in would mint it: the UserSession row and the JWT naming it. */
+export async function signIn(user: { id: string; email: string; displayName: string }, session: Omit<NewSession, "userId"> = { provider: "test" }): Promise<TestUser> {
+  const sid = await createUserSession({ ...session, userId: user.id });
+  const token = await encode({ token: { uid: user.id, sid, provider: session.provider, name: user.displayName }, secret: authSecret() });
+  return { ...user, cookie: `${sessionCookieName()}=${token}`, csrf: csrfTokenFor(sid), sid };
+}
+
+/** The same user signed in a second time (another browser): a second, independent session. */
+export function signInAgain(user: TestUser): Promise<TestUser> {
+  return signIn({ id: user.id, email: user.email, displayName: user.displayName });
 }
 
 type RouteHandler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;

@@ -3,6 +3,7 @@ import { AppError } from "@/lib/core/app-error";
 import { authMode } from "@/lib/auth/auth-config";
 import { createFirstAdmin, localSetupNeeded, setupSchema } from "@/lib/auth/local-accounts";
 import { isSetupCode } from "@/lib/auth/setup-code";
+import { addressLimitKey } from "@/lib/ratelimit/address-key";
 import { consume } from "@/lib/ratelimit/enforce-limit";
 
 /** Guesses at the setup code, per address; far more than a person needs, far too few to guess 75 bits. */
@@ -15,7 +16,7 @@ export const SETUP_LIMIT = { windowSeconds: 15 * 60, max: 10 };
  */
 export const POST = withPublic({ body: setupSchema, status: 201 }, async ({ body, meta }) => {
   if (authMode() !== "local") throw new AppError("not_found", "Not found");
-  await consume([{ key: `setup:ip:${meta.clientIp ?? "unknown"}`, ...SETUP_LIMIT }], "setup attempts");
+  await consume([{ key: addressLimitKey("setup", meta.clientIp), ...SETUP_LIMIT }], "setup attempts");
   if (!(await localSetupNeeded())) throw new AppError("conflict", "Setup is already complete; sign in instead");
   if (!isSetupCode(body.code)) {
     throw new AppError("validation_failed", "Some fields are not valid", { code: ["That is not this server's setup code. The server prints it in its log when it starts."] });

@@ -44,7 +44,8 @@ export function MembersPanel({ networkId, members, canManage, currentUserId }: P
     setBusy(true);
     try {
       await apiCall("POST", base, { email: String(data.get("email")), role: String(data.get("role")) });
-      toast("success", "Member added");
+      // The API answers alike whether or not the address matched an account, so this cannot say more.
+      toast("success", "If a verified account with that email exists, it now has the role");
       form.reset();
       router.refresh();
     } catch (err) {

@@ -5,4 +5,4 @@ import { createLink, listLinks } from "@/lib/enroll/link-service";
 export const GET = withNetwork({ role: "viewer" }, async ({ access }) => ({ links: await listLinks(access.network.id) }));
 
 /** The token is in this response only; the server keeps its SHA-256. */
-export const POST = withNetwork({ role: "admin", body: linkCreateSchema, status: 201 }, async ({ actor, access, body, meta }) => createLink(actor, access.network.id, body, meta));
+export const POST = withNetwork({ role: "admin", body: linkCreateSchema, status: 201 }, async ({ actor, access, body, meta }) => createLink(actor, access.network, body, meta));
