@@ -13,6 +13,10 @@ import { configChangeFeed } from "./lib/db/config-change-feed";
 import { longPollMaxWaiting } from "./lib/enroll/long-poll-limit";
 import { refuseUnsupportedMethod } from "./lib/api/unsupported-method";
 import { everyResponseHeaders } from "./lib/api/security-headers";
+import { startWebhookWorker, type WebhookWorker } from "./lib/webhooks/worker";
+import { retrySettings } from "./lib/webhooks/queue";
+import { urlPolicyFromEnv } from "./lib/webhooks/url-safety";
+import { auditRetentionDays, startAuditRetention } from "./lib/audit/audit-retention";
 
 const dev = process.argv.includes("--dev");
 const port = Number(process.env.PORT ?? 3000);
@@ -25,6 +29,9 @@ try {
   sessionLifetimes();
   enrollLimits();
   longPollMaxWaiting();
+  retrySettings();
+  urlPolicyFromEnv();
+  auditRetentionDays();
 } catch (error) {
   console.error(`[server] ${error instanceof AuthConfigError ? "" : "configuration: "}${(error as Error).message}`);
   process.exit(1);
@@ -48,6 +55,15 @@ server.listen(port, hostname, () => {
   void announceSetup();
 });
 
+// One webhook worker per replica; the queue is in Postgres, so they share the work.
+let webhookWorker: WebhookWorker | null = null;
+startWebhookWorker().then(
+  (worker) => (webhookWorker = worker),
+  (error: unknown) => console.error(`[server] the webhook worker did not start: ${error instanceof Error ? error.message : String(error)}`),
+);
+// Hourly, on every replica; the prune itself makes sure only one of them works at a time.
+const stopAuditRetention = startAuditRetention();
+
 /** Until the first admin exists, the log says how to create one: the setup page needs this code. */
 async function announceSetup() {
   if (mode !== "local") return;
@@ -63,7 +79,10 @@ async function announceSetup() {
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    server.close(() => process.exit(0));
+    stopAuditRetention?.();
+    // Attempts in flight are failed back to the queue, so another replica retries them.
+    const stopWorker = webhookWorker ? webhookWorker.stop().catch(() => undefined) : Promise.resolve();
+    server.close(() => void stopWorker.then(() => process.exit(0)));
     // Held polls are answered now (their hosts poll again, elsewhere), so they do not hold up the exit.
     void configChangeFeed().close();
   });

@@ -336,3 +336,215 @@ test("pages carry a per-request CSP nonce, and run without a single CSP violatio
   await expect(page.getByRole("form", { name: "New join link" })).toBeVisible();
   expect(violations).toEqual([]);
 });
+
+// ---- issue 11: local users (invite, reset, disable) ----
+
+test("local users: an invite, a member chosen by name, a reset link, and disabling signs the user out", async ({ page, browser }) => {
+  const grace = { username: "grace", name: "Grace Hopper", password: "grace-first-password", newPassword: "grace-second-password" };
+  await signIn(page, admin.password);
+  await page.getByRole("link", { name: "Users" }).click();
+  await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
+  await page.getByLabel("Who is it for? (optional)").fill("Grace from ops");
+  await page.getByRole("button", { name: "Invite user" }).click();
+  const inviteUrl = (await page.getByTestId("invite-url").textContent())!;
+  expect(inviteUrl).toMatch(/\/invite\/nci_[A-Za-z0-9_-]{43}$/);
+  await expect(page.getByRole("img", { name: "QR code of the invite link" })).toBeVisible();
+  await expect(page.getByRole("row", { name: /Grace from ops/ })).toBeVisible();
+
+  // Grace, in a browser of her own.
+  const graceContext = await browser.newContext({ baseURL: new URL(page.url()).origin });
+  const gracePage = await graceContext.newPage();
+  await gracePage.goto(inviteUrl);
+  await expect(gracePage.getByRole("heading", { name: "Create your account" })).toBeVisible();
+  await gracePage.getByLabel("Username").fill(grace.username);
+  await gracePage.getByLabel("Your name").fill(grace.name);
+  await gracePage.getByLabel("Password", { exact: true }).fill(grace.password);
+  await gracePage.getByLabel("Confirm password").fill(grace.password);
+  await gracePage.getByRole("button", { name: "Create account" }).click();
+  await expect(gracePage.getByRole("heading", { name: "Networks" })).toBeVisible();
+  await expect(gracePage.getByTestId("current-user")).toHaveText(grace.name);
+  // Used once: the link is spent.
+  const again = await graceContext.newPage();
+  await again.goto(inviteUrl);
+  await expect(again.getByRole("heading", { name: "This invite cannot be used" })).toBeVisible();
+  await again.close();
+
+  // The admin adds her to a network by choosing her, not by typing an address.
+  await page.goto("/");
+  await page.getByRole("link", { name: "Home lab" }).click();
+  await page.getByRole("link", { name: "Members" }).click();
+  const picker = page.getByRole("combobox", { name: "Add a member" });
+  await picker.fill("g");
+  await expect(page.getByText("Type at least 2 characters.")).toBeVisible();
+  await picker.fill("grac");
+  await page.getByRole("option", { name: /Grace Hopper/ }).click();
+  await expect(picker).toHaveValue("Grace Hopper (grace)");
+  await page.getByRole("form", { name: "Add a member" }).getByLabel("Role").selectOption("viewer");
+  await page.getByRole("form", { name: "Add a member" }).getByRole("button", { name: "Add" }).click();
+  await expect(page.getByRole("row", { name: /Grace Hopper/ })).toBeVisible();
+  await gracePage.goto("/");
+  await expect(gracePage.getByRole("link", { name: "Home lab" })).toBeVisible();
+
+  // A reset link: Grace sets a new password with it, and her open session ends.
+  await page.goto("/users");
+  await page.getByRole("button", { name: "Reset link: Grace Hopper" }).click();
+  await page.getByRole("button", { name: "Confirm reset link" }).click();
+  const resetUrl = (await page.getByTestId("reset-url").textContent())!;
+  expect(resetUrl).toMatch(/\/reset\/ncr_[A-Za-z0-9_-]{43}$/);
+  const resetPage = await graceContext.newPage();
+  await resetPage.goto(resetUrl);
+  await resetPage.getByLabel("New password", { exact: true }).fill(grace.newPassword);
+  await resetPage.getByLabel("Confirm password").fill(grace.newPassword);
+  await resetPage.getByRole("button", { name: "Set password" }).click();
+  await expect(resetPage.getByRole("heading", { name: "Networks" })).toBeVisible();
+  await expect(resetPage.getByTestId("current-user")).toHaveText(grace.name);
+  await resetPage.close();
+
+  // Disabled: her open page is signed out on its next request, and she cannot sign in again.
+  await page.reload();
+  await page.getByRole("button", { name: "Disable: Grace Hopper" }).click();
+  await page.getByRole("button", { name: "Confirm disable" }).click();
+  await expect(page.getByText("Grace Hopper is disabled and signed out everywhere")).toBeVisible();
+  await expect(page.getByRole("row", { name: /Grace Hopper/ })).toContainText("disabled");
+  await gracePage.getByRole("link", { name: "Home lab" }).click();
+  await expect(gracePage).toHaveURL(/\/signin/);
+  await gracePage.getByLabel("Username").fill(grace.username);
+  await gracePage.getByLabel("Password").fill(grace.newPassword);
+  await gracePage.getByRole("button", { name: "Sign in" }).click();
+  await expect(gracePage.locator("[data-form-error]")).toContainText("Wrong username or password");
+  await graceContext.close();
+
+  // The admin's own account page: password change and sign-out everywhere; both new pages pass axe.
+  await page.getByTestId("current-user").click();
+  await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Sign out everywhere" }).first()).toBeVisible();
+  for (const url of ["/users", "/account"]) {
+    await page.goto(url);
+    await page.waitForLoadState("networkidle");
+    const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+    expect(results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${url}: ${v.id}`)).toEqual([]);
+  }
+});
+
+// ---- issue 11: API tokens ----
+
+test("API tokens: made in the UI and shown once, used from Node with fetch, revoked in the UI", async ({ page, baseURL }) => {
+  await signIn(page, admin.password);
+  await page.getByRole("link", { name: "API tokens" }).click();
+  await expect(page.getByRole("heading", { name: "API tokens" })).toBeVisible();
+  await page.getByRole("button", { name: "New API token" }).click();
+  const form = page.getByRole("form", { name: "New API token" });
+  await form.getByLabel("Name", { exact: true }).fill("e2e-ci");
+  await form.getByRole("button", { name: "Everything" }).click();
+  await expect(form.getByRole("checkbox", { name: /^nodes:write/ })).toBeChecked();
+  await form.getByRole("button", { name: "Read-only" }).click();
+  await expect(form.getByRole("checkbox", { name: /^networks:read/ })).toBeChecked();
+  await expect(form.getByRole("checkbox", { name: /^nodes:write/ })).not.toBeChecked();
+  await form.getByRole("button", { name: "Create token" }).click();
+
+  const shown = page.getByRole("region", { name: "New API token" });
+  const secret = (await shown.getByTestId("api-token-secret").textContent())!.trim();
+  expect(secret).toMatch(/^ncp_[0-9A-Za-z]{49}$/);
+  await expect(shown.getByTestId("api-token-curl")).toContainText(`Authorization: Bearer ${secret}`);
+  await expect(shown.getByRole("button", { name: "Copy token" })).toBeVisible();
+  const axe = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  expect(axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id)).toEqual([]);
+
+  // From Node, not the browser: no cookie, no CSRF header, just the token.
+  const api = (path: string, init: RequestInit = {}) => fetch(new URL(path, baseURL), { ...init, headers: { authorization: `Bearer ${secret}`, ...init.headers } });
+  const list = await api("/api/v1/networks");
+  expect(list.status).toBe(200);
+  expect(((await list.json()) as { networks: Array<{ name: string }> }).networks.map((n) => n.name)).toContain("Home lab");
+  // Read-only: creating a network is refused by scope.
+  const write = await api("/api/v1/networks", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "by-token", cidr: "10.99.0.0/24" }) });
+  expect(write.status).toBe(403);
+
+  // Shown once: gone after a reload; the list has its prefix and its last use.
+  await page.reload();
+  await expect(page.getByText(secret)).toHaveCount(0);
+  const row = page.getByRole("row", { name: /e2e-ci/ });
+  await expect(row).toContainText(`${secret.slice(0, 12)}…`);
+  await expect(row).toContainText("read-only");
+  await expect(row).toContainText("active");
+  await expect(row).not.toContainText("never");
+
+  await row.getByRole("button", { name: "Revoke e2e-ci" }).click();
+  await expect(row).toContainText("revoked");
+  const after = await api("/api/v1/networks");
+  expect(after.status).toBe(401);
+  expect(((await after.json()) as { error: { message: string } }).error.message).toBe("The API token is revoked");
+});
+
+// ---- issue 11: audit export and health ----
+
+test("audit export: the button downloads a CSV of exactly the filtered rows", async ({ page }) => {
+  await signIn(page, admin.password);
+  await page.getByRole("link", { name: "Home lab" }).click();
+  await page.waitForURL(/\/networks\/[0-9a-f-]{36}$/);
+  const network = new URL(page.url()).pathname;
+  await page.goto(`${network}/audit?action=group.`);
+  const total = Number(/^(\d+) events/.exec((await page.getByRole("navigation", { name: "Pagination" }).textContent())!.trim())?.[1]);
+  expect(total).toBeGreaterThan(0);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Export CSV" }).click()]);
+  expect(download.suggestedFilename()).toMatch(/^audit-Home-lab-.*\.csv$/);
+  const text = readFileSync((await download.path())!, "utf8");
+  const lines = text.split("\r\n").filter(Boolean);
+  const header = lines[0]!.split(",");
+  expect(header).toContain("action");
+  const actionCol = header.indexOf("action");
+  // Group events carry no commas in these cells, so a plain split is enough to read the action.
+  const actions = lines.slice(1).map((l) => l.split(",")[actionCol]);
+  expect(actions).toHaveLength(total);
+  expect(actions.every((a) => a!.startsWith("group."))).toBe(true);
+});
+
+test("health at a glance: the dashboard and the network overview show a health card", async ({ page }) => {
+  await signIn(page, admin.password);
+  const card = page.getByTestId("health-card");
+  await expect(card).toBeVisible();
+  await expect(card.getByRole("heading", { name: "Health at a glance" })).toBeVisible();
+  await page.getByRole("link", { name: "Home lab" }).click();
+  await page.waitForURL(/\/networks\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId("health-card").getByRole("heading", { name: "Health", exact: true })).toBeVisible();
+});
+
+// ---- issue 11: webhooks ----
+
+test("webhooks: created with its secret shown once, a test event in the delivery log, disabled, deleted; the page passes axe", async ({ page }) => {
+  await signIn(page, admin.password);
+  await page.getByRole("link", { name: "Home lab" }).click();
+  await page.waitForURL(/\/networks\/[0-9a-f-]{36}$/);
+  await page.getByRole("link", { name: "Webhooks" }).click();
+  await page.waitForURL(/\/webhooks$/);
+  await page.getByRole("button", { name: "New webhook" }).click();
+  const form = page.getByRole("form", { name: "New webhook" });
+  // Refused at once: the address guard speaks in the form.
+  await form.getByLabel("URL").fill("http://169.254.169.254/latest");
+  await form.getByRole("button", { name: "Create webhook" }).click();
+  await expect(form.getByText(/metadata address/)).toBeVisible();
+  await form.getByLabel("URL").fill("https://hooks.example.com/nebula");
+  await form.getByLabel("Description").fill("on-call");
+  await form.getByText("rules.changed").click();
+  await form.getByRole("button", { name: "Create webhook" }).click();
+  await expect(page.getByTestId("webhook-secret")).toHaveText(/^whsec_[A-Za-z0-9+/]{43}=$/);
+  await page.getByRole("button", { name: "Done" }).click();
+  await expect(page.getByTestId("webhook-secret")).toHaveCount(0);
+
+  const card = page.getByRole("region", { name: "Webhook https://hooks.example.com/nebula" });
+  await card.getByRole("button", { name: "Send a test event" }).click();
+  await expect(page.getByText("Test event queued")).toBeVisible();
+  await expect(card.getByRole("cell", { name: "webhook.test", exact: true })).toBeVisible();
+
+  for (const colorScheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme });
+    const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+    const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${colorScheme}: ${v.id} ${v.help}`);
+    expect(serious, serious.join("\n")).toEqual([]);
+  }
+
+  await card.getByRole("button", { name: "Disable" }).click();
+  await expect(card.getByText("disabled", { exact: true })).toBeVisible();
+  page.once("dialog", (d) => void d.accept());
+  await card.getByRole("button", { name: "Delete" }).click();
+  await expect(page.getByText("No webhooks yet.")).toBeVisible();
+});

@@ -95,6 +95,9 @@ async function playwright(project: string, env: NodeJS.ProcessEnv) {
   });
 }
 
+/** Keycloak's bootstrap admin in the test run only (a throwaway dev-mode Keycloak on localhost). */
+const keycloakAdmin = { username: "nc-test-admin", password: "nc-test-admin-password" };
+
 function startKeycloak(): Started {
   if (!existsSync(path.join(keycloakDir, "bin", "kc.sh"))) throw new Error(`KEYCLOAK_DIR (${keycloakDir}) has no bin/kc.sh; run scripts/fetch-keycloak.sh`);
   // A fresh dev database each run, so the realm file is imported as committed.
@@ -103,7 +106,10 @@ function startKeycloak(): Started {
   // The realm as operators import it, plus the test users (keycloak/dev-users/, never in compose).
   cpSync(path.join(root, "keycloak", "nebula-realm.json"), path.join(keycloakDir, "data", "import", "nebula-realm.json"));
   cpSync(path.join(root, "keycloak", "dev-users", "nebula-users-0.json"), path.join(keycloakDir, "data", "import", "nebula-users-0.json"));
-  return service("keycloak", "bash", [path.join(keycloakDir, "bin", "kc.sh"), "start-dev", "--http-port", String(ports.keycloak), "--import-realm"], process.env, keycloakDir);
+  // The bootstrap admin (test-only credentials) lets the Keycloak suite change group memberships
+  // through the admin REST API, as deploy/add-admin.sh does with kcadm in the compose stack.
+  const env = { ...process.env, KC_BOOTSTRAP_ADMIN_USERNAME: keycloakAdmin.username, KC_BOOTSTRAP_ADMIN_PASSWORD: keycloakAdmin.password };
+  return service("keycloak", "bash", [path.join(keycloakDir, "bin", "kc.sh"), "start-dev", "--http-port", String(ports.keycloak), "--import-realm"], env, keycloakDir);
 }
 
 function appEnv(databaseUrl: string, port: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -171,10 +177,17 @@ async function main() {
     "app-keycloak",
     "npx",
     ["tsx", "server.ts"],
-    appEnv(keycloakDb, ports.keycloakApp, { AUTH_MODE: "keycloak", KEYCLOAK_ISSUER: issuer, KEYCLOAK_CLIENT_ID: "nebula-commander", KEYCLOAK_CLIENT_SECRET: "nebula-commander-dev-secret" }),
+    // A 5-second re-check, so that the group test sees a change made in Keycloak without waiting 5 minutes.
+    appEnv(keycloakDb, ports.keycloakApp, { AUTH_MODE: "keycloak", KEYCLOAK_ISSUER: issuer, KEYCLOAK_CLIENT_ID: "nebula-commander", KEYCLOAK_CLIENT_SECRET: "nebula-commander-dev-secret", NC_SESSION_RECHECK_SECONDS: "5" }),
   );
   await waitForHttp(`http://localhost:${ports.keycloakApp}/signin`, 60_000, kcApp);
-  await playwright("keycloak", { ...process.env, KEYCLOAK_APP_URL: `http://localhost:${ports.keycloakApp}` });
+  await playwright("keycloak", {
+    ...process.env,
+    KEYCLOAK_APP_URL: `http://localhost:${ports.keycloakApp}`,
+    KEYCLOAK_URL: `http://localhost:${ports.keycloak}`,
+    KEYCLOAK_ADMIN_USERNAME: keycloakAdmin.username,
+    KEYCLOAK_ADMIN_PASSWORD: keycloakAdmin.password,
+  });
   await stopService(kcApp);
   await stopService(keycloak);
 

@@ -25,11 +25,19 @@ export default async function SignedInLayout({ children }: { children: React.Rea
             <Link href="/audit" className="rounded px-3 py-1.5 hover:bg-slate-100 dark:hover:bg-slate-800">
               Audit log
             </Link>
+            <Link href="/tokens" className="rounded px-3 py-1.5 hover:bg-slate-100 dark:hover:bg-slate-800">
+              API tokens
+            </Link>
+            {actor.systemRole === "admin" && (
+              <Link href="/users" className="rounded px-3 py-1.5 hover:bg-slate-100 dark:hover:bg-slate-800">
+                Users
+              </Link>
+            )}
           </nav>
           <div className="ml-auto flex items-center gap-3 text-sm">
-            <span data-testid="current-user" className="text-slate-600 dark:text-slate-300">
+            <Link href="/account" title="Your account: password and sessions" data-testid="current-user" className="text-slate-600 hover:underline dark:text-slate-300">
               {actor.displayName}
-            </span>
+            </Link>
             {actor.systemRole === "admin" && <RoleBadge role="system" label="System admin" />}
             <SignOutButton everywhere />
             <SignOutButton />

@@ -1,13 +1,17 @@
 import Link from "next/link";
 import { requirePageActor } from "@/lib/auth/page-session";
 import { listNetworksFor } from "@/lib/networks/network-service";
+import { fleetHealthOf } from "@/lib/nodes/fleet-health";
 import { NetworkTable } from "./network-table";
+import { FleetHealthSummary } from "../_components/fleet-health";
 
 export const metadata = { title: "Networks" };
 
 export default async function DashboardPage() {
   const actor = await requirePageActor();
   const networks = await listNetworksFor(actor);
+  // One aggregate query per table for every network listed, however many nodes they hold.
+  const health = await fleetHealthOf(networks.map((n) => n.id));
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-end justify-between gap-4">
@@ -24,6 +28,7 @@ export default async function DashboardPage() {
           New network
         </Link>
       </div>
+      {networks.length > 0 && <FleetHealthSummary networks={networks} health={health} />}
       <NetworkTable networks={networks} />
     </div>
   );

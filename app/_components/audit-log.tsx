@@ -14,7 +14,19 @@ function pageHref(basePath: string, query: AuditQuery, page: number): string {
   return `${basePath}?${params}`;
 }
 
-export function AuditLog({ result, query, basePath }: { result: AuditPage; query: AuditQuery; basePath: string }) {
+/** The export of what the list shows now: the same filters, every page. */
+function exportHref(exportPath: string, query: AuditQuery, format: "csv" | "jsonl"): string {
+  const params = new URLSearchParams({ format });
+  if (query.q) params.set("q", query.q);
+  if (query.action) params.set("action", query.action);
+  if (query.actor) params.set("actor", query.actor);
+  return `${exportPath}?${params}`;
+}
+
+const exportLink =
+  "rounded-md border border-slate-300 px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:border-slate-700 dark:text-slate-200 dark:hover:bg-slate-800";
+
+export function AuditLog({ result, query, basePath, exportPath }: { result: AuditPage; query: AuditQuery; basePath: string; exportPath: string }) {
   const pages = Math.max(1, Math.ceil(result.total / result.pageSize));
   return (
     <div className="space-y-4">
@@ -26,6 +38,15 @@ export function AuditLog({ result, query, basePath }: { result: AuditPage; query
         <Link href={basePath} className="px-2 py-2 text-sm text-slate-600 underline dark:text-slate-400">
           Clear
         </Link>
+        {/* Plain links: the answer is an attachment, so the browser saves it and stays on the page. */}
+        <span className="ml-auto flex gap-2">
+          <a href={exportHref(exportPath, query, "csv")} download className={exportLink} data-testid="audit-export-csv">
+            Export CSV
+          </a>
+          <a href={exportHref(exportPath, query, "jsonl")} download className={exportLink}>
+            Export JSON lines
+          </a>
+        </span>
       </form>
       <div className="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-800">
         <table className="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800" aria-label="Audit events">

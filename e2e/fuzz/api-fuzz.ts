@@ -29,11 +29,17 @@ const outDir = path.resolve(process.env.FUZZ_OUT_DIR ?? ".data/test/fuzz");
 const maxExamples = Number(process.env.FUZZ_MAX_EXAMPLES ?? 15);
 
 /**
+ * Tables the replica's background jobs write at any moment, whatever the request: webhook
+ * deliveries being retried, and the periodic checks' memory of host states and expiry notices.
+ */
+const BACKGROUND_TABLES = ["WebhookDelivery", "WebhookHostState", "WebhookCertNotice"];
+
+/**
  * Tables whose rows a refused request may legitimately change: counters of refusals themselves
  * (rate limits and the login throttle count failures by design), and the sessions' last-seen
  * stamp that any authenticated request refreshes.
  */
-const VOLATILE_TABLES = new Set(["RateCounter", "RateBackoff", "_prisma_migrations", "UserSession"]);
+const VOLATILE_TABLES = new Set(["RateCounter", "RateBackoff", "_prisma_migrations", "UserSession", ...BACKGROUND_TABLES]);
 
 interface Fixture {
   admin: TestUser;
@@ -91,13 +97,24 @@ async function buildFixture(): Promise<Fixture> {
   const certificates = await api<{ certificates: WithId[] }>(admin, "GET", `${N}/certificates?page=1`);
   const members = await api<{ members: WithId[] }>(admin, "GET", `${N}/members`);
   const credentials = { poll: await enroll(link.token, "fuzz-poll"), renew: await enroll(link.token, "fuzz-renew"), retire: await enroll(link.token, "fuzz-retire") };
+  // Issue 11's objects: a webhook with one delivery, an API token, an invite, a second user.
+  const webhookBody = { url: "https://hooks.example.com/nebula", events: ["node.enrolled", "rules.changed"] };
+  const webhook = await create(admin, `${N}/webhooks`, webhookBody);
+  const spareWebhook = await create(admin, `${N}/webhooks`, webhookBody);
+  const { deliveryId } = await api<{ deliveryId: string }>(admin, "POST", `${N}/webhooks/${webhook.id}/test`);
+  const tokenBody = { name: "fuzz", scopes: ["networks:read"] };
+  const token = await create(admin, "/tokens", tokenBody);
+  const spareToken = await create(admin, "/tokens", tokenBody);
+  const invite = await create(admin, "/users/invites", { note: "fuzz" });
+  const spareInvite = await create(admin, "/users/invites", { note: "fuzz spare" });
+  const other = await createTestUser({ name: "fuzz-other" });
   const certificate = certificates.certificates[0];
   const member = members.members[0];
   if (!certificate || !member) throw new Error("fixture: the network has no certificate or member to fuzz with");
   return {
     admin,
-    ids: { networkId: network.id, groupId: group.id, nodeId: node.id, ruleId: rule.id, rangeId: range.id, linkId: link.link.id, certificateId: certificate.id, memberId: member.id },
-    sacrificial: { networkId: spareNetwork.id, groupId: spareGroup.id, nodeId: spareNode.id, ruleId: spareRule.id, rangeId: spareRange.id, linkId: spareLink.id },
+    ids: { networkId: network.id, groupId: group.id, nodeId: node.id, ruleId: rule.id, rangeId: range.id, linkId: link.link.id, certificateId: certificate.id, memberId: member.id, webhookId: webhook.id, deliveryId, tokenId: token.id, inviteId: invite.id, userId: other.id },
+    sacrificial: { networkId: spareNetwork.id, groupId: spareGroup.id, nodeId: spareNode.id, ruleId: spareRule.id, rangeId: spareRange.id, linkId: spareLink.id, webhookId: spareWebhook.id, tokenId: spareToken.id, inviteId: spareInvite.id },
     credentials,
   };
 }
@@ -153,8 +170,13 @@ function configToml(f: Fixture): string {
     destroyer("DELETE", "/networks/{networkId}/rules/{ruleId}", { ...f.ids, ruleId: s.ruleId! }),
     destroyer("DELETE", "/networks/{networkId}/reserved-ranges/{rangeId}", { ...f.ids, rangeId: s.rangeId! }),
     destroyer("POST", "/networks/{networkId}/links/{linkId}/revoke", { ...f.ids, linkId: s.linkId! }),
+    destroyer("DELETE", "/networks/{networkId}/webhooks/{webhookId}", { ...f.ids, webhookId: s.webhookId! }),
+    destroyer("POST", "/tokens/{tokenId}/revoke", { tokenId: s.tokenId! }),
+    destroyer("POST", "/users/invites/{inviteId}/revoke", { inviteId: s.inviteId! }),
     // The host routes authenticate with a node credential, not the session.
-    `[[operations]]\ninclude-path-regex = "^/api/v1/node/(config|files)"\nheaders = ${bearer(f.credentials.poll)}\n`,
+    `[[operations]]\ninclude-name = "GET /api/v1/node/config"\nheaders = ${bearer(f.credentials.poll)}\n`,
+    // Random file names only ever meet 404; the real one reaches the code behind it.
+    `[[operations]]\ninclude-name = "GET /api/v1/node/files/{file}"\nheaders = ${bearer(f.credentials.poll)}\nparameters = { "path.file" = "config.yml" }\n`,
     `[[operations]]\ninclude-name = "POST /api/v1/node/renew"\nheaders = ${bearer(f.credentials.renew)}\n`,
     `[[operations]]\ninclude-name = "POST /api/v1/node/retire"\nheaders = ${bearer(f.credentials.retire)}\n`,
   ].join("\n");

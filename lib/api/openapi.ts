@@ -5,6 +5,7 @@
 import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV3 } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
 import { auditQuerySchema } from "@/lib/audit/audit-query";
+import { auditExportQuerySchema } from "@/lib/audit/audit-export";
 import { nodeQuerySchema } from "@/lib/nodes/node-query";
 import { certificateQuerySchema } from "@/lib/pki/certificate-query";
 import { ruleInputSchema } from "@/lib/firewall/rule-schema";
@@ -14,6 +15,11 @@ import { certificateRevokeSchema, groupCreateSchema, groupUpdateSchema, nodeCrea
 import { errorStatus } from "@/lib/core/app-error";
 import { enrollSchema, linkCreateSchema, renewSchema } from "@/lib/enroll/link-schemas";
 import { reservedRangeSchema } from "@/lib/ipam/reserved-ranges";
+import { deliveryQuerySchema, webhookCreateSchema, webhookUpdateSchema } from "@/lib/webhooks/events";
+import { tokenCreateSchema } from "@/lib/auth/api-tokens";
+import { operationScopes } from "@/lib/auth/scopes";
+import { inviteAcceptSchema, inviteCreateSchema, passwordChangeSchema, resetUseSchema, userSearchQuerySchema } from "@/lib/users/user-schemas";
+import { groupGrantCreateSchema, groupGrantUpdateSchema } from "@/lib/networks/group-grant-schemas";
 
 extendZodWithOpenApi(z);
 
@@ -27,7 +33,8 @@ interface Operation {
   body?: z.ZodType;
   query?: z.ZodObject;
   status?: number;
-  produces?: string;
+  /** Media types of a successful answer (default application/json). */
+  produces?: string | string[];
   /** Default: the browser session (cookie + CSRF header). */
   auth?: "session" | "node" | "none";
   /** Other successful answers, beside `status`. */
@@ -47,8 +54,15 @@ const operations: Operation[] = [
   { method: "post", path: `${N}/members`, summary: "Add a member: by userId (201, the member; 404 for an unknown id), or by email (always 202 {\"status\":\"accepted\"}; the role goes only to the one user with that verified address)", role: "owner", body: memberAddSchema, status: 201, alsoSucceeds: { 202: "By email: accepted, whether or not such an account exists" } },
   { method: "patch", path: `${N}/members/{memberId}`, summary: "Change a member's role", role: "owner", body: memberUpdateSchema },
   { method: "delete", path: `${N}/members/{memberId}`, summary: "Remove a member", role: "owner", status: 204 },
+  { method: "get", path: `${N}/group-grants`, summary: "Keycloak mode: roles granted to Keycloak groups, with the users who currently get access through each (404 in local mode)", role: "viewer" },
+  { method: "post", path: `${N}/group-grants`, summary: "Keycloak mode: grant a role to a Keycloak group, named by its full path such as /ops (404 in local mode)", role: "owner", body: groupGrantCreateSchema, status: 201 },
+  { method: "patch", path: `${N}/group-grants/{grantId}`, summary: "Keycloak mode: change a group grant's role (404 in local mode)", role: "owner", body: groupGrantUpdateSchema },
+  { method: "delete", path: `${N}/group-grants/{grantId}`, summary: "Keycloak mode: remove a group grant (404 in local mode)", role: "owner", status: 204 },
   { method: "get", path: `${N}/audit`, summary: "The network's audit trail", role: "viewer", query: auditQuerySchema },
   { method: "get", path: "/audit", summary: "The audit trail of every network the caller can see", query: auditQuerySchema },
+  { method: "get", path: `${N}/audit/export`, summary: "Download the network's audit trail, filtered like the list, as CSV (RFC 4180, formula cells defused) or JSON lines; streamed, newest first", role: "viewer", query: auditExportQuerySchema, produces: ["text/csv", "application/x-ndjson"] },
+  { method: "get", path: "/audit/export", summary: "Download the audit trail the caller can see, filtered like the list, as CSV (RFC 4180, formula cells defused) or JSON lines; streamed, newest first", query: auditExportQuerySchema, produces: ["text/csv", "application/x-ndjson"] },
+  { method: "post", path: "/audit/prune", summary: "System administrators: remove audit events older than NC_AUDIT_RETENTION_DAYS now (409 when none is set); records audit.pruned" },
   { method: "get", path: `${N}/ca`, summary: "The network's certificate authorities (no keys)", role: "viewer" },
   { method: "get", path: `${N}/groups`, summary: "List groups", role: "viewer" },
   { method: "post", path: `${N}/groups`, summary: "Create a group", role: "admin", body: groupCreateSchema, status: 201 },
@@ -81,11 +95,33 @@ const operations: Operation[] = [
   { method: "get", path: `${N}/links`, summary: "List join links and their uses", role: "viewer" },
   { method: "post", path: `${N}/links`, summary: "Create a join link (its token is shown once)", role: "admin", body: linkCreateSchema, status: 201 },
   { method: "post", path: `${N}/links/{linkId}/revoke`, summary: "Revoke a join link", role: "admin", status: 204 },
+  { method: "get", path: "/tokens", summary: "Your API tokens (never the tokens themselves): name, prefix, network, scopes, last use, expiry, status. Session only" },
+  { method: "post", path: "/tokens", summary: "Make an API token; the answer's `secret` (ncp_…) is shown this once and only its SHA-256 is kept. Session only", body: tokenCreateSchema, status: 201 },
+  { method: "post", path: "/tokens/{tokenId}/revoke", summary: "Revoke one of your API tokens (at once, on every replica). Session only" },
+  { method: "get", path: `${N}/webhooks`, summary: "List the network's outgoing webhooks (never their secrets)", role: "admin" },
+  { method: "post", path: `${N}/webhooks`, summary: "Create a webhook: URL, events, description (its signing secret is shown once)", role: "admin", body: webhookCreateSchema, status: 201 },
+  { method: "get", path: `${N}/webhooks/{webhookId}`, summary: "Get a webhook", role: "admin" },
+  { method: "patch", path: `${N}/webhooks/{webhookId}`, summary: "Change a webhook's URL, events or description, or disable it", role: "admin", body: webhookUpdateSchema },
+  { method: "delete", path: `${N}/webhooks/{webhookId}`, summary: "Delete a webhook and its delivery log", role: "admin", status: 204 },
+  { method: "post", path: `${N}/webhooks/{webhookId}/rotate-secret`, summary: "Replace a webhook's signing secret (the new one is shown once)", role: "admin" },
+  { method: "post", path: `${N}/webhooks/{webhookId}/test`, summary: "Queue a webhook.test event to this webhook", role: "admin", status: 202 },
+  { method: "get", path: `${N}/webhooks/{webhookId}/deliveries`, summary: "A webhook's delivery log, newest first: status, attempts, status code, duration, next retry, request and response excerpts", role: "admin", query: deliveryQuerySchema },
+  { method: "post", path: `${N}/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver`, summary: "Send a past delivery's event again, as a new delivery", role: "admin", status: 202 },
   { method: "post", path: "/enroll", summary: "Enroll a host: join token, hostname and its own public key", body: enrollSchema, status: 201, auth: "none" },
   { method: "get", path: "/node/config", summary: "Poll the node's config (If-None-Match; 304 when unchanged; Prefer: wait=N holds it open until this node's bundle changes, answered with Preference-Applied)", auth: "node", alsoSucceeds: { 202: "Waiting for an admin to approve the node", 304: "Unchanged since the ETag sent" } },
   { method: "get", path: "/node/files/{file}", summary: "One of config.yml, ca.crt, host.crt as plain text (for the sh agent)", auth: "node", produces: "text/plain", alsoSucceeds: { 202: "Waiting for an admin to approve the node", 304: "Unchanged since the ETag sent" } },
   { method: "post", path: "/node/renew", summary: "Renew the node's certificate (unrevoked and inside its renewal window); rotates the credential", body: renewSchema, auth: "node" },
   { method: "post", path: "/node/retire", summary: "The host replaces its enrollment: deletes its node and blocklists its certificate", auth: "node", status: 204 },
+  { method: "get", path: "/users", summary: "Search users by name, username or email for a member picker: any signed-in user, at least 2 characters, at most 10 answers of id, display name and username", query: userSearchQuerySchema },
+  { method: "get", path: "/users/invites", summary: "Local mode, system admins: pending invites (404 for anyone else and in Keycloak mode)" },
+  { method: "post", path: "/users/invites", summary: "Local mode, system admins: invite a person; the one-time link (72 h) is in the answer once, only its hash is kept", body: inviteCreateSchema, status: 201 },
+  { method: "post", path: "/users/invites/{inviteId}/revoke", summary: "Local mode, system admins: revoke a pending invite", status: 204 },
+  { method: "post", path: "/users/{userId}/disable", summary: "Local mode, system admins: disable a user; every session of theirs ends at once and sign-in is refused" },
+  { method: "post", path: "/users/{userId}/enable", summary: "Local mode, system admins: re-enable a disabled user" },
+  { method: "post", path: "/users/{userId}/reset-link", summary: "Local mode, system admins: a one-time password-reset link (24 h) for a local account, in the answer once; an older unused one stops working", status: 201 },
+  { method: "post", path: "/account/password", summary: "Local mode: change your own password (the current one is required, 10 tries in 15 minutes); your other sessions end", body: passwordChangeSchema },
+  { method: "post", path: "/invites/accept", summary: "Local mode: accept an invite with its token, choosing a username, name and password (rate limited per address; 404 for a used, revoked or expired link)", body: inviteAcceptSchema, status: 201, auth: "none" },
+  { method: "post", path: "/password-resets", summary: "Local mode: use a password-reset token to set a new password; every session of the user ends (rate limited per address; 404 for a used, replaced or expired link)", body: resetUseSchema, auth: "none" },
 ];
 
 const errorSchema = z.object({
@@ -97,11 +133,16 @@ const errorSchema = z.object({
   }),
 });
 
+function contentOf(op: Operation) {
+  const types = [op.produces ?? "application/json"].flat();
+  return Object.fromEntries(types.map((type) => [type, { schema: z.any() }]));
+}
+
 /** What each error status means; which of them an operation can answer depends on how it is called. */
 const errorMeaning: Record<number, string> = {
   400: "Invalid input; `fields` has every field's errors",
-  401: "Not signed in, or the credential is not valid",
-  403: "Role too low, CSRF token missing, or the node is blocked",
+  401: "Not signed in, or the credential (session, API token, node credential) is not valid, revoked or expired",
+  403: "Role too low, CSRF token missing, the API token lacks the operation's scope (or the operation takes no token), or the node is blocked",
   404: "Not found, or another tenant's",
   409: "Conflicts with the current state (taken name or address, last owner, …)",
   410: "The node was deleted; its agent stops",
@@ -116,9 +157,22 @@ function errorStatusesOf(op: Operation): number[] {
   const statuses = new Set([400, 404]);
   if (auth !== "none") [401, 403].forEach((s) => statuses.add(s));
   if (auth !== "session") [410, 429].forEach((s) => statuses.add(s)); // hosts: deleted nodes, failure limits
+  if (scopeOf(op)) statuses.add(429); // calls per API token
   if (op.method !== "get") statuses.add(409);
   if (op.body) [413, 415].forEach((s) => statuses.add(s));
   return [...statuses].sort();
+}
+
+/** The scope an API token needs for the operation (lib/auth/scopes.ts); none: no token may call it. */
+function scopeOf(op: Operation): string | undefined {
+  return (op.auth ?? "session") === "session" ? operationScopes[`${op.method.toUpperCase()} ${op.path}`] : undefined;
+}
+
+function securityOf(op: Operation): Array<Record<string, string[]>> {
+  if (op.auth === "none") return [];
+  if (op.auth === "node") return [{ nodeCredential: [] }];
+  const scope = scopeOf(op);
+  return scope ? [{ session: [] }, { apiToken: [scope] }] : [{ session: [] }];
 }
 
 function pathParams(path: string) {
@@ -129,6 +183,11 @@ function pathParams(path: string) {
 export function buildOpenApiDocument() {
   const registry = new OpenAPIRegistry();
   registry.registerComponent("securitySchemes", "session", { type: "apiKey", in: "cookie", name: "next-auth.session-token" });
+  registry.registerComponent("securitySchemes", "apiToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "A personal API token (ncp_…), made on the Tokens page. It acts as its owner with the owner's current role, narrowed to its scopes (each operation lists the one it needs) and optionally to one network; no CSRF header is needed.",
+  });
   registry.registerComponent("securitySchemes", "nodeCredential", { type: "http", scheme: "bearer", description: "The node credential from enrollment" });
   const error = registry.register("Error", errorSchema);
   for (const op of operations) {
@@ -138,18 +197,18 @@ export function buildOpenApiDocument() {
       method: op.method,
       path: `/api/v1${op.path}`,
       summary: op.summary,
-      description: op.role ? `Needs the ${op.role} role in the network. Other tenants' networks answer 404.` : undefined,
-      security: op.auth === "none" ? [] : op.auth === "node" ? [{ nodeCredential: [] }] : [{ session: [] }],
+      description: [op.role ? `Needs the ${op.role} role in the network. Other tenants' networks answer 404.` : "", scopeOf(op) ? `API tokens need the ${scopeOf(op)} scope.` : ""].filter(Boolean).join(" ") || undefined,
+      security: securityOf(op),
       request: {
         ...(params ? { params } : {}),
         ...(op.query ? { query: op.query } : {}),
         ...(op.body ? { body: { content: { "application/json": { schema: op.body } } } } : {}),
-        ...(op.method !== "get" && (op.auth ?? "session") === "session" ? { headers: z.object({ "x-csrf-token": z.string().describe("The session's CSRF token") }) } : {}),
+        ...(op.method !== "get" && (op.auth ?? "session") === "session" ? { headers: z.object({ "x-csrf-token": z.string().describe("The session's CSRF token (not needed with an API token)") }) } : {}),
       },
       responses: {
-        [status]: { description: status === 204 ? "Done" : "Success", ...(status !== 204 ? { content: { [op.produces ?? "application/json"]: { schema: z.any() } } } : {}) },
+        [status]: { description: status === 204 ? "Done" : "Success", ...(status !== 204 ? { content: contentOf(op) } : {}) },
         // 304 has no body; the others answer in the operation's own media type.
-        ...Object.fromEntries(Object.entries(op.alsoSucceeds ?? {}).map(([code, description]) => [code, { description, ...(code !== "304" ? { content: { [op.produces ?? "application/json"]: { schema: z.any() } } } : {}) }])),
+        ...Object.fromEntries(Object.entries(op.alsoSucceeds ?? {}).map(([code, description]) => [code, { description, ...(code !== "304" ? { content: contentOf(op) } : {}) }])),
         ...Object.fromEntries(errorStatusesOf(op).map((code) => [code, { description: errorMeaning[code]!, content: { "application/json": { schema: error } } }])),
       },
     });

@@ -1,13 +1,17 @@
 /**
  * The one way into the API. Every route handler is built with `withActor`, `withNetwork` or
  * `withPublic`; each request passes through the same steps in the same order:
- *   request id -> session -> CSRF -> network + membership from the database -> role -> zod -> handler,
- * and every failure leaves as the same JSON error shape.
+ *   request id -> session (cookie) or API token (bearer) -> CSRF (sessions) or scope (tokens)
+ *   -> network + membership from the database -> role -> zod -> handler,
+ * and every failure leaves as the same JSON error shape. A token's scope and network limit only
+ * narrow what its owner's current role allows; a route that declares no scope refuses tokens.
  */
 import { NextResponse } from "next/server";
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { actorFromCookies, type Actor } from "@/lib/auth/session";
+import { actorFromApiToken } from "@/lib/auth/api-tokens";
+import type { Scope } from "@/lib/auth/scopes";
 import { CSRF_HEADER, isValidCsrfToken } from "@/lib/auth/csrf";
 import type { MemberRole } from "@/lib/auth/roles";
 import { authorizeNetwork, type AuthorizedNetwork } from "@/lib/auth/authorize-network";
@@ -37,6 +41,22 @@ interface Schemas<B extends z.ZodType | undefined, Q extends z.ZodType | undefin
   status?: number;
   /** A tighter body limit than MAX_JSON_BODY_BYTES, for unauthenticated endpoints. */
   maxBodyBytes?: number;
+}
+
+/** How a route may be called with an API token. */
+interface TokenAccess {
+  /** The one scope a token needs here (lib/auth/scopes.ts). A route without one refuses every token. */
+  scope?: Scope;
+  /** Says on purpose that no token may call this route (managing tokens). */
+  sessionOnly?: true;
+}
+
+/** What a route declared, kept on its exported handler so that tests can walk every route. */
+export interface RouteAuth {
+  kind: "public" | "actor" | "network";
+  scope: Scope | null;
+  sessionOnly: boolean;
+  role: MemberRole | null;
 }
 
 type Parsed<S> = S extends z.ZodType ? z.infer<S> : undefined;
@@ -100,7 +120,12 @@ async function parseInputs<B extends z.ZodType | undefined, Q extends z.ZodType 
   return { body: body as Parsed<B>, query: query as Parsed<Q> };
 }
 
-async function requireActor(req: Request): Promise<Actor> {
+const BEARER = /^Bearer +(\S+) *$/i;
+
+async function requireActor(req: Request, meta: RequestMeta, access: TokenAccess): Promise<Actor> {
+  // Other schemes (a proxy's Basic auth in front of the app) are not ours and are left alone.
+  const bearer = BEARER.exec(req.headers.get("authorization") ?? "")?.[1];
+  if (bearer !== undefined) return requireTokenActor(bearer, meta, access);
   const actor = await actorFromCookies(req.headers.get("cookie"));
   if (!actor) throw new AppError("unauthenticated", "Sign in to continue");
   // Cookies ride along on cross-site requests; only our own pages know the session's CSRF token.
@@ -108,6 +133,21 @@ async function requireActor(req: Request): Promise<Actor> {
     throw new AppError("csrf_failed", "The request's CSRF token is missing or wrong; reload the page and try again");
   }
   return actor;
+}
+
+/**
+ * No CSRF check here: browsers never attach an Authorization header on their own, so a bearer
+ * call is always one its sender meant. The scope is checked on top of the role, never instead.
+ */
+async function requireTokenActor(token: string, meta: RequestMeta, access: TokenAccess): Promise<Actor> {
+  const actor = await actorFromApiToken(token, meta);
+  if (!access.scope) throw new AppError("forbidden", "This operation cannot be called with an API token");
+  if (!actor.token?.scopes.includes(access.scope)) throw new AppError("forbidden", `This API token lacks the ${access.scope} scope`);
+  return actor;
+}
+
+function declare<H extends object>(handler: H, routeAuth: RouteAuth): H & { routeAuth: RouteAuth } {
+  return Object.assign(handler, { routeAuth });
 }
 
 /** An id in the path that cannot exist (not a uuid, see lib/core/ids.ts) answers 404 like one that does not. */
@@ -142,21 +182,36 @@ export function withPublic<B extends z.ZodType | undefined = undefined, Q extend
   schemas: Schemas<B, Q>,
   handler: Handler<BaseContext<Parsed<B>, Parsed<Q>>>,
 ) {
-  return run(async (req, params, meta) => ({ req, params, meta, ...(await parseInputs(req, schemas)) }), schemas.status ?? 200, handler);
+  return declare(run(async (req, params, meta) => ({ req, params, meta, ...(await parseInputs(req, schemas)) }), schemas.status ?? 200, handler), {
+    kind: "public",
+    scope: null,
+    sessionOnly: false,
+    role: null,
+  });
 }
 
-/** A route for any signed-in user, not tied to one network. */
+/**
+ * A route for any signed-in user, not tied to one network. A token limited to one network is
+ * refused here unless the route says its domain code narrows what it does to that network
+ * (`honoursNetworkLimit`, e.g. listNetworksFor, auditScopeFor): forgetting it fails closed.
+ */
 export function withActor<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
-  schemas: Schemas<B, Q>,
+  schemas: Schemas<B, Q> & TokenAccess & { honoursNetworkLimit?: true },
   handler: Handler<ActorContext<Parsed<B>, Parsed<Q>>>,
 ) {
-  return run(
-    async (req, params, meta) => {
-      const actor = await requireActor(req);
-      return { req, params, meta, actor, ...(await parseInputs(req, schemas)) };
-    },
-    schemas.status ?? 200,
-    handler,
+  return declare(
+    run(
+      async (req, params, meta) => {
+        const actor = await requireActor(req, meta, schemas);
+        if (actor.token?.networkId && !schemas.honoursNetworkLimit) {
+          throw new AppError("forbidden", "This API token is limited to one network; this operation is not about one network");
+        }
+        return { req, params, meta, actor, ...(await parseInputs(req, schemas)) };
+      },
+      schemas.status ?? 200,
+      handler,
+    ),
+    { kind: "actor", scope: schemas.scope ?? null, sessionOnly: schemas.sessionOnly ?? false, role: null },
   );
 }
 
@@ -165,17 +220,22 @@ export function withActor<B extends z.ZodType | undefined = undefined, Q extends
  * database; a network the caller may not see answers 404 exactly like one that does not exist.
  */
 export function withNetwork<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
-  options: Schemas<B, Q> & { role: MemberRole },
+  options: Schemas<B, Q> & TokenAccess & { role: MemberRole },
   handler: Handler<NetworkContext<Parsed<B>, Parsed<Q>>>,
 ) {
-  return run(
-    async (req, params, meta) => {
-      const actor = await requireActor(req);
-      const networkId = typeof params.networkId === "string" ? params.networkId : "";
-      const access = await authorizeNetwork(actor, networkId, options.role);
-      return { req, params, meta, actor, access, ...(await parseInputs(req, options)) };
-    },
-    options.status ?? 200,
-    handler,
+  return declare(
+    run(
+      async (req, params, meta) => {
+        const actor = await requireActor(req, meta, options);
+        const networkId = typeof params.networkId === "string" ? params.networkId : "";
+        // A token limited to another network sees this one as it sees any network it may not see.
+        if (actor.token?.networkId && actor.token.networkId !== networkId) throw new AppError("not_found", "Network not found");
+        const access = await authorizeNetwork(actor, networkId, options.role);
+        return { req, params, meta, actor, access, ...(await parseInputs(req, options)) };
+      },
+      options.status ?? 200,
+      handler,
+    ),
+    { kind: "network", scope: options.scope ?? null, sessionOnly: options.sessionOnly ?? false, role: options.role },
   );
 }

@@ -5,6 +5,12 @@ import type { Prisma } from "@/lib/generated/prisma/client";
 export interface AuditActor {
   id: string | null;
   displayName: string;
+  /** The API token the request came with, if any: the trail says "<user> via token <name>". */
+  token?: { name: string } | null;
+}
+
+export function auditActorName(actor: AuditActor): string {
+  return actor.token ? `${actor.displayName} via token ${actor.token.name}` : actor.displayName;
 }
 
 export interface AuditInput {
@@ -27,7 +33,7 @@ export async function recordAudit(tx: Tx, input: AuditInput): Promise<void> {
     data: {
       networkId: input.networkId ?? null,
       actorId: input.actor.id,
-      actorName: input.actor.displayName,
+      actorName: auditActorName(input.actor),
       action: input.action,
       targetType: input.target.type,
       targetId: input.target.id ?? null,

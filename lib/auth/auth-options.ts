@@ -4,7 +4,7 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import KeycloakProvider from "next-auth/providers/keycloak";
 import { clientIpFrom } from "@/lib/core/client-ip";
 import { authSecret, keycloakSettings, SESSION_MAX_AGE_SECONDS, secureCookiesEnabled } from "./auth-config";
-import { realmRolesOf, upsertKeycloakUser, type OidcProfile } from "./keycloak-users";
+import { keycloakClaimsOf, upsertKeycloakUser, type OidcProfile } from "./keycloak-users";
 import { LoginThrottledError } from "./login-throttle";
 import { LOGIN_THROTTLED_CODE } from "./sign-in-errors";
 import { verifyLocalLogin } from "./local-accounts";
@@ -66,7 +66,7 @@ export function authOptions(): NextAuthOptions {
           return token;
         }
         if (account.provider === "keycloak" && kc && profile) {
-          const dbUser = await upsertKeycloakUser(kc.issuer, profile as OidcProfile, realmRolesOf(account.access_token));
+          const dbUser = await upsertKeycloakUser(kc.issuer, profile as OidcProfile, keycloakClaimsOf(account.access_token));
           // The refresh token stays server-side (sealed), for the periodic re-check; never in the cookie.
           const sid = await createUserSession({ userId: dbUser.id, provider: "keycloak", refreshToken: account.refresh_token });
           return { uid: dbUser.id, sid, provider: "keycloak", idToken: account.id_token, name: dbUser.displayName, email: dbUser.email };

@@ -4,27 +4,51 @@
  */
 import { db } from "@/lib/db/client";
 import type { Actor } from "@/lib/auth/session";
-import { effectiveRole, hasRole, type MemberRole } from "@/lib/auth/roles";
+import { bestRole, effectiveRole, hasRole, type MemberRole } from "@/lib/auth/roles";
+import { authMode } from "@/lib/auth/auth-config";
 import { AppError } from "@/lib/core/app-error";
 import { isUuid } from "@/lib/core/ids";
 
 export interface AuthorizedNetwork {
   network: { id: string; name: string; cidr: string; description: string; createdAt: Date; createdById: string | null; pollSeconds: number };
-  /** The caller's own membership role, or null for a system admin looking in. */
+  /** The caller's own role here: the better of their direct membership and their Keycloak groups' grants; null for a system admin looking in. */
   memberRole: MemberRole | null;
   /** What the caller may do here. */
   role: MemberRole;
 }
 
+interface AccessRow {
+  id: string;
+  name: string;
+  cidr: string;
+  description: string;
+  createdAt: Date;
+  createdById: string | null;
+  pollSeconds: number;
+  directRole: MemberRole | null;
+  groupRole: MemberRole | null;
+}
+
 export async function authorizeNetwork(actor: Actor, networkId: string, required: MemberRole): Promise<AuthorizedNetwork> {
   const notFound = new AppError("not_found", "Network not found");
   if (!isUuid(networkId)) throw notFound;
-  const network = await db.network.findUnique({
-    where: { id: networkId },
-    include: { members: { where: { userId: actor.id }, select: { role: true } } },
-  });
+  // Group grants count only in Keycloak mode: local accounts have no groups, and a deployment
+  // switched to local mode keeps its grants without them giving anyone access.
+  const groupsApply = authMode() === "keycloak";
+  // One query: the network, the direct membership, and the best grant to any of the user's
+  // Keycloak groups (as stored at their last sign-in or session re-check).
+  const rows = await db.$queryRaw<AccessRow[]>`
+    SELECT n."id", n."name", n."cidr", n."description", n."createdAt", n."createdById", n."pollSeconds",
+           m."role"::text AS "directRole",
+           (SELECT g."role"::text FROM "NetworkGroupGrant" g JOIN "User" u ON u."id" = ${actor.id}::uuid
+             WHERE ${groupsApply} AND g."networkId" = n."id" AND g."groupName" = ANY(u."keycloakGroups")
+             ORDER BY CASE g."role" WHEN 'owner' THEN 3 WHEN 'admin' THEN 2 ELSE 1 END DESC LIMIT 1) AS "groupRole"
+    FROM "Network" n
+    LEFT JOIN "NetworkMember" m ON m."networkId" = n."id" AND m."userId" = ${actor.id}::uuid
+    WHERE n."id" = ${networkId}::uuid`;
+  const network = rows[0];
   if (!network) throw notFound;
-  const memberRole = network.members[0]?.role ?? null;
+  const memberRole = bestRole(network.directRole, network.groupRole);
   const role = effectiveRole(memberRole, actor.systemRole);
   // Not visible at all: indistinguishable from a network that does not exist.
   if (role === null) throw notFound;

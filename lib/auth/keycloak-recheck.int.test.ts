@@ -73,7 +73,7 @@ beforeEach(() => {
 /** A Keycloak user signed in as the jwt callback would do it: admin role, a refresh token held server-side. */
 async function keycloakSession(): Promise<{ user: TestUser; sub: string }> {
   const sub = randomUUID();
-  const dbUser = await upsertKeycloakUser(issuer, { sub, email: `kc-${randomBytes(3).toString("hex")}@example.test`, name: "KC user" }, [ADMIN_REALM_ROLE]);
+  const dbUser = await upsertKeycloakUser(issuer, { sub, email: `kc-${randomBytes(3).toString("hex")}@example.test`, name: "KC user" }, { roles: [ADMIN_REALM_ROLE], groups: [] });
   users.set(sub, { roles: [ADMIN_REALM_ROLE], enabled: true });
   const refreshToken = `rt-${randomUUID()}`;
   grants.set(refreshToken, { sub });

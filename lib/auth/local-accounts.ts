@@ -18,12 +18,18 @@ export const usernameSchema = z
   .max(64, "Use at most 64 characters")
   .regex(/^[a-z0-9._-]+$/, "Use letters, digits, dot, dash or underscore");
 
+/** A local account's password: first-run setup, invites, resets and changes all take the same. */
+export const passwordSchema = z.string().min(12, "Use at least 12 characters").max(256, "Use at most 256 characters");
+
+/** A local account's name as people see it. */
+export const displayNameSchema = nameText(100).min(1, "Enter your name");
+
 export const setupSchema = z
   .object({
     username: usernameSchema,
-    displayName: nameText(100).min(1, "Enter your name"),
+    displayName: displayNameSchema,
     email: z.string().trim().toLowerCase().email("Enter an email address").max(254),
-    password: z.string().min(12, "Use at least 12 characters").max(256, "Use at most 256 characters"),
+    password: passwordSchema,
     /** The one-time code from the server's log (lib/auth/setup-code.ts). */
     code: z.string({ message: "Enter the setup code from the server's log" }).trim().min(1, "Enter the setup code from the server's log").max(40, "That is not a setup code"),
   })
@@ -71,13 +77,15 @@ export async function verifyLocalLogin(rawUsername: string, password: string, ad
   const user = parsed.success
     ? await db.user.findUnique({
         where: { issuer_subject: { issuer: LOCAL_ISSUER, subject: username } },
-        select: { id: true, displayName: true, email: true, systemRole: true, passwordHash: true },
+        select: { id: true, displayName: true, email: true, systemRole: true, passwordHash: true, disabledAt: true },
       })
     : null;
   // Exactly one argon2 run on every path, against a dummy hash when there is no real one, so that
   // an unknown username answers as slowly as a wrong password.
   const matches = await verifyPassword(user?.passwordHash ?? DUMMY_PASSWORD_HASH, password);
-  if (!user?.passwordHash || !matches) return null; // the attempt stays counted
+  // A disabled account answers exactly like a wrong password (same argon2 run, same null), so
+  // that sign-in tells no one which accounts exist or are disabled.
+  if (!user?.passwordHash || !matches || user.disabledAt) return null; // the attempt stays counted
   await attempt.succeeded();
   await db.user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
   return { id: user.id, name: user.displayName, email: user.email };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { effectiveRole, hasRole, wouldRemoveLastOwner } from "./roles";
+import { bestRole, effectiveRole, hasRole, wouldRemoveLastOwner } from "./roles";
 
 describe("effectiveRole", () => {
   it("uses the membership when there is one", () => {
@@ -33,5 +33,15 @@ describe("wouldRemoveLastOwner", () => {
     expect(wouldRemoveLastOwner(1, "owner", "owner")).toBe(false);
     expect(wouldRemoveLastOwner(2, "owner", null)).toBe(false);
     expect(wouldRemoveLastOwner(1, "admin", null)).toBe(false);
+  });
+});
+
+describe("bestRole (a direct membership and group grants)", () => {
+  it("takes the higher of the two, whichever side it is on", () => {
+    expect(bestRole("admin", "viewer")).toBe("admin");
+    expect(bestRole("viewer", "owner")).toBe("owner");
+    expect(bestRole(null, "viewer")).toBe("viewer");
+    expect(bestRole("admin", null)).toBe("admin");
+    expect(bestRole(null, null)).toBeNull();
   });
 });

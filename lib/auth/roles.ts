@@ -14,6 +14,12 @@ export function effectiveRole(membership: MemberRole | null, systemRole: SystemR
   return systemRole === "admin" ? "viewer" : null;
 }
 
+/** The higher of two roles (a direct membership and a group grant); null when neither is set. */
+export function bestRole(a: MemberRole | null, b: MemberRole | null): MemberRole | null {
+  if (!a || !b) return a ?? b;
+  return rank[a] >= rank[b] ? a : b;
+}
+
 export function hasRole(actual: MemberRole | null, required: MemberRole): boolean {
   return actual !== null && rank[actual] >= rank[required];
 }

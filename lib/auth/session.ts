@@ -5,6 +5,7 @@
 import { decode } from "next-auth/jwt";
 import { authSecret, sessionCookieName } from "./auth-config";
 import type { SystemRole } from "./roles";
+import type { Scope } from "./scopes";
 import { loadLiveSession } from "./user-sessions";
 
 /** What next-auth keeps in its encrypted session cookie (see lib/auth/auth-options.ts). */
@@ -21,7 +22,19 @@ export interface Actor {
   displayName: string;
   email: string | null;
   systemRole: SystemRole;
+  /** The session's id; empty for a request made with an API token (which has no session). */
   sid: string;
+  /** Set when the request came with an API token instead of a session (lib/auth/api-tokens.ts). */
+  token?: ApiTokenGrant;
+}
+
+/** What an API token adds to its owner: scopes and an optional network, both only narrowing. */
+export interface ApiTokenGrant {
+  id: string;
+  name: string;
+  scopes: readonly Scope[];
+  /** Null: every network the owner can see. */
+  networkId: string | null;
 }
 
 export function parseCookies(header: string | null): Map<string, string> {

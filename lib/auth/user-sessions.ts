@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { db } from "@/lib/db/client";
 import { decryptSecret, encryptSecret } from "@/lib/pki/secret-box";
 import { keycloakSettings, sessionLifetimes } from "./auth-config";
-import { applyKeycloakRoles, refreshKeycloakGrant } from "./keycloak-users";
+import { applyKeycloakClaims, refreshKeycloakGrant } from "./keycloak-users";
 import type { SystemRole } from "./roles";
 
 /** lastSeenAt is written at most this often, so that the hot path is not a write per request. */
@@ -67,15 +67,17 @@ interface SessionRow extends LiveSession {
 
 /**
  * The session and its user, or null when the session is gone, past its absolute lifetime, idle
- * too long, belongs to someone else, or Keycloak no longer vouches for the user. One query on
- * the common path (this runs for every request); a write at most once a minute.
+ * too long, belongs to someone else or to a disabled user, or Keycloak no longer vouches for the user.
+ * One query on the common path (this runs for every request); a write at most once a minute.
+ * Disabling a user deletes their sessions too; checking disabledAt here as well means that no
+ * session row that outlives it (a race, a restore) can count.
  */
 export async function loadLiveSession(sid: string, uid: string): Promise<LiveSession | null> {
   const rows = await db.$queryRaw<SessionRow[]>`
     SELECT s."userId", s."provider", s."expiresAt", s."lastSeenAt", s."recheckedAt",
            u."displayName", u."email", u."systemRole"::text AS "systemRole"
     FROM "UserSession" s JOIN "User" u ON u."id" = s."userId"
-    WHERE s."id" = ${sid}`;
+    WHERE s."id" = ${sid} AND u."disabledAt" IS NULL`;
   const row = rows[0];
   if (!row || row.userId !== uid) return null;
   const { idleSeconds, recheckSeconds } = sessionLifetimes();
@@ -101,7 +103,7 @@ export async function loadLiveSession(sid: string, uid: string): Promise<LiveSes
 
 /**
  * Asks Keycloak, with the stored refresh token, whether the user may still be signed in, and
- * re-reads their realm roles. Only the request that wins the conditional update asks, so replicas
+ * re-reads their realm roles and groups (group grants follow at once: authorizeNetwork reads them). Only the request that wins the conditional update asks, so replicas
  * (and parallel requests) do not each call Keycloak. Returns null when another request is already
  * on it or Keycloak could not be reached (the session stands until the next re-check).
  */
@@ -133,7 +135,7 @@ export async function recheckKeycloakSession(sid: string, userId: string, rechec
     where: { id: sid },
     data: { refreshTokenCiphertext: encryptSecret(grant.refreshToken ?? refreshToken, refreshTokenAad(sid)) },
   });
-  return { systemRole: await applyKeycloakRoles(userId, grant.roles) };
+  return { systemRole: await applyKeycloakClaims(userId, grant.claims) };
 }
 
 /** Whether the session still counts (no touch, no re-check): for next-auth re-issuing its cookie. */
@@ -141,7 +143,7 @@ export async function sessionIsLive(sid: string): Promise<boolean> {
   const { idleSeconds } = sessionLifetimes();
   const now = Date.now();
   const live = await db.userSession.count({
-    where: { id: sid, expiresAt: { gt: new Date(now) }, lastSeenAt: { gt: new Date(now - idleSeconds * 1000) } },
+    where: { id: sid, expiresAt: { gt: new Date(now) }, lastSeenAt: { gt: new Date(now - idleSeconds * 1000) }, user: { disabledAt: null } },
   });
   return live > 0;
 }

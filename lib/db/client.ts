@@ -9,7 +9,7 @@ function createClient() {
   });
   // Secret columns are left out of every query unless a caller asks for them by name
   // (see lib/auth/local-accounts.ts), so they cannot leak through a careless `include`.
-  return new PrismaClient({ adapter, omit: { user: { passwordHash: true }, ca: { keyCiphertext: true }, userSession: { refreshTokenCiphertext: true } } });
+  return new PrismaClient({ adapter, omit: { user: { passwordHash: true }, webhookEndpoint: { secretCiphertext: true }, ca: { keyCiphertext: true }, userSession: { refreshTokenCiphertext: true }, accountLink: { tokenHash: true }, apiToken: { tokenHash: true } } });
 }
 
 export type Db = ReturnType<typeof createClient>;

@@ -13,6 +13,7 @@ import { db, transaction, type Tx } from "@/lib/db/client";
 import { AppError } from "@/lib/core/app-error";
 import type { RequestMeta } from "@/lib/core/request-meta";
 import { recordAudit } from "@/lib/audit/record-audit";
+import { emitWebhookEvents } from "@/lib/webhooks/emit";
 import { bumpConfigRevision } from "@/lib/networks/config-revision";
 import { attachClaimedLease, claimLease, releaseClaimedLease } from "@/lib/ipam/lease-allocator";
 import { activeCaWithKey, HOST_CERT_HOURS, storeCertificate } from "@/lib/pki/certificate-service";
@@ -136,6 +137,11 @@ export async function enroll(input: EnrollInput, meta: RequestMeta): Promise<Enr
         after: { ip: lease.ip, groups: groupNames, status: node.status, linkId: link.id },
         meta,
       });
+      const enrolled = { node: { id: node.id, name, ip: lease.ip, groups: groupNames, status: node.status }, link: { id: link.id, description: link.description } };
+      await emitWebhookEvents(tx, network.id, [
+        { type: "node.enrolled", data: enrolled },
+        { type: "link.used", data: { ...enrolled, clientIp: meta.clientIp } },
+      ]);
       await countUse(tx, link.id, node.id, name, meta.clientIp);
       return { nodeId: node.id, networkId: network.id, networkName: link.networkName, name, ip: lease.ip, status: pending ? "pending" : "active", credential };
     });

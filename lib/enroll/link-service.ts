@@ -120,7 +120,15 @@ export async function revokeLink(actor: Actor, networkId: string, linkId: string
     const link = await tx.enrollLink.findFirst({ where: { id: linkId, networkId } });
     if (!link) throw new AppError("not_found", "Link not found");
     if (link.revokedAt) return;
-    await tx.enrollLink.update({ where: { id: link.id }, data: { revokedAt: new Date() } });
-    await recordAudit(tx, { actor, action: "link.revoke", networkId, target: { type: "enroll-link", id: link.id, name: link.description || "join link" }, meta });
+    const revoked = await tx.enrollLink.update({ where: { id: link.id }, data: { revokedAt: new Date() } });
+    await recordAudit(tx, {
+      actor,
+      action: "link.revoke",
+      networkId,
+      target: { type: "enroll-link", id: link.id, name: link.description || "join link" },
+      before: { revokedAt: null },
+      after: { revokedAt: revoked.revokedAt },
+      meta,
+    });
   });
 }

@@ -327,6 +327,7 @@ export async function renewNode(req: Request, publicKeyPem: string, meta: Reques
       action: "certificate.renew",
       networkId: auth.networkId,
       target: { type: "node", id: node.id, name: node.name },
+      before: { notAfter: auth.certNotAfter },
       after: { fingerprint: certificate.fingerprint, notAfter: certificate.notAfter },
       meta,
     });

@@ -128,9 +128,10 @@ apply_bundle() {
   fi
   problem=$(settle "$off")
   if [ -n "$problem" ]; then set_error "nebula did not take revision $rev: $problem"; return 0; fi
-  put .applied "$etag"
+  # .applied last: the one-liner waits for it and then reads the other two, so they must be there.
   put .applied-key "$key"
   put .applied-rev "$rev"
+  put .applied "$etag"
   clear_error
   log "applied revision $rev"
   return 10

@@ -8,6 +8,7 @@ import { AppError, type FieldErrors } from "@/lib/core/app-error";
 import type { RequestMeta } from "@/lib/core/request-meta";
 import type { Actor } from "@/lib/auth/session";
 import { recordAudit } from "@/lib/audit/record-audit";
+import { emitWebhookEvent } from "@/lib/webhooks/emit";
 import { bumpConfigRevision } from "@/lib/networks/config-revision";
 import { defaultRules, isInboundIcmpDefault, type FirewallRule, type RuleInput } from "./rule-schema";
 
@@ -110,6 +111,7 @@ export async function createRule(actor: Actor, networkId: string, input: RuleInp
     const rule = toRuleModel(row);
     await bumpConfigRevision(tx, networkId);
     await recordAudit(tx, { actor, action: "rule.create", networkId, target: { type: "rule", id: rule.id, name: rule.description || `${rule.direction} ${rule.proto}/${rule.port}` }, after: rule, meta });
+    await emitWebhookEvent(tx, networkId, "rules.changed", { change: "created", ruleId: rule.id, rule, actor: { id: actor.id, name: actor.displayName } });
     return rule;
   });
 }
@@ -133,6 +135,7 @@ export async function updateRule(actor: Actor, networkId: string, ruleId: string
     const after = toRuleModel(row);
     await bumpConfigRevision(tx, networkId);
     await recordAudit(tx, { actor, action: "rule.update", networkId, target: { type: "rule", id: ruleId, name: after.description }, before, after, meta });
+    await emitWebhookEvent(tx, networkId, "rules.changed", { change: "updated", ruleId, rule: after, actor: { id: actor.id, name: actor.displayName } });
     return after;
   });
 }
@@ -143,6 +146,7 @@ export async function deleteRule(actor: Actor, networkId: string, ruleId: string
     await tx.firewallRule.delete({ where: { id: ruleId } });
     await bumpConfigRevision(tx, networkId);
     await recordAudit(tx, { actor, action: "rule.delete", networkId, target: { type: "rule", id: ruleId, name: before.description }, before, meta });
+    await emitWebhookEvent(tx, networkId, "rules.changed", { change: "deleted", ruleId, rule: null, actor: { id: actor.id, name: actor.displayName } });
   });
 }
 
@@ -159,7 +163,8 @@ export async function moveRule(actor: Actor, networkId: string, ruleId: string, 
       [ordered[index], ordered[other]] = [ordered[other]!, ordered[index]!];
       for (const [position, id] of ordered.entries()) await tx.firewallRule.update({ where: { id }, data: { position } });
       await bumpConfigRevision(tx, networkId);
-      await recordAudit(tx, { actor, action: "rule.move", networkId, target: { type: "rule", id: ruleId, name: rows[index]!.description }, after: { direction }, meta });
+      await recordAudit(tx, { actor, action: "rule.move", networkId, target: { type: "rule", id: ruleId, name: rows[index]!.description }, before: { position: index }, after: { position: other, direction }, meta });
+      await emitWebhookEvent(tx, networkId, "rules.changed", { change: "moved", ruleId, rule: null, actor: { id: actor.id, name: actor.displayName } });
     }
     return listRules(networkId, tx);
   });
@@ -178,7 +183,8 @@ export async function setInboundIcmp(actor: Actor, networkId: string, enabled: b
       return rules;
     }
     await bumpConfigRevision(tx, networkId);
-    await recordAudit(tx, { actor, action: "rule.icmp", networkId, target: { type: "network", id: networkId }, after: { inboundIcmp: enabled }, meta });
+    await recordAudit(tx, { actor, action: "rule.icmp", networkId, target: { type: "network", id: networkId }, before: { inboundIcmp: existing.length > 0 }, after: { inboundIcmp: enabled }, meta });
+    await emitWebhookEvent(tx, networkId, "rules.changed", { change: "icmp", ruleId: null, inboundIcmp: enabled, rule: null, actor: { id: actor.id, name: actor.displayName } });
     return listRules(networkId, tx);
   });
 }

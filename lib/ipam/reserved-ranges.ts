@@ -51,6 +51,6 @@ export async function removeReservedRange(actor: Actor, networkId: string, range
     await tx.reservedRange.delete({ where: { id: row.id } });
     // Addresses in it may now be free: let the allocator look there again.
     await tx.$executeRaw`UPDATE "Network" SET "leaseCursor" = LEAST("leaseCursor", ${row.start}) WHERE id = ${networkId}::uuid`;
-    await recordAudit(tx, { actor, action: "ipam.unreserve", networkId, target: { type: "reserved-range", id: row.id, name: `${intToIpv4(Number(row.start))}-${intToIpv4(Number(row.end))}` }, meta });
+    await recordAudit(tx, { actor, action: "ipam.unreserve", networkId, target: { type: "reserved-range", id: row.id, name: `${intToIpv4(Number(row.start))}-${intToIpv4(Number(row.end))}` }, before: { start: intToIpv4(Number(row.start)), end: intToIpv4(Number(row.end)), description: row.description }, meta });
   });
 }

@@ -1,6 +1,7 @@
 /** Network membership. Owners manage it; a network always keeps at least one owner. */
 import { advisoryLock, db, type Tx } from "@/lib/db/client";
 import { recordAudit } from "@/lib/audit/record-audit";
+import { emitWebhookEvent } from "@/lib/webhooks/emit";
 import { AppError } from "@/lib/core/app-error";
 import type { RequestMeta } from "@/lib/core/request-meta";
 import type { Actor } from "@/lib/auth/session";
@@ -54,6 +55,7 @@ async function insertMember(tx: Tx, actor: Actor, networkId: string, user: { id:
     after: { userId: user.id, role: member.role },
     meta,
   });
+  await emitWebhookEvent(tx, networkId, "member.changed", { change: "added", memberId: member.id, userId: user.id, displayName: user.displayName, role: member.role, actor: { id: actor.id, name: actor.displayName } });
   return member;
 }
 
@@ -107,6 +109,7 @@ export async function changeMemberRole(actor: Actor, networkId: string, memberId
       after: { role: updated.role },
       meta,
     });
+    await emitWebhookEvent(tx, networkId, "member.changed", { change: "role", memberId: member.id, userId: member.userId, displayName: member.user.displayName, role: updated.role, previousRole: member.role, actor: { id: actor.id, name: actor.displayName } });
     return updated;
   });
 }
@@ -126,5 +129,6 @@ export async function removeMember(actor: Actor, networkId: string, memberId: st
       before: { userId: member.userId, role: member.role },
       meta,
     });
+    await emitWebhookEvent(tx, networkId, "member.changed", { change: "removed", memberId: member.id, userId: member.userId, displayName: member.user.displayName, role: null, previousRole: member.role, actor: { id: actor.id, name: actor.displayName } });
   });
 }

@@ -11,6 +11,8 @@ import { nebulaCert } from "@/lib/pki/nebula-cert";
 import { createDefaultRules } from "@/lib/firewall/rule-store";
 import { randomUUID } from "node:crypto";
 import { bumpConfigRevision } from "./config-revision";
+import { bestRole, type MemberRole } from "@/lib/auth/roles";
+import { keycloakGroupsOf } from "./group-grant-service";
 import type { NetworkCreateInput, NetworkUpdateInput, NebulaTargetText } from "./network-schemas";
 
 export const targetToDb = { "1.6": "v1_6", "1.7": "v1_7", "1.10": "v1_10" } as const satisfies Record<NebulaTargetText, string>;
@@ -50,11 +52,20 @@ function toCidr(text: string): Ipv4Cidr {
   return parsed.cidr;
 }
 
-/** The caller's networks (and, for a system admin, everyone else's, read-only). */
+/** The caller's networks (and, for a system admin, everyone else's, read-only); for an API token limited to one network, that one. */
 export async function listNetworksFor(actor: Actor): Promise<NetworkSummary[]> {
+  // Networks granted to one of the user's Keycloak groups count as theirs (as authorizeNetwork has it).
+  const groups = await keycloakGroupsOf(actor.id);
   const networks = await db.network.findMany({
-    where: actor.systemRole === "admin" ? {} : { members: { some: { userId: actor.id } } },
-    include: { members: { where: { userId: actor.id }, select: { role: true } }, _count: { select: { members: true } } },
+    where: {
+      ...(actor.systemRole === "admin" ? {} : { OR: [{ members: { some: { userId: actor.id } } }, { groupGrants: { some: { groupName: { in: groups } } } }] }),
+      ...(actor.token?.networkId ? { id: actor.token.networkId } : {}),
+    },
+    include: {
+      members: { where: { userId: actor.id }, select: { role: true } },
+      groupGrants: { where: { groupName: { in: groups } }, select: { role: true } },
+      _count: { select: { members: true } },
+    },
     orderBy: [{ name: "asc" }, { createdAt: "asc" }],
   });
   return networks.map((n) => ({
@@ -63,7 +74,7 @@ export async function listNetworksFor(actor: Actor): Promise<NetworkSummary[]> {
     cidr: n.cidr,
     description: n.description,
     createdAt: n.createdAt.toISOString(),
-    role: n.members[0]?.role ?? null,
+    role: n.groupGrants.reduce<MemberRole | null>((best, g) => bestRole(best, g.role), n.members[0]?.role ?? null),
     memberCount: n._count.members,
   }));
 }
@@ -75,6 +86,7 @@ export async function memberCidrs(userId: string, client: Pick<Tx, "network"> = 
 }
 
 export async function createNetwork(actor: Actor, input: NetworkCreateInput, meta: RequestMeta) {
+  if (actor.token?.networkId) throw new AppError("forbidden", "An API token limited to one network cannot create networks");
   const cidr = toCidr(input.cidr);
   if (input.certVersion === 2 && !(await nebulaCert().supportsV2())) {
     throw new AppError("validation_failed", "Some fields are not valid", { certVersion: ["This server's nebula-cert is older than 1.10 and cannot make v2 certificates"] });

@@ -9,8 +9,10 @@ import { db } from "@/lib/db/client";
 import { lineText } from "@/lib/core/text-schema";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { nodeInclude, toNodeView, type NodeView } from "./node-service";
+import { HOST_STATE_FILTERS, hostStateWhere, type HostStateFilter } from "./fleet-health";
 
-export const NODE_KIND_FILTERS = ["lighthouse", "relay", "host", "pending", "blocked"] as const;
+/** Roles and statuses, and the host states the dashboard counts (offline, nebula down, behind). */
+export const NODE_KIND_FILTERS = ["lighthouse", "relay", "host", "pending", "blocked", ...HOST_STATE_FILTERS] as const;
 export type NodeKindFilter = (typeof NODE_KIND_FILTERS)[number];
 export const NODE_PAGE_SIZE = 25;
 export const NODE_PAGE_SIZE_MAX = 200;
@@ -46,7 +48,7 @@ export function addressRange(text: string): { lo: bigint; hi: bigint } | null {
   return { lo, hi };
 }
 
-const kindWhere: Record<NodeKindFilter, Prisma.NodeWhereInput> = {
+const kindWhere: Record<Exclude<NodeKindFilter, HostStateFilter>, Prisma.NodeWhereInput> = {
   lighthouse: { isLighthouse: true },
   relay: { isRelay: true },
   host: { isLighthouse: false, isRelay: false },
@@ -54,10 +56,16 @@ const kindWhere: Record<NodeKindFilter, Prisma.NodeWhereInput> = {
   blocked: { status: "blocked" },
 };
 
-function whereOf(networkId: string, query: NodeQuery): Prisma.NodeWhereInput {
+const isHostState = (kind: NodeKindFilter): kind is HostStateFilter => (HOST_STATE_FILTERS as readonly string[]).includes(kind);
+
+async function whereOf(networkId: string, query: NodeQuery, now: Date): Promise<Prisma.NodeWhereInput> {
   const and: Prisma.NodeWhereInput[] = [{ networkId }];
   if (query.group) and.push({ groups: { some: { group: { name: query.group } } } });
-  if (query.kind) and.push(kindWhere[query.kind]);
+  if (query.kind && isHostState(query.kind)) {
+    // Liveness and "behind" are judged against the network's poll interval and current revision.
+    const network = await db.network.findUniqueOrThrow({ where: { id: networkId }, select: { pollSeconds: true, configRevision: true } });
+    and.push(hostStateWhere(query.kind, network, now));
+  } else if (query.kind) and.push(kindWhere[query.kind]);
   if (query.q) {
     const contains = { contains: query.q, mode: "insensitive" as const };
     const or: Prisma.NodeWhereInput[] = [{ name: contains }, { description: contains }, { groups: { some: { group: { name: contains } } } }];
@@ -68,8 +76,8 @@ function whereOf(networkId: string, query: NodeQuery): Prisma.NodeWhereInput {
   return { AND: and };
 }
 
-export async function listNodesPage(networkId: string, query: NodeQuery): Promise<NodePage> {
-  const where = whereOf(networkId, query);
+export async function listNodesPage(networkId: string, query: NodeQuery, now = new Date()): Promise<NodePage> {
+  const where = await whereOf(networkId, query, now);
   const total = await db.node.count({ where });
   const pages = Math.max(1, Math.ceil(total / query.pageSize));
   const page = Math.min(query.page, pages);

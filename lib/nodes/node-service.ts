@@ -9,6 +9,7 @@ import { isUuid } from "@/lib/core/ids";
 import type { RequestMeta } from "@/lib/core/request-meta";
 import type { Actor } from "@/lib/auth/session";
 import { recordAudit, type AuditActor } from "@/lib/audit/record-audit";
+import { emitWebhookEvent } from "@/lib/webhooks/emit";
 import { bumpConfigRevision } from "@/lib/networks/config-revision";
 import { allocateLease, releaseLease } from "@/lib/ipam/lease-allocator";
 import { intToIpv4, prefixOf } from "@/lib/ipam/cidr";
@@ -225,7 +226,7 @@ export async function revokeNodeCertificate(actor: Actor, networkId: string, cer
   return transaction(async (tx) => {
     const cert = await revokeCertificate(tx, networkId, certificateId, reason);
     await bumpConfigRevision(tx, networkId);
-    await recordAudit(tx, { actor, action: "certificate.revoke", networkId, target: { type: "certificate", id: cert.id, name: cert.name }, after: { fingerprint: cert.fingerprint, reason }, meta });
+    await recordAudit(tx, { actor, action: "certificate.revoke", networkId, target: { type: "certificate", id: cert.id, name: cert.name }, before: { revokedAt: null }, after: { fingerprint: cert.fingerprint, reason, revokedAt: cert.revokedAt }, meta });
     return cert;
   });
 }
@@ -245,6 +246,7 @@ export async function blockNode(actor: Actor, networkId: string, nodeId: string,
     await bumpConfigRevision(tx, networkId);
     const after = await getNode(networkId, nodeId, tx);
     await recordAudit(tx, { actor, action: "node.block", networkId, target: { type: "node", id: nodeId, name: before.name }, before: { status: before.status }, after: { status: "blocked", revoked: live.map((c) => c.fingerprint) }, meta });
+    await emitWebhookEvent(tx, networkId, "node.blocked", { node: { id: nodeId, name: before.name }, revokedFingerprints: live.map((c) => c.fingerprint), actor: { id: actor.id, name: actor.displayName } });
     return after;
   });
 }
@@ -258,7 +260,7 @@ export async function approveNode(actor: Actor, network: { id: string; cidr: str
     await signNodeAsStored(tx, network.id, nodeId, row.pendingPublicKeyPem);
     await tx.node.update({ where: { id: nodeId }, data: { status: "active", pendingPublicKeyPem: null } });
     await bumpConfigRevision(tx, network.id);
-    await recordAudit(tx, { actor, action: "node.approve", networkId: network.id, target: { type: "node", id: nodeId, name: row.name }, after: { status: "active" }, meta });
+    await recordAudit(tx, { actor, action: "node.approve", networkId: network.id, target: { type: "node", id: nodeId, name: row.name }, before: { status: row.status }, after: { status: "active" }, meta });
     return getNode(network.id, nodeId, tx);
   });
 }

@@ -15,7 +15,9 @@ import { lineText } from "@/lib/core/text-schema";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { certificateInclude, toCertificateView, type CertificateView } from "./certificate-queries";
 
-export const CERTIFICATE_STATUS_FILTERS = ["valid", "renewal-due", "expired", "revoked"] as const;
+export const CERTIFICATE_STATUS_FILTERS = ["valid", "renewal-due", "expired", "revoked", "expiring"] as const;
+/** "expiring": unrevoked and expiring within this many days (the dashboard's warning, lib/nodes/fleet-health.ts). */
+export const CERT_EXPIRY_WARNING_DAYS = 30;
 export type CertificateStatusFilter = (typeof CERTIFICATE_STATUS_FILTERS)[number];
 export const CERTIFICATE_PAGE_SIZE = 25;
 export const CERTIFICATE_PAGE_SIZE_MAX = 200;
@@ -54,7 +56,8 @@ function likeLiteral(text: string): string {
 
 /**
  * The statuses split the certificates in the order the page shows them: revoked first (even once
- * expired), then expired, then renewal due, and the rest valid.
+ * expired), then expired, then renewal due, and the rest valid. "expiring" cuts across them: the
+ * live certificates that expire within CERT_EXPIRY_WARNING_DAYS, whatever their lifetime.
  */
 function statusSql(status: CertificateStatusFilter, now: string): Prisma.Sql {
   const live = Prisma.sql`c."revokedAt" IS NULL AND c."notAfter" >= ${now}::timestamptz`;
@@ -69,6 +72,8 @@ function statusSql(status: CertificateStatusFilter, now: string): Prisma.Sql {
       return Prisma.sql`${live} AND ${due}`;
     case "valid":
       return Prisma.sql`${live} AND NOT (${due})`;
+    case "expiring":
+      return Prisma.sql`${live} AND c."notAfter" < ${now}::timestamptz + make_interval(days => ${CERT_EXPIRY_WARNING_DAYS})`;
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * Master-key rotation: re-seals every CA key under the current NC_MASTER_KEY. Run with the new
+ * Master-key rotation: re-seals every CA key (and webhook signing secret) under the current NC_MASTER_KEY. Run with the new
  * key in NC_MASTER_KEY and the old one(s) in NC_MASTER_KEY_PREVIOUS; afterwards the old key can go.
  */
 import { advisoryLock, advisoryLockShared, transaction, type Tx } from "@/lib/db/client";
@@ -31,6 +31,14 @@ export async function rotateMasterKey(env: NodeJS.ProcessEnv = process.env): Pro
       const plain = decryptSecret(row.keyCiphertext, caKeyAad(row.id), keys.all);
       await tx.ca.update({ where: { id: row.id }, data: { keyCiphertext: encryptSecret(plain, caKeyAad(row.id), keys.current) } });
       resealed++;
+    }
+    // Webhook signing secrets are sealed in the same box (lib/webhooks/deliver.ts, bound to "webhook:<id>"):
+    // left under the old key, every delivery would fail once it is dropped.
+    const hooks = await tx.$queryRaw<Array<{ id: string; secretCiphertext: string }>>`SELECT id::text, "secretCiphertext" FROM "WebhookEndpoint" FOR UPDATE`;
+    for (const hook of hooks) {
+      if (keyIdOf(hook.secretCiphertext) === keys.current.id) continue;
+      const plain = decryptSecret(hook.secretCiphertext, `webhook:${hook.id}`, keys.all);
+      await tx.webhookEndpoint.update({ where: { id: hook.id }, data: { secretCiphertext: encryptSecret(plain, `webhook:${hook.id}`, keys.current) } });
     }
     await recordAudit(tx, {
       actor: { id: null, displayName: "system" },

@@ -15,7 +15,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         <h1 className="text-2xl font-semibold">Audit log</h1>
         <p className="text-sm text-slate-500 dark:text-slate-400">Every change, who made it, and what it was before and after.</p>
       </div>
-      <AuditLog result={result} query={query} basePath="/audit" />
+      <AuditLog result={result} query={query} basePath="/audit" exportPath="/api/v1/audit/export" />
     </div>
   );
 }

@@ -13,6 +13,7 @@ export function NetworkTabs({ networkId }: { networkId: string }) {
     { href: `${base}/firewall`, label: "Firewall" },
     { href: `${base}/certificates`, label: "Certificates" },
     { href: `${base}/members`, label: "Members" },
+    { href: `${base}/webhooks`, label: "Webhooks" },
     { href: `${base}/audit`, label: "Audit" },
     { href: `${base}/settings`, label: "Settings" },
   ];

@@ -1,15 +1,18 @@
 import { loadNetworkForPage, requirePageActor } from "@/lib/auth/page-session";
 import { db } from "@/lib/db/client";
 import { topologyOf } from "@/lib/nodes/topology-data";
+import { fleetHealthOfNetwork } from "@/lib/nodes/fleet-health";
 import { Topology } from "../../../_components/topology";
+import { NetworkHealthCard } from "../../../_components/fleet-health";
 
 export default async function NetworkOverviewPage({ params }: { params: Promise<{ networkId: string }> }) {
   const { networkId } = await params;
   const actor = await requirePageActor();
   const { network, role } = await loadNetworkForPage(actor, networkId);
-  const [topology, details] = await Promise.all([
+  const [topology, details, health] = await Promise.all([
     topologyOf(network.id),
     db.network.findUniqueOrThrow({ where: { id: network.id }, select: { certVersion: true, nebulaTarget: true, configRevision: true, _count: { select: { groups: true, rules: true } } } }),
+    fleetHealthOfNetwork(network.id),
   ]);
   const facts: Array<[string, React.ReactNode]> = [
     ["Address range", <code key="c" className="font-mono">{network.cidr}</code>],
@@ -23,6 +26,7 @@ export default async function NetworkOverviewPage({ params }: { params: Promise<
   ];
   return (
     <div className="grid gap-6 lg:grid-cols-[1fr_2fr]">
+      <NetworkHealthCard networkId={network.id} health={health} />
       <section className="rounded-lg border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900">
         <h2 className="mb-4 text-lg font-medium">Overview</h2>
         <dl className="grid grid-cols-[auto_1fr] gap-x-6 gap-y-2 text-sm">

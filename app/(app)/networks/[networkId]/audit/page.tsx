@@ -13,5 +13,5 @@ export default async function NetworkAuditPage({ params, searchParams }: { param
   const { network } = await loadNetworkForPage(actor, networkId);
   const query = parseAuditSearch(await searchParams);
   const result = await listAuditEvents({ networkIds: [network.id] }, query);
-  return <AuditLog result={result} query={query} basePath={`/networks/${network.id}/audit`} />;
+  return <AuditLog result={result} query={query} basePath={`/networks/${network.id}/audit`} exportPath={`/api/v1/networks/${network.id}/audit/export`} />;
 }

@@ -49,6 +49,7 @@ export function IssuedCertificates({ networkId, page, query, canEdit }: Props) {
               <option value="renewal-due">Renewal due</option>
               <option value="expired">Expired</option>
               <option value="revoked">Revoked</option>
+              <option value="expiring">Expiring within 30 days</option>
             </select>
             <ResultCount total={page.total} singular="certificate" plural="certificates" loading={loading} />
           </form>

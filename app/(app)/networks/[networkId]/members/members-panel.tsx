@@ -5,7 +5,8 @@ import type { MemberView } from "@/lib/networks/member-service";
 import { memberRoles, type MemberRole } from "@/lib/auth/roles";
 import { apiCall, ApiCallError, type FieldErrors } from "../../../../_components/api-client";
 import { DataTable } from "../../../../_components/data-table";
-import { buttonClass, Field, inputClass, secondaryButtonClass, Spinner } from "../../../../_components/form-controls";
+import { buttonClass, inputClass, secondaryButtonClass, Spinner } from "../../../../_components/form-controls";
+import { UserCombobox } from "../../../../_components/user-combobox";
 import { RoleBadge } from "../../../../_components/role-badge";
 import { useToast } from "../../../../_components/toast";
 
@@ -36,17 +37,22 @@ export function MembersPanel({ networkId, members, canManage, currentUserId }: P
     }
   }
 
+  const [added, setAdded] = useState(0);
+
   async function add(e: React.FormEvent<HTMLFormElement>) {
     e.preventDefault();
-    const form = e.currentTarget;
-    const data = new FormData(form);
+    const data = new FormData(e.currentTarget);
+    const userId = String(data.get("userId") ?? "");
     setFields({});
+    if (!userId) {
+      setFields({ userId: ["Choose a user from the list"] });
+      return;
+    }
     setBusy(true);
     try {
-      await apiCall("POST", base, { email: String(data.get("email")), role: String(data.get("role")) });
-      // The API answers alike whether or not the address matched an account, so this cannot say more.
-      toast("success", "If a verified account with that email exists, it now has the role");
-      form.reset();
+      await apiCall("POST", base, { userId, role: String(data.get("role")) });
+      toast("success", "Member added");
+      setAdded((n) => n + 1);
       router.refresh();
     } catch (err) {
       if (err instanceof ApiCallError && Object.keys(err.fields).length) setFields(err.fields);
@@ -59,9 +65,9 @@ export function MembersPanel({ networkId, members, canManage, currentUserId }: P
   return (
     <div className="space-y-6">
       {canManage && (
-        <form onSubmit={add} noValidate className="flex flex-wrap items-start gap-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+        <form onSubmit={add} noValidate aria-label="Add a member" className="flex flex-wrap items-start gap-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
           <div className="min-w-64 flex-1">
-            <Field label="Add a member by email" name="email" type="email" required errors={fields.email} placeholder="someone@example.com" />
+            <UserCombobox label="Add a member" name="userId" errors={fields.userId ?? fields.email} resetKey={added} />
           </div>
           <div className="space-y-1">
             <label htmlFor="new-member-role" className="block text-sm font-medium text-slate-700 dark:text-slate-300">

@@ -53,6 +53,9 @@ export function NodesPanel({ networkId, cidr, page, query, groups, canEdit }: Pr
               <option value="host">Plain hosts</option>
               <option value="pending">Pending</option>
               <option value="blocked">Blocked</option>
+              <option value="offline">Offline</option>
+              <option value="down">Nebula down</option>
+              <option value="behind">Behind</option>
             </select>
             <ResultCount total={page.total} singular="node" plural="nodes" loading={loading} />
           </form>

@@ -8,7 +8,7 @@ import { certificateQuerySchema, listCertificatesPage } from "@/lib/pki/certific
  * one page of them searched in the database with the total (the blocklist still beside it, so a
  * paged answer has every field the unpaged one has).
  */
-export const GET = withNetwork({ role: "viewer", query: certificateQuerySchema }, async ({ req, access, query }) => {
+export const GET = withNetwork({ role: "viewer", query: certificateQuerySchema, scope: "certificates:read" }, async ({ req, access, query }) => {
   const networkId = access.network.id;
   const list = new URL(req.url).searchParams.size > 0 ? listCertificatesPage(networkId, query) : listCertificates(networkId).then((certificates) => ({ certificates }));
   const [listed, blocklist] = await Promise.all([list, blocklistFor(networkId)]);

@@ -7,10 +7,10 @@ import { createNode, listNodes } from "@/lib/nodes/node-service";
  * Every node, or, given any of q, group, kind, page or pageSize, one page of them searched in the
  * database with the total (for large networks, and for pickers that search by name).
  */
-export const GET = withNetwork({ role: "viewer", query: nodeQuerySchema }, async ({ req, access, query }) =>
+export const GET = withNetwork({ role: "viewer", query: nodeQuerySchema, scope: "nodes:read" }, async ({ req, access, query }) =>
   new URL(req.url).searchParams.size > 0 ? listNodesPage(access.network.id, query) : { nodes: await listNodes(access.network.id) },
 );
 
-export const POST = withNetwork({ role: "admin", body: nodeCreateSchema, status: 201 }, async ({ actor, access, body, meta }) => ({
+export const POST = withNetwork({ role: "admin", body: nodeCreateSchema, status: 201, scope: "nodes:write" }, async ({ actor, access, body, meta }) => ({
   node: await createNode(actor, access.network, body, meta),
 }));

@@ -2,13 +2,13 @@ import { withNetwork } from "@/lib/api/with-network";
 import { nodeUpdateSchema } from "@/lib/nodes/node-schemas";
 import { deleteNode, getNode, updateNode } from "@/lib/nodes/node-service";
 
-export const GET = withNetwork({ role: "viewer" }, async ({ access, params }) => ({ node: await getNode(access.network.id, String(params.nodeId)) }));
+export const GET = withNetwork({ role: "viewer", scope: "nodes:read" }, async ({ access, params }) => ({ node: await getNode(access.network.id, String(params.nodeId)) }));
 
-export const PATCH = withNetwork({ role: "admin", body: nodeUpdateSchema }, async ({ actor, access, params, body, meta }) => ({
+export const PATCH = withNetwork({ role: "admin", body: nodeUpdateSchema, scope: "nodes:write" }, async ({ actor, access, params, body, meta }) => ({
   node: await updateNode(actor, access.network.id, String(params.nodeId), body, meta),
 }));
 
-export const DELETE = withNetwork({ role: "admin" }, async ({ actor, access, params, meta }) => {
+export const DELETE = withNetwork({ role: "admin", scope: "nodes:write" }, async ({ actor, access, params, meta }) => {
   await deleteNode(actor, access.network.id, String(params.nodeId), meta);
   return null;
 });

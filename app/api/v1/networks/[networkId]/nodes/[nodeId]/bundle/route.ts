@@ -10,7 +10,7 @@ import { issueNodeCertificate, getNode } from "@/lib/nodes/node-service";
  * current certificate and the host keeps its own key.
  */
 
-export const POST = withNetwork({ role: "admin", body: z.object({ newKey: z.boolean().default(false) }).strict() }, async ({ actor, access, params, body, meta }) => {
+export const POST = withNetwork({ role: "admin", body: z.object({ newKey: z.boolean().default(false) }).strict(), scope: "nodes:write" }, async ({ actor, access, params, body, meta }) => {
   const nodeId = String(params.nodeId);
   const keyPem = body.newKey ? (await issueNodeCertificate(actor, access.network, nodeId, null, meta)).privateKeyPem : null;
   const config = await renderConfigFor(access.network.id, nodeId);

@@ -2,6 +2,6 @@ import { z } from "zod";
 import { withNetwork } from "@/lib/api/with-network";
 import { moveRule } from "@/lib/firewall/rule-store";
 
-export const POST = withNetwork({ role: "admin", body: z.object({ direction: z.enum(["up", "down"]) }).strict() }, async ({ actor, access, params, body, meta }) => ({
+export const POST = withNetwork({ role: "admin", body: z.object({ direction: z.enum(["up", "down"]) }).strict(), scope: "rules:write" }, async ({ actor, access, params, body, meta }) => ({
   rules: await moveRule(actor, access.network.id, String(params.ruleId), body.direction, meta),
 }));
