@@ -4,8 +4,9 @@
  * checksum let secret scanners recognise a leaked token with no false positives, and let the
  * server refuse a mistyped or made-up one before any database work. Pure: no Prisma, no Next.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { crc32 } from "node:zlib";
+import { hashToken } from "@/lib/enroll/tokens";
 
 export const API_TOKEN_PREFIX = "ncp_";
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -56,9 +57,9 @@ export function isWellFormedApiToken(token: string): boolean {
   return token.slice(-CHECKSUM_LENGTH) === checksumOf(random);
 }
 
-/** SHA-256, hex: what is stored and looked up (as for join tokens and node credentials). */
+/** What is stored and looked up: the same SHA-256 as join tokens and node credentials. */
 export function hashApiToken(token: string): string {
-  return createHash("sha256").update(token, "utf8").digest("hex");
+  return hashToken(token);
 }
 
 export function displayPrefix(token: string): string {
