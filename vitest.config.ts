@@ -9,7 +9,7 @@ export default defineConfig({
     projects: [
       {
         resolve: { alias },
-        test: { name: "unit", include: ["lib/**/*.test.ts"], exclude: ["**/*.int.test.ts"], environment: "node" },
+        test: { name: "unit", include: ["lib/**/*.test.ts", "e2e/fuzz/**/*.test.ts"], exclude: ["**/*.int.test.ts"], environment: "node" },
       },
       {
         resolve: { alias },

@@ -13,14 +13,16 @@
  *
  * Run by scripts/run-tests.ts against a built app; prints one JSON line of counts at the end.
  */
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import { db } from "@/lib/db/client";
 import { createTestUser, type TestUser } from "@/lib/testing/api-harness";
 import { hostKeyPair } from "@/lib/testing/nebula-tools";
-import { runCommand } from "../../scripts/lib/processes";
+import { defuseVerdictBanner } from "./verdict-banner";
 
 const appUrl = (process.env.FUZZ_APP_URL ?? "").replace(/\/$/, "");
 const schemathesis = process.env.SCHEMATHESIS_BIN ?? "";
@@ -190,6 +192,25 @@ interface HookStats {
   refusedButChanged: string[];
 }
 
+/** Runs Schemathesis, its output echoed (banners defused) and kept verbatim in schemathesis.log. */
+function runSchemathesis(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const log = createWriteStream(path.join(outDir, "schemathesis.log"));
+  const child = spawn(schemathesis, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  for (const [stream, sink] of [[child.stdout, process.stdout], [child.stderr, process.stderr]] as const) {
+    createInterface({ input: stream }).on("line", (line) => {
+      log.write(`${line}\n`);
+      sink.write(`${defuseVerdictBanner(line)}\n`);
+    });
+  }
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code, signal) => {
+      log.end();
+      resolve(code ?? (signal ? 128 : 1));
+    });
+  });
+}
+
 async function main() {
   if (!appUrl || !schemathesis) throw new Error("FUZZ_APP_URL and SCHEMATHESIS_BIN must be set");
   mkdirSync(outDir, { recursive: true });
@@ -201,10 +222,9 @@ async function main() {
   const junit = path.join(outDir, "junit.xml");
   const checks = ["not_a_server_error", "status_code_conformance", "content_type_conformance", "response_schema_conformance", "response_headers_conformance"];
   const started = Date.now();
-  const code = await runCommand(
-    schemathesis,
+  const code = await runSchemathesis(
     ["--config-file", configFile, "run", `${appUrl}/api/v1/openapi.json`, "--url", appUrl, "--checks", checks.join(","), "--phases", "examples,coverage,fuzzing", "--report", "junit", "--report-junit-path", junit, "--seed", "1", "--no-color"],
-    { env: { ...process.env, SCHEMATHESIS_HOOKS: "hooks", PYTHONPATH: path.join(import.meta.dirname), FUZZ_DIGEST_URL: digest.url, FUZZ_STATS_FILE: statsFile } },
+    { ...process.env, SCHEMATHESIS_HOOKS: "hooks", PYTHONPATH: path.join(import.meta.dirname), FUZZ_DIGEST_URL: digest.url, FUZZ_STATS_FILE: statsFile },
   );
   digest.server.close();
   const stats: HookStats = existsSync(statsFile) ? JSON.parse(readFileSync(statsFile, "utf8")) : { calls: 0, operations: {}, statuses: {}, serverErrors: [], refusedButChanged: [] };
