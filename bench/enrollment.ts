@@ -90,7 +90,7 @@ async function prepare(modeCount: number): Promise<Fixture> {
   const tokens = await joinTokens(actor, network, blocks);
   const keys = await publicKeys(modeCount * ENROLLMENTS_PER_MODE + WARMUP);
   const runner = nebulaCert();
-  const ca = await db.ca.findFirstOrThrow({ where: { networkId: network.id, active: true }, omit: { keyCiphertext: false } });
+  const ca = await db.ca.findFirstOrThrow({ where: { networkId: network.id, state: "current" }, omit: { keyCiphertext: false } });
   const dir = await mkdtemp(path.join(tmpdir(), "nc-bench-enroll-"));
   await writeFile(path.join(dir, "ca.crt"), ca.certPem);
   await writeFile(path.join(dir, "ca.key"), unsealCaKey(ca), { mode: 0o600 });

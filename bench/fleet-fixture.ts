@@ -41,7 +41,7 @@ export async function createFleet(opts: { name: string; cidr: string; count: num
     credential: generateToken(NODE_CREDENTIAL_PREFIX),
     etag: null,
   }));
-  const ca = await db.ca.findFirstOrThrow({ where: { networkId: network.id, active: true }, omit: { keyCiphertext: false } });
+  const ca = await db.ca.findFirstOrThrow({ where: { networkId: network.id, state: "current" }, omit: { keyCiphertext: false } });
   const signed = await signSome(nodes.slice(0, opts.realCertificates), Number(prefix), { certPem: ca.certPem, keyPem: unsealCaKey(ca), notAfter: ca.notAfter, version: ca.version });
   await insertRows(network.id, ca.id, nodes, signed, Number(prefix));
   return { networkId: network.id, nodes };

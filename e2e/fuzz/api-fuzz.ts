@@ -84,6 +84,8 @@ async function buildFixture(): Promise<Fixture> {
   type WithId = { id: string };
   const network = await create(admin, "/networks", { name: "fuzz", cidr: "10.77.0.0/16" });
   const spareNetwork = await create(admin, "/networks", { name: "fuzz-spare", cidr: "10.78.0.0/16" });
+  // Issue 12: CA rotation changes the whole network's trust, so its operations get a network of their own.
+  const rotationNetwork = await create(admin, "/networks", { name: "fuzz-rotation", cidr: "10.79.0.0/16" });
   const N = `/networks/${network.id}`;
   const group = await create(admin, `${N}/groups`, { name: "web" });
   const spareGroup = await create(admin, `${N}/groups`, { name: "spare" });
@@ -92,6 +94,10 @@ async function buildFixture(): Promise<Fixture> {
   const spareNode = await create(admin, `${N}/nodes`, { name: "fuzz-spare" });
   const rule = await create(admin, `${N}/rules`, { direction: "inbound", port: "443", proto: "tcp", peer: { kind: "group", group: "web" }, description: "https" });
   const spareRule = await create(admin, `${N}/rules`, { direction: "inbound", port: "22", proto: "tcp", peer: { kind: "any" } });
+  // Issue 12 policy tests: "denied" assertions on a port nothing opens, so fuzzed rule changes are rarely refused by them.
+  const assertionBody = (port: string) => ({ from: { kind: "any" }, to: { kind: "group", group: "web" }, proto: "udp", port, expect: "denied" });
+  const assertion = await create(admin, `${N}/policy/assertions`, assertionBody("53"));
+  const spareAssertion = await create(admin, `${N}/policy/assertions`, assertionBody("54"));
   const range = await create(admin, `${N}/reserved-ranges`, { start: "10.77.200.0", end: "10.77.200.9" });
   const spareRange = await create(admin, `${N}/reserved-ranges`, { start: "10.77.201.0", end: "10.77.201.9" });
   const link = await api<{ link: WithId; token: string }>(admin, "POST", `${N}/links`, { maxUses: null, description: "fuzz hosts" });
@@ -115,8 +121,8 @@ async function buildFixture(): Promise<Fixture> {
   if (!certificate || !member) throw new Error("fixture: the network has no certificate or member to fuzz with");
   return {
     admin,
-    ids: { networkId: network.id, groupId: group.id, nodeId: node.id, ruleId: rule.id, rangeId: range.id, linkId: link.link.id, certificateId: certificate.id, memberId: member.id, webhookId: webhook.id, deliveryId, tokenId: token.id, inviteId: invite.id, userId: other.id },
-    sacrificial: { networkId: spareNetwork.id, groupId: spareGroup.id, nodeId: spareNode.id, ruleId: spareRule.id, rangeId: spareRange.id, linkId: spareLink.id, webhookId: spareWebhook.id, tokenId: spareToken.id, inviteId: spareInvite.id },
+    ids: { networkId: network.id, groupId: group.id, nodeId: node.id, ruleId: rule.id, rangeId: range.id, linkId: link.link.id, certificateId: certificate.id, memberId: member.id, webhookId: webhook.id, deliveryId, tokenId: token.id, inviteId: invite.id, userId: other.id, assertionId: assertion.id },
+    sacrificial: { networkId: spareNetwork.id, groupId: spareGroup.id, nodeId: spareNode.id, ruleId: spareRule.id, rangeId: spareRange.id, linkId: spareLink.id, webhookId: spareWebhook.id, tokenId: spareToken.id, inviteId: spareInvite.id, assertionId: spareAssertion.id, rotationNetworkId: rotationNetwork.id },
     credentials,
   };
 }
@@ -175,6 +181,8 @@ function configToml(f: Fixture): string {
     destroyer("DELETE", "/networks/{networkId}/webhooks/{webhookId}", { ...f.ids, webhookId: s.webhookId! }),
     destroyer("POST", "/tokens/{tokenId}/revoke", { tokenId: s.tokenId! }),
     destroyer("POST", "/users/invites/{inviteId}/revoke", { inviteId: s.inviteId! }),
+    destroyer("DELETE", "/networks/{networkId}/policy/assertions/{assertionId}", { ...f.ids, assertionId: s.assertionId! }),
+    ...["", "/switch", "/resign", "/retire"].map((step) => destroyer("POST", `/networks/{networkId}/ca/rotation${step}`, { networkId: s.rotationNetworkId! })),
     // The host routes authenticate with a node credential, not the session.
     `[[operations]]\ninclude-name = "GET /api/v1/node/config"\nheaders = ${bearer(f.credentials.poll)}\n`,
     // Random file names only ever meet 404; the real one reaches the code behind it.

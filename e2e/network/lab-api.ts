@@ -1,4 +1,5 @@
 /** What the network lab suites share: bounded waits, the app's API as a signed-in admin, and the join page's commands. */
+import { readFileSync } from "node:fs";
 import type { TestUser } from "@/lib/testing/api-harness";
 
 export const APP_URL = (process.env.LAB_APP_URL ?? "").replace(/\/$/, "");
@@ -52,3 +53,16 @@ export async function joinPage(joinUrl: string): Promise<string> {
   return res.text();
 }
 
+/** Until the lab's app answers its health check. */
+export async function waitForApp(): Promise<void> {
+  await waitFor(`the app at ${APP_URL}`, async () => (await fetch(`${APP_URL}/api/health`, { signal: AbortSignal.timeout(3_000) }).catch(() => null))?.ok, { timeoutMs: 30_000, intervalMs: 500 });
+}
+
+/** The last `lines` lines of a log file, for failure messages ("(no file)" when there is none). */
+export function tail(file: string, lines = 25): string {
+  try {
+    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no file)";
+  }
+}

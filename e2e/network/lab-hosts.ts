@@ -3,9 +3,27 @@
  * enforcement benchmark: the join page's one-liner, run as it is, and nc-agent.
  */
 import type { ChildProcess } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import path from "node:path";
-import type { ExecResult, Lab, LabNode } from "./lab";
+import { run, type ExecResult, type Lab, type LabNode } from "./lab";
+import { commandFromPage, joinPage } from "./lab-api";
+
+/**
+ * nc-agent as a person gets it: the join page's own download commands, checksum included, run in
+ * `node`'s namespace. They install to /usr/local/bin, so they run in a mount namespace where that
+ * is a folder of the lab's. Returns the agent's path.
+ */
+export async function downloadAgentAsPageSays(lab: Lab, node: LabNode, joinUrl: string): Promise<string> {
+  const download = commandFromPage(await joinPage(joinUrl), "agent-download");
+  if (!download.includes("sha256sum -c")) throw new Error(`the join page's download command has no checksum: ${download}`);
+  const binDir = path.join(lab.tmpDir, "usr-local-bin");
+  mkdirSync(binDir, { recursive: true });
+  const fetched = await lab.exec(node.ns, "unshare", ["--mount", "--propagation", "private", "sh", "-c", `mount --bind ${binDir} /usr/local/bin && ${download.replace(/\n/g, " && ")}`], { timeout: 60_000 });
+  if (fetched.code !== 0) throw new Error(`downloading nc-agent as the join page says failed (${fetched.code}):\n${download}\n${fetched.stdout}${fetched.stderr}`);
+  const agentBin = path.join(binDir, "nc-agent");
+  if ((statSync(agentBin).mode & 0o111) === 0) throw new Error("the downloaded nc-agent is not executable");
+  return agentBin;
+}
 
 /** PATH with the given nebula binaries first, as on a host where that release is installed. */
 export function pathWith(nebulaBins: string[]): NodeJS.ProcessEnv {
@@ -43,4 +61,12 @@ export function startListeners(lab: Lab, node: LabNode, ports: number[], logFile
 export async function tcpConnects(lab: Lab, node: LabNode, ip: string, port: number, seconds = 3): Promise<boolean> {
   const r = await lab.exec(node.ns, "nc", ["-z", "-w", String(seconds), ip, String(port)], { timeout: (seconds + 5) * 1000 });
   return r.code === 0;
+}
+
+/** The version a nebula binary reports (`nebula -version`). */
+export async function nebulaVersionOf(bin: string): Promise<{ major: number; minor: number; text: string }> {
+  const r = await run(bin, ["-version"], { timeout: 10_000 });
+  const m = /(\d+)\.(\d+)\.(\d+)/.exec(r.stdout);
+  if (!m) throw new Error(`${bin} -version said: ${r.stdout}${r.stderr}`);
+  return { major: Number(m[1]), minor: Number(m[2]), text: m[0] };
 }

@@ -415,6 +415,35 @@ export class Lab {
     return { ip: nodeIp, hostVeth };
   }
 
+  /**
+   * A network behind the lab node `router`, the way a LAN sits behind a host that routes it: a new
+   * namespace `name` joined to the router by a veth pair of its own (not the bridge), with
+   * `<prefix>.1/24` on the router (lan0), `<prefix>.2/24` inside, a default route back through
+   * the router, and IP forwarding on in the router's namespace. Torn down with the lab (the
+   * namespace is recorded; the veth pair goes with it).
+   */
+  async addSubnet(router: string, name: string, prefix: string): Promise<LabNode> {
+    if (!/^[a-z0-9]{1,20}$/.test(name)) throw new Error(`subnet name ${JSON.stringify(name)}: use 1-20 lowercase letters or digits`);
+    if (!/^\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(prefix)) throw new Error(`prefix ${prefix}: three octets, e.g. 192.168.77`);
+    const gw = this.node(router);
+    const ns = `nc-${this.rec.id}-${name}`;
+    this.rec.namespaces.push(ns);
+    updateRecord(this.rec);
+    await ip(["netns", "add", ns]);
+    await ip(["-n", gw.ns, "link", "add", "name", "lan0", "type", "veth", "peer", "name", "eth0", "netns", ns]);
+    await ip(["-n", gw.ns, "addr", "add", `${prefix}.1/24`, "dev", "lan0"]);
+    await ip(["-n", gw.ns, "link", "set", "dev", "lan0", "up"]);
+    await ip(["-n", ns, "addr", "add", `${prefix}.2/24`, "dev", "eth0"]);
+    await ip(["-n", ns, "link", "set", "dev", "eth0", "up"]);
+    await ip(["-n", ns, "link", "set", "dev", "lo", "up"]);
+    await ip(["-n", ns, "route", "add", "default", "via", `${prefix}.1`]);
+    const fwd = await this.exec(gw.ns, "sysctl", ["-w", "net.ipv4.ip_forward=1"], { timeout: CMD_TIMEOUT_MS });
+    if (fwd.code !== 0) throw new Error(`sysctl net.ipv4.ip_forward=1 in ${gw.ns} failed: ${fwd.stderr}`);
+    const node: LabNode = { name, ns, ip: `${prefix}.2`, hostVeth: "" };
+    this.nodes.set(name, node);
+    return node;
+  }
+
   /** `ip netns exec <ns> <cmd> <args...>`, bounded by `timeout`; never throws. */
   exec(ns: string, cmd: string, args: string[], opts: { timeout: number; env?: NodeJS.ProcessEnv }): Promise<ExecResult> {
     return run(IP_BIN, ["netns", "exec", ns, cmd, ...args], opts);

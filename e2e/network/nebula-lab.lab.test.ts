@@ -14,14 +14,14 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { db } from "@/lib/db/client";
 import { createTestUser } from "@/lib/testing/api-harness";
 import { nebulaVersions, type NebulaBinaries } from "@/lib/testing/nebula-binaries";
 import { Lab, UNDERLAY_HOST, run } from "./lab";
-import { Api, APP_URL, commandFromPage, joinPage, sleep, waitFor, type Json } from "./lab-api";
-import { enrollWithAgent, pathWith, runOneLiner, startAgent, startListeners, tcpConnects } from "./lab-hosts";
+import { Api, APP_URL, commandFromPage, joinPage, sleep, tail, waitFor, waitForApp, type Json } from "./lab-api";
+import { downloadAgentAsPageSays, enrollWithAgent, nebulaVersionOf, pathWith, runOneLiner, startAgent, startListeners, tcpConnects } from "./lab-hosts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const LOG_ARCHIVE = path.join(ROOT, ".data", "network-lab", "logs");
@@ -56,14 +56,6 @@ const TABLE_PORTS = [8080, 9090];
 const LIGHTHOUSE_PORT = 4242;
 
 // ---- small helpers -----------------------------------------------------------------------------
-
-function tail(file: string, lines = 25): string {
-  try {
-    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
-  } catch {
-    return "(no file)";
-  }
-}
 
 /**
  * Every process's command line, sampled while the agents poll: a node credential (ncn_…) must
@@ -101,13 +93,6 @@ class CmdlineSampler {
       if (/ncn_[A-Za-z0-9_-]{20,}/.test(cmd) && this.leaks.length < 5) this.leaks.push(`pid ${pid}: ${cmd.slice(0, 200)}`);
     }
   }
-}
-
-async function nebulaVersionOf(bin: string): Promise<{ major: number; minor: number; text: string }> {
-  const r = await run(bin, ["-version"], { timeout: 10_000 });
-  const m = /(\d+)\.(\d+)\.(\d+)/.exec(r.stdout);
-  if (!m) throw new Error(`${bin} -version said: ${r.stdout}${r.stderr}`);
-  return { major: Number(m[1]), minor: Number(m[2]), text: m[0] };
 }
 
 async function fingerprintOf(nebulaCert: string, certFile: string): Promise<string> {
@@ -214,7 +199,7 @@ class VersionLab {
     const modern = version.major > 1 || version.minor >= 10;
     this.tunnelCheckMs = tunnelCheckMs(version);
     this.lab = await Lab.create([...NODES]);
-    await waitFor(`the app at ${APP_URL}`, async () => (await fetch(`${APP_URL}/api/health`, { signal: AbortSignal.timeout(3_000) }).catch(() => null))?.ok, { timeoutMs: 30_000, intervalMs: 500 });
+    await waitForApp();
     this.api = new Api(await createTestUser({ name: "lab-admin" }));
 
     // A fresh overlay per version and run; 1.10 gets the 1.10 config dialect and v2 certificates.
@@ -248,15 +233,7 @@ class VersionLab {
 
     // nc-agent comes from the server, fetched and checked with the join page's own commands. They
     // install to /usr/local/bin, so they run in a mount namespace where that is the lab's folder.
-    const page = await joinPage(links.other1);
-    const download = commandFromPage(page, "agent-download");
-    if (!download.includes("sha256sum -c")) throw new Error(`the join page's download command has no checksum: ${download}`);
-    const binDir = path.join(this.lab.tmpDir, "usr-local-bin");
-    mkdirSync(binDir, { recursive: true });
-    const fetched = await this.lab.exec(this.lab.node("other1").ns, "unshare", ["--mount", "--propagation", "private", "sh", "-c", `mount --bind ${binDir} /usr/local/bin && ${download.replace(/\n/g, " && ")}`], { timeout: 60_000 });
-    if (fetched.code !== 0) throw new Error(`downloading nc-agent as the join page says failed (${fetched.code}):\n${download}\n${fetched.stdout}${fetched.stderr}`);
-    this.agentBin = path.join(binDir, "nc-agent");
-    if ((statSync(this.agentBin).mode & 0o111) === 0) throw new Error("the downloaded nc-agent is not executable");
+    this.agentBin = await downloadAgentAsPageSays(this.lab, this.lab.node("other1"), links.other1);
     const hostEnv = pathWith([this.v.nebula, this.v.nebulaCert]);
 
     const enrollAgentHost = async (name: NodeName) => {

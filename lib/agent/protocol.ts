@@ -34,6 +34,19 @@ export interface ConfigPayload {
   renewalDue: boolean;
   pollSeconds: number;
   restartKey: string;
+  /**
+   * The lighthouse DNS servers this host can query for other hosts' names (their certificate
+   * names), e.g. [{ lighthouse: "lh1", address: "10.42.0.1", port: 53 }]. Informational: nebula
+   * needs nothing on the host, the config's header names them too (the POSIX agent reads only
+   * that), and a server older than issue 12 leaves the field out.
+   */
+  dns?: DnsResolverInfo[];
+}
+
+export interface DnsResolverInfo {
+  lighthouse: string;
+  address: string;
+  port: number;
 }
 
 /** Response headers the agents act on. */

@@ -21,6 +21,19 @@ describe("restartKeyOf", () => {
     expect(key((s) => `${s}cipher: chachapoly\n`)).not.toBe(key());
     expect(key(undefined, ["10.0.0.9/24"])).not.toBe(key());
   });
+  // Lighthouse DNS (issue 12): serve_dns is read only when nebula starts (main.go, 1.6.1 and 1.10.3),
+  // and a new dns.host/port is rebound in place by a racy reload, so either one restarts nebula.
+  it("changes when a lighthouse starts or stops serving DNS, or moves its DNS listener", () => {
+    const lh = (dns: string) => key((s) => s.replace("am_lighthouse: false", `am_lighthouse: true${dns}`));
+    const plain = lh("");
+    const serving = lh("\n  serve_dns: true\n  dns:\n    host: 10.0.0.5\n    port: 53");
+    expect(serving).not.toBe(plain);
+    expect(lh("\n  serve_dns: true\n  dns:\n    host: 10.0.0.5\n    port: 5353")).not.toBe(serving);
+    expect(lh("\n  serve_dns: true\n  dns:\n    host: 127.0.0.1\n    port: 53")).not.toBe(serving);
+  });
+  it("keeps the key of a config without DNS as it was, so upgrading the server restarts no host", () => {
+    expect(key()).toBe("8372bbd4192fc346");
+  });
   it("ignores key order", () => {
     expect(restartKeyOf({ tun: { mtu: 1300, dev: "a" } }, [])).toBe(restartKeyOf({ tun: { dev: "a", mtu: 1300 } }, []));
   });
@@ -32,4 +45,21 @@ describe("decideReload", () => {
   it("does nothing for the same bundle", () => expect(decideReload(a, { ...a })).toBe("none"));
   it("reloads a new bundle with the same restart key", () => expect(decideReload(a, { etag: '"b"', restartKey: "k1" })).toBe("reload"));
   it("restarts when the restart key changed", () => expect(decideReload(a, { etag: '"b"', restartKey: "k2" })).toBe("restart"));
+});
+
+describe("restart key and subnet routes", () => {
+  const config = (routes: Array<{ route: string; via: string }>) => ({ tun: { dev: "nebula1", mtu: 1300, unsafe_routes: routes }, listen: { host: "0.0.0.0", port: 0 } });
+  const routed = config([{ route: "192.168.50.0/24", via: "10.42.0.9" }]);
+
+  it("restarts a host whose nebula cannot reload routes (before 1.9) when a route appears", () => {
+    expect(restartKeyOf(routed, ["10.42.0.5/16"])).not.toBe(restartKeyOf(config([]), ["10.42.0.5/16"]));
+  });
+
+  it("reloads a 1.9+ host instead, and keeps the key of a config without routes as it was", () => {
+    const opts = { unsafeRoutesReloadable: true };
+    expect(restartKeyOf(routed, ["10.42.0.5/16"], opts)).toBe(restartKeyOf(config([]), ["10.42.0.5/16"], opts));
+    expect(restartKeyOf(config([]), ["10.42.0.5/16"], opts)).toBe(restartKeyOf(config([]), ["10.42.0.5/16"]));
+    // The rest of tun still restarts it.
+    expect(restartKeyOf({ ...routed, tun: { ...routed.tun, mtu: 1400 } }, ["10.42.0.5/16"], opts)).not.toBe(restartKeyOf(routed, ["10.42.0.5/16"], opts));
+  });
 });

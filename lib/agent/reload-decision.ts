@@ -1,7 +1,7 @@
 /**
  * Whether a new bundle can be applied with SIGHUP or needs nebula restarted. Nebula reloads the
  * firewall, pki (same addresses), static_host_map, lighthouse hosts, relays, punchy and logging,
- * but not tun, listen, am_lighthouse, use_relays or cipher, and not a certificate whose networks
+ * but not tun, listen, am_lighthouse, serve_dns, use_relays or cipher, and not a certificate whose networks
  * changed (see shared/reference/nebula.md).
  *
  * The server computes the "restart key" (a digest of exactly those parts) for every bundle it
@@ -13,6 +13,20 @@ import { createHash } from "node:crypto";
 export type ReloadAction = "none" | "reload" | "restart";
 
 const NOT_RELOADABLE: Array<[string, ...string[]]> = [["tun"], ["listen"], ["lighthouse", "am_lighthouse"], ["relay", "use_relays"], ["cipher"]];
+
+/**
+ * Lighthouse DNS, read from nebula's source (dns_server.go and main.go, the same in 1.6.1 and
+ * 1.10.3): `lighthouse.serve_dns` is read once at start (together with am_lighthouse), so turning
+ * it on or off needs a restart. `lighthouse.dns.host`/`port` do have a reload callback, but it
+ * shuts the listener down and starts the new one in a goroutine while the old goroutine's
+ * deferred Shutdown acts on the same package-global server, so it may stop the new listener; a
+ * failed bind is only logged. A restart is the one path that reliably ends with one listener on
+ * the new address, so the whole DNS setting restarts nebula (only lighthouses carry it).
+ *
+ * These keys join the digest only when a config has them: a config without DNS keeps the key it
+ * had before they existed, so upgrading the server restarts no host.
+ */
+const NOT_RELOADABLE_IF_PRESENT: Array<[string, ...string[]]> = [["lighthouse", "serve_dns"], ["lighthouse", "dns"]];
 
 function at(obj: unknown, path: string[]): unknown {
   return path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), obj);
@@ -30,11 +44,21 @@ function stable(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-/** A digest of what nebula cannot reload: the non-reloadable config keys and the certificate's networks. */
-export function restartKeyOf(config: unknown, certNetworks: string[]): string {
-  const parts = NOT_RELOADABLE.map((path) => at(config, path));
+/**
+ * A digest of what nebula cannot reload: the non-reloadable config keys and the certificate's networks.
+ * `unsafeRoutesReloadable`: the host's nebula (1.9+) reloads tun.unsafe_routes on SIGHUP, so a
+ * subnet route added or removed elsewhere need not restart it. The routes are then digested as an
+ * empty list, which keeps the key of a config without routes exactly what it was.
+ */
+export function restartKeyOf(config: unknown, certNetworks: string[], opts: { unsafeRoutesReloadable?: boolean } = {}): string {
+  const parts = NOT_RELOADABLE.map((path) => {
+    const value = at(config, path);
+    return opts.unsafeRoutesReloadable && path[0] === "tun" && value && typeof value === "object" ? { ...value, unsafe_routes: [] } : value;
+  });
+  const optional = NOT_RELOADABLE_IF_PRESENT.map((path) => at(config, path));
+  const digested = optional.every((v) => v === undefined) ? { parts, networks: [...certNetworks].sort() } : { parts, networks: [...certNetworks].sort(), optional };
   return createHash("sha256")
-    .update(stable({ parts, networks: [...certNetworks].sort() }))
+    .update(stable(digested))
     .digest("hex")
     .slice(0, 16);
 }

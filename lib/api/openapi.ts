@@ -8,8 +8,10 @@ import { auditQuerySchema } from "@/lib/audit/audit-query";
 import { auditExportQuerySchema } from "@/lib/audit/audit-export";
 import { nodeQuerySchema } from "@/lib/nodes/node-query";
 import { certificateQuerySchema } from "@/lib/pki/certificate-query";
+import { rotationStartSchema, rotationStepSchema } from "@/lib/pki/ca-rotation";
 import { ruleInputSchema } from "@/lib/firewall/rule-schema";
 import { reachabilityQuerySchema } from "@/lib/firewall/reachability-service";
+import { assertionInputSchema, policyOverrideQuerySchema } from "@/lib/firewall/policy-schema";
 import { memberAddSchema, memberUpdateSchema, networkCreateSchema, networkUpdateSchema } from "@/lib/networks/network-schemas";
 import { certificateRevokeSchema, groupCreateSchema, groupUpdateSchema, nodeCreateSchema, nodeUpdateSchema, signKeySchema } from "@/lib/nodes/node-schemas";
 import { errorStatus } from "@/lib/core/app-error";
@@ -41,6 +43,9 @@ interface Operation {
   alsoSucceeds?: Record<number, string>;
 }
 
+/** Every rule change is tested against the network's policy assertions. */
+const POLICY_CHECKED = " (refused with 409 policy_violation if it breaks a policy assertion that holds, naming it and the rule to blame; an owner may pass overridePolicy=true, which is audited)";
+
 const id = (name: string) => z.string().uuid().describe(`${name} id`);
 const N = "/networks/{networkId}";
 
@@ -64,6 +69,11 @@ const operations: Operation[] = [
   { method: "get", path: "/audit/export", summary: "Download the audit trail the caller can see, filtered like the list, as CSV (RFC 4180, formula cells defused) or JSON lines; streamed, newest first", query: auditExportQuerySchema, produces: ["text/csv", "application/x-ndjson"] },
   { method: "post", path: "/audit/prune", summary: "System administrators: remove audit events older than NC_AUDIT_RETENTION_DAYS now (409 when none is set); records audit.pruned" },
   { method: "get", path: `${N}/ca`, summary: "The network's certificate authorities (no keys)", role: "viewer" },
+  { method: "get", path: `${N}/ca/rotation`, summary: "CA rotation: its phase (none, trust, switched), the CAs, and the hosts' progress counted from what they reported applying (trusting the new CA, on a certificate from it, offline, the hosts left)", role: "viewer" },
+  { method: "post", path: `${N}/ca/rotation`, summary: "Start a CA rotation: make the next CA (the current one's version and lifetime) and put it in every host's pki.ca bundle; the current CA still signs (409 while one is under way)", role: "owner", body: rotationStartSchema, status: 201 },
+  { method: "post", path: `${N}/ca/rotation/switch`, summary: "Switch signing to the new CA; hosts on the old one hear renewal due. 409 naming the active hosts that have not applied the bundle trusting it, unless force", role: "owner", body: rotationStepSchema },
+  { method: "post", path: `${N}/ca/rotation/resign`, summary: "Switch if needed, then re-sign every active host still on the old CA with its stored public key (batches of 50, at most 1000 per call; `remaining` says how many are left)", role: "owner", body: rotationStepSchema },
+  { method: "post", path: `${N}/ca/rotation/retire`, summary: "Retire the old CA (out of every bundle). 409 naming the active hosts that have not applied a certificate from the new CA", role: "owner" },
   { method: "get", path: `${N}/groups`, summary: "List groups", role: "viewer" },
   { method: "post", path: `${N}/groups`, summary: "Create a group", role: "admin", body: groupCreateSchema, status: 201 },
   { method: "patch", path: `${N}/groups/{groupId}`, summary: "Rename a group (re-signs its members)", role: "admin", body: groupUpdateSchema },
@@ -77,14 +87,20 @@ const operations: Operation[] = [
   { method: "post", path: `${N}/nodes/{nodeId}/bundle`, summary: "Download a zip of config, CA, certificate (and a one-time key)", role: "admin", body: z.object({ newKey: z.boolean().default(false) }), produces: "application/zip" },
   { method: "get", path: `${N}/nodes/{nodeId}/config`, summary: "The node's rendered config.yml", role: "viewer", produces: "text/yaml" },
   { method: "get", path: `${N}/rules`, summary: "List firewall rules in order", role: "viewer" },
-  { method: "post", path: `${N}/rules`, summary: "Add a firewall rule", role: "admin", body: ruleInputSchema, status: 201 },
-  { method: "put", path: `${N}/rules/{ruleId}`, summary: "Replace a firewall rule", role: "admin", body: ruleInputSchema },
-  { method: "delete", path: `${N}/rules/{ruleId}`, summary: "Delete a firewall rule", role: "admin", status: 204 },
-  { method: "post", path: `${N}/rules/{ruleId}/move`, summary: "Move a rule up or down", role: "admin", body: z.object({ direction: z.enum(["up", "down"]) }) },
-  { method: "put", path: `${N}/rules/icmp`, summary: "Allow or block inbound ping from any host", role: "admin", body: z.object({ enabled: z.boolean() }) },
+  { method: "post", path: `${N}/rules`, summary: `Add a firewall rule${POLICY_CHECKED}`, role: "admin", body: ruleInputSchema, query: policyOverrideQuerySchema, status: 201 },
+  { method: "put", path: `${N}/rules/{ruleId}`, summary: `Replace a firewall rule${POLICY_CHECKED}`, role: "admin", body: ruleInputSchema, query: policyOverrideQuerySchema },
+  { method: "delete", path: `${N}/rules/{ruleId}`, summary: `Delete a firewall rule${POLICY_CHECKED}`, role: "admin", query: policyOverrideQuerySchema, status: 204 },
+  { method: "post", path: `${N}/rules/{ruleId}/move`, summary: `Move a rule up or down${POLICY_CHECKED}`, role: "admin", body: z.object({ direction: z.enum(["up", "down"]) }), query: policyOverrideQuerySchema },
+  { method: "put", path: `${N}/rules/icmp`, summary: `Allow or block inbound ping from any host${POLICY_CHECKED}`, role: "admin", body: z.object({ enabled: z.boolean() }), query: policyOverrideQuerySchema },
+  { method: "get", path: `${N}/policy/assertions`, summary: "Policy assertions (\"group web → group db tcp/5432 allowed\"), each with its last test result", role: "viewer" },
+  { method: "post", path: `${N}/policy/assertions`, summary: "Add a policy assertion; the answer carries its verdict now (one that fails is kept, and says so)", role: "admin", body: assertionInputSchema, status: 201 },
+  { method: "put", path: `${N}/policy/assertions/{assertionId}`, summary: "Replace a policy assertion (owners: it loosens the guard like an override)", role: "owner", body: assertionInputSchema },
+  { method: "delete", path: `${N}/policy/assertions/{assertionId}`, summary: "Delete a policy assertion (owners)", role: "owner", status: 204 },
+  { method: "post", path: `${N}/policy/test`, summary: "Test every policy assertion now: each verdict with the flow and the rules that decided it; the verdicts become the stored last results", role: "viewer" },
   { method: "get", path: `${N}/certificates`, summary: "The blocklist and issued certificates: the newest 1000, or with any query parameter one page (newest first) searched by node or certificate name, group, IP prefix or fingerprint prefix and filtered by status, with the total", role: "viewer", query: certificateQuerySchema },
   { method: "post", path: `${N}/certificates/{certificateId}/revoke`, summary: "Revoke a certificate (blocklist it)", role: "admin", body: certificateRevokeSchema },
   { method: "get", path: `${N}/leases`, summary: "IP leases", role: "viewer" },
+  { method: "get", path: `${N}/versions`, summary: "The Nebula versions the network's active hosts report (hosts per version, hosts not yet reported, the network's target) with known advisories per version", role: "viewer" },
   { method: "get", path: `${N}/reserved-ranges`, summary: "Address ranges never allocated", role: "viewer" },
   { method: "post", path: `${N}/reserved-ranges`, summary: "Reserve an address range", role: "admin", body: reservedRangeSchema as unknown as z.ZodType, status: 201 },
   { method: "delete", path: `${N}/reserved-ranges/{rangeId}`, summary: "Release a reserved range", role: "admin", status: 204 },
@@ -144,7 +160,7 @@ const errorMeaning: Record<number, string> = {
   401: "Not signed in, or the credential (session, API token, node credential) is not valid, revoked or expired",
   403: "Role too low, CSRF token missing, the API token lacks the operation's scope (or the operation takes no token), or the node is blocked",
   404: "Not found, or another tenant's",
-  409: "Conflicts with the current state (taken name or address, last owner, …)",
+  409: "Conflicts with the current state (taken name or address, last owner, …), or (policy_violation) breaks a policy assertion",
   410: "The node was deleted; its agent stops",
   413: "The body is larger than the limit",
   415: "The body is not JSON",

@@ -9,7 +9,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { nebulaVersions, type NebulaBinaries } from "@/lib/testing/nebula-binaries";
-import { nodeInput, relays, representativeRules, rule } from "./render-node-config.fixtures";
+import { lighthouses, nodeInput, relays, representativeRules, rule } from "./render-node-config.fixtures";
 import { renderNodeConfig, type NebulaTarget, type RenderInput } from "./render-node-config";
 
 const SUBPROCESS_TIMEOUT_MS = 20_000;
@@ -138,7 +138,39 @@ const scenarios: Scenario[] = [
     input: (pki, target, blocklist) =>
       nodeInput({ name: "tuned1", ip: nodes.tuned1, groups: ["tuned1"], overrides: { tunDev: "nc-tun0", tunMtu: 1400, logLevel: "warning" } }, { pki, target, blocklist }),
   },
+  {
+    name: "node with subnet routes through a router, and a rule limited to a routed subnet",
+    node: "web1",
+    input: (pki, target, blocklist) => {
+      const rules = [...representativeRules, rule(30, { direction: "inbound", proto: "tcp", port: "443", peer: { kind: "group", group: "ops" }, localCidr: "192.168.60.0/24" })];
+      const unsafeRoutes = [{ route: "192.168.50.0/24", via: nodes.relay1 }, { route: "172.20.0.0/16", via: nodes.tuned1 }, { route: "192.168.60.0/24", via: nodes.web1 }];
+      return nodeInput({ name: "web1", ip: nodes.web1, groups: ["web", "ops", "on"] }, { pki, target, blocklist, rules, unsafeRoutes });
+    },
+  },
 ];
+
+// ---- issue 12 part 3: lighthouse DNS ----
+// nebula -test reads serve_dns and dns.* (it starts no listener), on the lighthouse that serves and on a host told of resolvers.
+const dnsLighthouses = lighthouses.map((l) => ({ ...l, dns: { host: l.ip, port: l.name === "lh1" ? 53 : 5353 } }));
+scenarios.push(
+  {
+    name: "lighthouse serving DNS on its overlay address",
+    node: "lh1",
+    input: (pki, target, blocklist) =>
+      nodeInput({ name: "lh1", ip: nodes.lh1, groups: ["lh1"], isLighthouse: true, listenPort: 4242, dns: { host: nodes.lh1, port: 5353 } }, { pki, target, blocklist, lighthouses: dnsLighthouses }),
+  },
+  {
+    name: "lighthouse serving DNS on loopback, port 53",
+    node: "lh1",
+    input: (pki, target, blocklist) =>
+      nodeInput({ name: "lh1", ip: nodes.lh1, groups: ["lh1"], isLighthouse: true, listenPort: 4242, dns: { host: "127.0.0.1", port: 53 } }, { pki, target, blocklist }),
+  },
+  {
+    name: "host told of the lighthouses' DNS",
+    node: "web1",
+    input: (pki, target, blocklist) => nodeInput({ name: "web1", ip: nodes.web1, groups: ["web", "ops", "on"] }, { pki, target, blocklist, lighthouses: dnsLighthouses }),
+  },
+);
 
 const pkiModes = ["inline", "paths"] as const;
 
@@ -208,6 +240,122 @@ describe.each(versions)("nebula $binaries.label accepts every rendered config", 
       const { yaml } = renderNodeConfig({ ...input, rules });
       const result = await nebulaTest(yaml);
       expect(result.code, `${result.transcript}\n--- config\n${yaml}`).toBe(0);
+    }, TEST_TIMEOUT_MS);
+  }
+
+  // ---- issue 12 part 6: version-aware configs ----
+  // The host reports this binary's version: it gets that version's keys (initiating_version and
+  // default_local_cidr_any on 1.10+, the action keys swapped on 1.7-1.10 for #1798, none on 1.6),
+  // whatever the network's target, and with a reject action that only 1.7+ can express.
+  const reportedVersion = `${version[0]}.${version[1]}.0`;
+  for (const [scenario, mode] of [[scenarios[0]!, "inline"], [scenarios[1]!, "paths"]] as const) {
+    it(`takes the config rendered for a host reporting ${reportedVersion}: ${scenario.name}, pki ${mode}`, async () => {
+      const input = await inputFor(scenario, mode, "1.6");
+      const { yaml } = renderNodeConfig({ ...input, hostVersion: reportedVersion, certVersion: 1, firewallActions: { inbound: "reject", outbound: "drop" } });
+      expect(yaml.includes("initiating_version: 1"), yaml).toBe(atLeast(version, "1.10"));
+      expect(yaml.includes("inbound_action"), yaml).toBe(atLeast(version, "1.7"));
+      const result = await nebulaTest(yaml);
+      expect(result.code, `${result.transcript}\n--- config\n${yaml}`).toBe(0);
+    }, TEST_TIMEOUT_MS);
+  }
+
+  if (atLeast(version, "1.10")) {
+    it("takes a v2 certificate with pki.initiating_version 2", async () => {
+      const dir = ready().dir;
+      const file = (name: string) => path.join(dir, `v2-${name}`);
+      // nebula-cert 1.10 makes v2 by default; said explicitly so the test cannot silently test v1.
+      await runOk(binaries.nebulaCert, ["ca", "-version", "2", "-name", "v2 test CA", "-duration", "24h", "-out-crt", file("ca.crt"), "-out-key", file("ca.key")]);
+      await runOk(binaries.nebulaCert, ["sign", "-version", "2", "-ca-crt", file("ca.crt"), "-ca-key", file("ca.key"), "-name", "web1", "-networks", `${nodes.web1}/16`, "-groups", "web", "-out-crt", file("web1.crt"), "-out-key", file("web1.key")]);
+      const pki: RenderInput["pki"] = { mode: "paths", ca: file("ca.crt"), cert: file("web1.crt"), key: file("web1.key") };
+      const input = nodeInput({ name: "web1", ip: nodes.web1, groups: ["web"] }, { pki, target: "1.10" });
+      const { yaml } = renderNodeConfig({ ...input, hostVersion: reportedVersion, certVersion: 2, firewallActions: { inbound: "drop", outbound: "reject" } });
+      expect(yaml).toContain("initiating_version: 2");
+      const result = await nebulaTest(yaml);
+      expect(result.code, `${result.transcript}\n--- config\n${yaml}`).toBe(0);
+    }, TEST_TIMEOUT_MS);
+  }
+
+  // ---- issue 12 part 1: CA rotation ----
+  // pki.ca is a bundle during a rotation: the old CA and the next one, concatenated. `nebula -test`
+  // does not check the host's own certificate against pki.ca (tried on both versions), so the
+  // proof is twofold: nebula loads the bundle and trusts both fingerprints (its debug log lists
+  // them), and nebula-cert verify accepts certificates of either CA against the same bundle.
+  describe("CA rotation bundle", () => {
+    let rotation: { bundle: string; oldCa: string; rotatedCrt: string; rotatedKey: string; fingerprints: string[] } | undefined;
+
+    beforeAll(async () => {
+      const dir = ready().dir;
+      const file = (name: string) => path.join(dir, `rot-${name}`);
+      const isV2Capable = atLeast(version, "1.10");
+      const versionFlag = isV2Capable ? ["-version", "1"] : [];
+      await runOk(binaries.nebulaCert, ["ca", ...versionFlag, "-name", "Nebula Commander next CA", "-duration", "48h", "-out-crt", file("ca.crt"), "-out-key", file("ca.key")]);
+      await runOk(binaries.nebulaCert, [
+        "sign", ...versionFlag, "-ca-crt", file("ca.crt"), "-ca-key", file("ca.key"), "-name", "web1", isV2Capable ? "-networks" : "-ip", `${nodes.web1}/16`, "-groups", "web,ops,on",
+        "-out-crt", file("web1.crt"), "-out-key", file("web1.key"),
+      ]);
+      const oldCa = path.join(dir, "ca.crt");
+      await writeFile(file("bundle.crt"), (await readFile(oldCa, "utf8")) + (await readFile(file("ca.crt"), "utf8")));
+      const fingerprints = await Promise.all([oldCa, file("ca.crt")].map(async (ca) => fingerprintFromPrintJson(await runOk(binaries.nebulaCert, ["print", "-json", "-path", ca]))));
+      rotation = { bundle: file("bundle.crt"), oldCa, rotatedCrt: file("web1.crt"), rotatedKey: file("web1.key"), fingerprints };
+    }, SETUP_TIMEOUT_MS);
+
+    const web1 = (pki: RenderInput["pki"]) =>
+      nodeInput({ name: "web1", ip: nodes.web1, groups: ["web", "ops", "on"], overrides: { logLevel: "debug" } }, { pki, target: "1.6", rules: representativeRules });
+
+    it("loads a two-CA bundle and trusts both, for a host still on the old CA (pki inline) and one re-signed by the new CA (pki paths)", async () => {
+      const r = rotation!;
+      const old = await ready().inline("web1");
+      for (const pki of [{ ...old, ca: await readFile(r.bundle, "utf8") } as RenderInput["pki"], { mode: "paths", ca: r.bundle, cert: r.rotatedCrt, key: r.rotatedKey } as const]) {
+        const { yaml } = renderNodeConfig(web1(pki));
+        const result = await nebulaTest(yaml);
+        expect(result.code, `${result.transcript}\n--- config\n${yaml}`).toBe(0);
+        const trusted = /Trusted CA fingerprints.*/.exec(result.transcript)?.[0] ?? "";
+        for (const fp of r.fingerprints) expect(trusted, result.transcript).toContain(fp);
+      }
+    }, TEST_TIMEOUT_MS);
+
+    it("verifies certificates of either CA against the bundle, and not a new-CA certificate against the old CA alone", async () => {
+      const r = rotation!;
+      const { dir } = ready();
+      await runOk(binaries.nebulaCert, ["verify", "-ca", r.bundle, "-crt", r.rotatedCrt]);
+      await runOk(binaries.nebulaCert, ["verify", "-ca", r.bundle, "-crt", path.join(dir, "web1.crt")]);
+      const refused = await run(binaries.nebulaCert, ["verify", "-ca", r.oldCa, "-crt", r.rotatedCrt]);
+      expect(refused.code, refused.transcript).not.toBe(0);
+    }, TEST_TIMEOUT_MS);
+  });
+
+  // ---- issue 12 part 4: IPv6 and several addresses (v2 certificates, 1.10+) ----
+  // A dual-stack host: its v2 certificate carries an IPv4 and an IPv6 network; the lighthouses stay
+  // on their IPv4 overlay addresses (1.10 indexes a host under every address of its certificate and
+  // asks a v2 lighthouse about IPv6 addresses too); a firewall rule names an IPv6 CIDR.
+  if (atLeast(version, "1.10")) {
+    it("takes a dual-stack v2 certificate (IPv4 and IPv6 networks) with an IPv6 cidr rule and IPv4 lighthouses", async () => {
+      const dir = ready().dir;
+      const file = (name: string) => path.join(dir, `v2ds-${name}`);
+      await runOk(binaries.nebulaCert, ["ca", "-version", "2", "-name", "v2 dual-stack CA", "-duration", "24h", "-out-crt", file("ca.crt"), "-out-key", file("ca.key")]);
+      await runOk(binaries.nebulaCert, [
+        "sign", "-version", "2", "-ca-crt", file("ca.crt"), "-ca-key", file("ca.key"), "-name", "web1",
+        "-networks", `${nodes.web1}/16,fd42:abcd:1234::5/64`, "-groups", "web", "-out-crt", file("web1.crt"), "-out-key", file("web1.key"),
+      ]);
+      const printed = await runOk(binaries.nebulaCert, ["print", "-json", "-path", file("web1.crt")]);
+      expect(printed).toContain(`"${nodes.web1}/16"`);
+      expect(printed).toContain('"fd42:abcd:1234::5/64"');
+      const pki: RenderInput["pki"] = { mode: "paths", ca: file("ca.crt"), cert: file("web1.crt"), key: file("web1.key") };
+      const rules = [
+        ...representativeRules,
+        rule(40, { direction: "inbound", proto: "tcp", port: "8080", peer: { kind: "cidr", cidr: "fd42:abcd:1234::/64" } }),
+        rule(41, { direction: "outbound", proto: "any", port: "any", peer: { kind: "cidr", cidr: "::/0" } }),
+      ];
+      const input = nodeInput({ name: "web1", ip: nodes.web1, groups: ["web"] }, { pki, target: "1.10", rules });
+      const { yaml } = renderNodeConfig({ ...input, hostVersion: reportedVersion, certVersion: 2 });
+      // YAML quotes it (it holds colons); nebula reads the string either way.
+      expect(yaml).toContain('cidr: "fd42:abcd:1234::/64"');
+      expect(yaml).toMatch(/static_host_map:\n\s+"?10\.42\./);
+      const result = await nebulaTest(yaml);
+      expect(result.code, `${result.transcript}\n--- config\n${yaml}`).toBe(0);
+      // The same config with a malformed IPv6 CIDR fails: the check above really parses it.
+      const broken = await nebulaTest(yaml.replace('cidr: "fd42:abcd:1234::/64"', 'cidr: "fd42:abcd:1234::/200"'));
+      expect(broken.code, broken.transcript).not.toBe(0);
     }, TEST_TIMEOUT_MS);
   }
 

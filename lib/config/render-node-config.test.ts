@@ -1,8 +1,9 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse, parseDocument, visit } from "yaml";
 import { groupNameSchema, hostNameSchema, type PeerSelector } from "@/lib/firewall/rule-schema";
 import { lighthouses, nodeInput, relays, representativeRules, rule } from "./render-node-config.fixtures";
-import { bodyShapeOf, ConfigRenderError, renderNodeConfig, type NebulaFirewallRule, type RenderedBody, type RenderInput } from "./render-node-config";
+import { bodyShapeOf, ConfigRenderError, dnsResolversFor, renderNodeConfig, type NebulaFirewallRule, type RenderedBody, type RenderInput } from "./render-node-config";
 
 const web1 = { name: "web1", ip: "10.42.0.5", groups: ["web"] };
 
@@ -343,5 +344,95 @@ describe("renderNodeConfig: bodies shared by nodes alike (BodyMemo)", () => {
     ]);
     expect(shapes.size).toBe(7);
     expect(bodyShapeOf({ ...base, node: { ...base.node, name: "m", ip: "10.42.1.2" } })).toBe(bodyShapeOf(base));
+  });
+});
+
+// ---- issue 12 part 3: lighthouse DNS ----
+describe("renderNodeConfig: lighthouse DNS", () => {
+  const lh1 = { name: "lh1", ip: "10.42.0.1", isLighthouse: true, listenPort: 4242 };
+  const serving = lighthouses.map((l) => (l.name === "lh1" ? { ...l, dns: { host: "10.42.0.1", port: 53 } } : l));
+  type WithDns = Rendered & { lighthouse: Rendered["lighthouse"] & { serve_dns?: boolean; dns?: { host: string; port: number } } };
+
+  it("makes a lighthouse serve DNS on the host and port it is given", () => {
+    const config = rendered(nodeInput({ ...lh1, dns: { host: "10.42.0.1", port: 5353 } }, { lighthouses: serving })) as WithDns;
+    expect(config.lighthouse).toEqual({ am_lighthouse: true, serve_dns: true, dns: { host: "10.42.0.1", port: 5353 }, interval: 60, hosts: [] });
+  });
+
+  it("writes no DNS keys for a node that does not serve DNS, so existing configs stay byte-identical", () => {
+    const yaml = renderNodeConfig(nodeInput(lh1)).yaml;
+    expect(yaml).not.toMatch(/serve_dns|\n {2}dns:/);
+    expect(renderNodeConfig(nodeInput(web1)).yaml.split("\n\n")[0]).not.toContain("DNS");
+  });
+
+  it("refuses DNS on a node that is not a lighthouse (nebula would only log a warning and serve nothing)", () => {
+    expect(() => renderNodeConfig(nodeInput({ ...web1, dns: { host: "10.42.0.5", port: 53 } }))).toThrow(/only a lighthouse/i);
+  });
+
+  it.each([
+    ["an IPv6 host", { host: "fd00::1", port: 53 }, /IPv4/],
+    ["a host that is no address", { host: "lh1.example.com", port: 53 }, /IPv4/],
+    ["port 0", { host: "10.42.0.1", port: 0 }, /port/],
+    ["port 65536", { host: "10.42.0.1", port: 65536 }, /port/],
+  ])("refuses %s", (_, dns, message) => {
+    expect(() => renderNodeConfig(nodeInput({ ...lh1, dns }))).toThrow(message);
+  });
+
+  it("names the lighthouses' resolvers in a host's header comment, not in Nebula's keys", () => {
+    const both = lighthouses.map((l) => ({ ...l, dns: { host: l.ip, port: l.name === "lh1" ? 53 : 5353 } }));
+    const { yaml, object } = renderNodeConfig(nodeInput(web1, { lighthouses: both }));
+    const header = yaml.split("\n\n")[0]!;
+    expect(header).toContain("10.42.0.1:53 (lh1), 10.42.0.2:5353 (lh2)");
+    expect(header.split("\n").every((line) => line.startsWith("#"))).toBe(true);
+    expect(keysDeep(object)).not.toContain("serve_dns");
+    expect(dnsResolversFor(nodeInput(web1, { lighthouses: both }))).toEqual([
+      { lighthouse: "lh1", address: "10.42.0.1", port: 53 },
+      { lighthouse: "lh2", address: "10.42.0.2", port: 5353 },
+    ]);
+  });
+
+  it("offers a resolver on a loopback address only to its own lighthouse", () => {
+    const local = lighthouses.map((l) => (l.name === "lh1" ? { ...l, dns: { host: "127.0.0.1", port: 53 } } : l));
+    expect(dnsResolversFor(nodeInput(web1, { lighthouses: local }))).toEqual([]);
+    expect(dnsResolversFor(nodeInput({ ...lh1, dns: { host: "127.0.0.1", port: 53 } }, { lighthouses: local }))).toEqual([{ lighthouse: "lh1", address: "127.0.0.1", port: 53 }]);
+  });
+
+  it("tells lighthouses apart by their DNS setting when sharing bodies", () => {
+    const base = nodeInput(lh1);
+    expect(bodyShapeOf({ ...base, node: { ...base.node, dns: { host: "10.42.0.1", port: 53 } } })).not.toBe(bodyShapeOf(base));
+    expect(bodyShapeOf({ ...base, node: { ...base.node, dns: { host: "10.42.0.1", port: 53 } } })).not.toBe(bodyShapeOf({ ...base, node: { ...base.node, dns: { host: "10.42.0.1", port: 5353 } } }));
+  });
+
+  // Property: for any set of lighthouses with or without DNS, and any node, the config serves DNS
+  // exactly when the node is a lighthouse given a DNS setting, with exactly that host and port, and
+  // the header lists exactly the other lighthouses' overlay resolvers (plus its own).
+  it("serves DNS exactly as asked and lists exactly the reachable resolvers, for any fleet", () => {
+    const octet = fc.integer({ min: 1, max: 254 });
+    const dnsSetting = fc.option(fc.record({ loopback: fc.boolean(), port: fc.integer({ min: 1, max: 65535 }) }), { nil: null });
+    const fleet = fc.uniqueArray(fc.record({ octet, dns: dnsSetting }), { selector: (l) => l.octet, minLength: 0, maxLength: 5 });
+    fc.assert(
+      fc.property(fleet, octet, fc.boolean(), dnsSetting, (fleetLighthouses, selfOctet, selfIsLighthouse, selfDns) => {
+        const ip = (o: number) => `10.42.3.${o}`;
+        const dnsOf = (d: { loopback: boolean; port: number } | null, o: number) => (d ? { host: d.loopback ? "127.0.0.1" : ip(o), port: d.port } : undefined);
+        const list = fleetLighthouses.filter((l) => l.octet !== selfOctet).map((l) => ({ name: `lh${l.octet}`, ip: ip(l.octet), endpoints: [`198.51.100.${l.octet}:4242`], dns: dnsOf(l.dns, l.octet) }));
+        const ownDns = selfIsLighthouse ? dnsOf(selfDns, selfOctet) : undefined;
+        const self = { name: "self", ip: ip(selfOctet), isLighthouse: selfIsLighthouse, listenPort: selfIsLighthouse ? 4242 : null, dns: ownDns };
+        const all = selfIsLighthouse ? [...list, { name: "self", ip: self.ip, endpoints: ["198.51.100.250:4242"], dns: ownDns }] : list;
+        const input = nodeInput(self, { lighthouses: all, network: { name: "P", cidr: "10.42.0.0/16" } });
+        const { yaml } = renderNodeConfig(input);
+        const config = parse(yaml, { version: "1.1" }) as WithDns;
+        if (ownDns) expect(config.lighthouse).toMatchObject({ serve_dns: true, dns: ownDns });
+        else expect(config.lighthouse).not.toHaveProperty("serve_dns");
+        const expected = [
+          ...list.filter((l) => l.dns && l.dns.host !== "127.0.0.1").map((l) => ({ lighthouse: l.name, address: l.ip, port: l.dns!.port })),
+          ...(ownDns ? [{ lighthouse: "self", address: ownDns.host, port: ownDns.port }] : []),
+        ].sort((a, b) => Number(a.address.split(".")[3]) - Number(b.address.split(".")[3]) || a.lighthouse.localeCompare(b.lighthouse));
+        const resolvers = dnsResolversFor(input);
+        expect([...resolvers].sort((a, b) => Number(a.address.split(".")[3]) - Number(b.address.split(".")[3]) || a.lighthouse.localeCompare(b.lighthouse))).toEqual(expected);
+        const header = yaml.split("\n\n")[0]!;
+        for (const r of resolvers) expect(header).toContain(`${r.address}:${r.port} (${r.lighthouse})`);
+        if (!resolvers.length) expect(header).not.toContain("DNS");
+      }),
+      { numRuns: 200 },
+    );
   });
 });

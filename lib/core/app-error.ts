@@ -13,6 +13,8 @@ export const errorStatus = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  /** A rule change that would break a policy assertion (fields.policy names each); owners may override. */
+  policy_violation: 409,
   /** A node that was deleted: its agent stops for good. */
   gone: 410,
   payload_too_large: 413,

@@ -104,7 +104,7 @@ export async function enroll(input: EnrollInput, meta: RequestMeta): Promise<Enr
   const ca = pending ? null : await activeCaWithKey(db, network.id);
   const lease = await claimLease(network, link.fixedIp);
   try {
-    const signed = ca ? await signHost({ ca, name, ipWithPrefix: lease.ipWithPrefix, groups: groupNames, publicKeyPem: input.publicKeyPem, durationHours: HOST_CERT_HOURS }) : null;
+    const signed = ca ? await signHost({ ca, name, ipWithPrefix: lease.ipWithPrefix, ip6WithPrefix: lease.ip6WithPrefix, groups: groupNames, publicKeyPem: input.publicKeyPem, durationHours: HOST_CERT_HOURS }) : null;
     const credential = generateToken(NODE_CREDENTIAL_PREFIX);
     return await transaction(async (tx) => {
       const node = await tx.node.create({

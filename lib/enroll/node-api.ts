@@ -16,6 +16,7 @@ import { renderPolledConfig, type NodeConfigResult } from "@/lib/nodes/node-conf
 import { bumpConfigRevision } from "@/lib/networks/config-revision";
 import { ANSWER_HEADERS, BLOCKED_MESSAGE, clampPollSeconds, GONE_MESSAGE, headerSafe, NEBULA_STATES, REPORT_HEADERS, type ConfigPayload, type NebulaState } from "@/lib/agent/protocol";
 import { restartKeyOf } from "@/lib/agent/reload-decision";
+import { capabilitiesOf, parseNebulaVersion } from "@/lib/config/nebula-versions";
 import { generateToken, hashToken, looksLikeToken, NODE_CREDENTIAL_PREFIX } from "./tokens";
 
 /** An unchanged report is written again once last-seen is older than this share of the poll interval. */
@@ -41,19 +42,23 @@ export interface NodeAuth {
   certNotBefore: Date | null;
   certNotAfter: Date | null;
   certRevokedAt: Date | null;
+  certId: string | null;
+  /** The state of the CA that signed it: from a CA a rotation replaced ("previous" or "retired"), renewal is due at once. */
+  certCaState: string | null;
 }
 
 /** A node credential's node, network and newest certificate, as authenticateNode reads them (and poll-recheck.ts, many at once). */
 export const NODE_AUTH_COLUMNS = `n.id AS "nodeId", n."networkId", c.id AS "credentialId", c."revokedAt" IS NOT NULL AS "credentialRevoked", n.status::text AS status,
   n."renderedEtag", n."renderedRevision", n."lastSeenAt", net."configRevision", net."pollSeconds",
   n."fetchedEtag", n."appliedEtag", n."nebulaState", n."nebulaVersion", n."agentVersion", n."lastError",
-  cert."notBefore" AS "certNotBefore", cert."notAfter" AS "certNotAfter", cert."revokedAt" AS "certRevokedAt"`;
+  cert."notBefore" AS "certNotBefore", cert."notAfter" AS "certNotAfter", cert."revokedAt" AS "certRevokedAt",
+  cert.id::text AS "certId", (SELECT ca.state::text FROM "Ca" ca WHERE ca.id = cert."caId") AS "certCaState"`;
 export const NODE_AUTH_FROM = nodeAuthFrom("");
 
 /** The FROM of the authentication query; `certColumns` adds columns of the newest certificate (as cert.*). */
 export function nodeAuthFrom(certColumns: string): string {
   return `"NodeCredential" c JOIN "Node" n ON n.id = c."nodeId" JOIN "Network" net ON net.id = n."networkId"
-  LEFT JOIN LATERAL (SELECT "notBefore", "notAfter", "revokedAt"${certColumns} FROM "Certificate" WHERE "nodeId" = n.id ORDER BY "createdAt" DESC LIMIT 1) cert ON true`;
+  LEFT JOIN LATERAL (SELECT id, "caId", "notBefore", "notAfter", "revokedAt"${certColumns} FROM "Certificate" WHERE "nodeId" = n.id ORDER BY "createdAt" DESC LIMIT 1) cert ON true`;
 }
 
 const failureLimits = (meta: RequestMeta, tokenHash: string | null): Limit[] => [
@@ -79,7 +84,7 @@ export async function authenticateNode(req: Request, meta: RequestMeta): Promise
   const rows = tokenHash
     ? (
         await hotPathPool().query<NodeAuth & { credentialRevoked: boolean }>({
-          name: "nc-node-auth-v2",
+          name: "nc-node-auth-v3",
           text: `SELECT ${NODE_AUTH_COLUMNS} FROM ${NODE_AUTH_FROM} WHERE c."tokenHash" = $1`,
           values: [tokenHash],
         })
@@ -150,7 +155,9 @@ export function reportDue(auth: NodeAuth, report: HostReport): boolean {
 export async function recordReport(auth: NodeAuth, report: HostReport): Promise<void> {
   if (!reportDue(auth, report)) return;
   if (report.applied === undefined) {
-    await db.$executeRaw`UPDATE "Node" SET "lastSeenAt" = now(), "fetchedEtag" = ${report.fetched} WHERE id = ${auth.nodeId}::uuid`;
+    // The version too (such agents send none): otherwise a host once on a current agent would keep
+    // its old version on record, and every poll would miss the cheap path (answerPoll).
+    await db.$executeRaw`UPDATE "Node" SET "lastSeenAt" = now(), "fetchedEtag" = ${report.fetched}, "nebulaVersion" = ${report.nebulaVersion} WHERE id = ${auth.nodeId}::uuid`;
     return;
   }
   await recordReports([{ nodeId: auth.nodeId, report: { ...report, applied: report.applied } }]);
@@ -165,11 +172,14 @@ export async function recordReports(reports: Array<{ nodeId: string; report: Hos
   if (reports.length === 0) return;
   const column = <T>(pick: (r: HostReport & { applied: string | null }) => T) => reports.map((r) => pick(r.report));
   await hotPathPool().query({
-    name: "nc-node-reports-v1",
+    name: "nc-node-reports-v2",
     text: `UPDATE "Node" n SET "lastSeenAt" = now(), "fetchedEtag" = v.fetched,
              "appliedRevision" = CASE WHEN v.applied IS NULL THEN NULL
                                       WHEN v.applied = n."renderedEtag" THEN n."renderedRevision"
                                       WHEN v.applied = n."appliedEtag" THEN n."appliedRevision" ELSE NULL END,
+             "appliedCertId" = CASE WHEN v.applied IS NULL THEN NULL
+                                    WHEN v.applied = n."renderedEtag" THEN n."renderedCertId"
+                                    WHEN v.applied = n."appliedEtag" THEN n."appliedCertId" ELSE NULL END,
              "appliedAt" = CASE WHEN v.applied IS DISTINCT FROM n."appliedEtag" THEN now() ELSE n."appliedAt" END,
              "appliedEtag" = v.applied, "nebulaState" = v.nebula, "nebulaVersion" = v.nebula_version,
              "agentVersion" = v.agent, "lastError" = v.error
@@ -193,14 +203,14 @@ export async function recordReports(reports: Array<{ nodeId: string; report: Hos
  * a 304. Never older over newer: a write that arrives late (poll-recheck.ts answers first) leaves
  * a later render's record alone.
  */
-export async function saveRendered(rendered: Array<{ nodeId: string; etag: string; revision: number }>): Promise<void> {
+export async function saveRendered(rendered: Array<{ nodeId: string; etag: string; revision: number; certId: string | null }>): Promise<void> {
   if (rendered.length === 0) return;
   await hotPathPool().query({
-    name: "nc-node-rendered-v2",
-    text: `UPDATE "Node" n SET "renderedEtag" = v.etag, "renderedRevision" = v.revision
-           FROM unnest($1::uuid[], $2::text[], $3::int[]) AS v(id, etag, revision)
+    name: "nc-node-rendered-v3",
+    text: `UPDATE "Node" n SET "renderedEtag" = v.etag, "renderedRevision" = v.revision, "renderedCertId" = v.cert_id
+           FROM unnest($1::uuid[], $2::text[], $3::int[], $4::uuid[]) AS v(id, etag, revision, cert_id)
            WHERE n.id = v.id AND (n."renderedRevision" IS NULL OR n."renderedRevision" <= v.revision)`,
-    values: [rendered.map((r) => r.nodeId), rendered.map((r) => r.etag), rendered.map((r) => r.revision)],
+    values: [rendered.map((r) => r.nodeId), rendered.map((r) => r.etag), rendered.map((r) => r.revision), rendered.map((r) => r.certId)],
   });
 }
 
@@ -221,14 +231,20 @@ function bundleEtag(parts: string[]): string {
   return `"${h.digest("hex").slice(0, 32)}"`;
 }
 
+/**
+ * A certificate from a CA that a rotation replaced is due at once: the agent renews only after it
+ * applied the bundle saying so, and that bundle already trusts the new CA.
+ */
+const fromReplacedCa = (auth: Pick<NodeAuth, "certCaState">) => auth.certCaState === "previous" || auth.certCaState === "retired";
+
 const renewalDueFor = (auth: NodeAuth) =>
-  auth.certNotBefore !== null && auth.certNotAfter !== null && auth.certRevokedAt === null && isRenewalDue({ notBefore: auth.certNotBefore, notAfter: auth.certNotAfter });
+  auth.certNotBefore !== null && auth.certNotAfter !== null && auth.certRevokedAt === null && (fromReplacedCa(auth) || isRenewalDue({ notBefore: auth.certNotBefore, notAfter: auth.certNotAfter }));
 
 export async function pollConfig(req: Request, meta: RequestMeta): Promise<PollResult> {
   const auth = await authenticateNode(req, meta);
   return answerPoll(auth, hostReportFrom(req.headers), new URL(req.url), {
-    render: (dir) => renderPolledConfig(auth.networkId, auth.nodeId, dir, auth.configRevision),
-    saveRendered: (etag, revision) => saveRendered([{ nodeId: auth.nodeId, etag, revision }]),
+    render: (dir, hostVersion) => renderPolledConfig(auth.networkId, auth.nodeId, dir, auth.configRevision, hostVersion),
+    saveRendered: (etag, revision, certId) => saveRendered([{ nodeId: auth.nodeId, etag, revision, certId }]),
     recordReport: (report) => recordReport(auth, report),
   });
 }
@@ -238,8 +254,9 @@ export async function pollConfig(req: Request, meta: RequestMeta): Promise<PollR
  * with the writes gathered into single statements (poll-recheck.ts).
  */
 export interface PollSteps {
-  render(dir: string): Promise<NodeConfigResult> | NodeConfigResult;
-  saveRendered(etag: string, revision: number): Promise<void>;
+  /** `hostVersion`: the nebula version this poll reports, which the config is written for. */
+  render(dir: string, hostVersion: string | null): Promise<NodeConfigResult> | NodeConfigResult;
+  saveRendered(etag: string, revision: number, certId: string | null): Promise<void>;
   recordReport(report: HostReport): Promise<void>;
 }
 
@@ -255,16 +272,19 @@ export async function answerPoll(auth: NodeAuth, report: HostReport, url: URL, s
   // A certificate nearing its end must reach the agent even on a quiet network, so "renewal due"
   // is part of the ETag and bypasses the cheap path.
   const renewalDue = renewalDueFor(auth);
-  // The cheap path: nothing in the network changed since this node's config was rendered.
-  if (!renewalDue && ifNoneMatch && auth.renderedEtag === ifNoneMatch && auth.renderedRevision === auth.configRevision) {
+  // The cheap path: nothing in the network changed since this node's config was rendered, and the
+  // host runs the nebula version it reported before (the config is written for that version; a
+  // host that upgraded or downgraded must get its new keys, so it renders once and the report is stored).
+  const sameVersion = report.nebulaVersion === auth.nebulaVersion;
+  if (!renewalDue && sameVersion && ifNoneMatch && auth.renderedEtag === ifNoneMatch && auth.renderedRevision === auth.configRevision) {
     await steps.recordReport(report);
     return { kind: "not-modified", etag: ifNoneMatch, pollSeconds, networkId: auth.networkId, revision: auth.configRevision };
   }
 
-  const rendered = await steps.render(dir);
+  const rendered = await steps.render(dir, report.nebulaVersion);
   const etag = bundleEtag([rendered.yaml, rendered.caPem, rendered.certPem, dir, renewalDue ? "renewal-due" : ""]);
   if (etag !== auth.renderedEtag || rendered.revision !== auth.renderedRevision) {
-    await steps.saveRendered(etag, rendered.revision);
+    await steps.saveRendered(etag, rendered.revision, rendered.certId);
     auth.renderedEtag = etag;
     auth.renderedRevision = rendered.revision;
   }
@@ -282,7 +302,8 @@ export async function answerPoll(auth: NodeAuth, report: HostReport, url: URL, s
       certificate: rendered.certPem,
       renewalDue,
       pollSeconds,
-      restartKey: restartKeyOf(rendered.object, rendered.certNetworks),
+      restartKey: restartKeyOf(rendered.object, rendered.certNetworks, { unsafeRoutesReloadable: unsafeRoutesReloadOn(report.nebulaVersion) }),
+      dns: rendered.dns,
     },
   };
 }
@@ -311,12 +332,16 @@ export async function renewNode(req: Request, publicKeyPem: string, meta: Reques
   if (!auth.certNotBefore || !auth.certNotAfter || auth.certRevokedAt) {
     throw new AppError("forbidden", "This node's current certificate was revoked, so it cannot be renewed; an administrator must sign a new one or the host must enroll again");
   }
-  if (!isRenewalDue({ notBefore: auth.certNotBefore, notAfter: auth.certNotAfter })) {
+  const rotated = fromReplacedCa(auth);
+  if (!rotated && !isRenewalDue({ notBefore: auth.certNotBefore, notAfter: auth.certNotAfter })) {
     throw new AppError("conflict", `This node's certificate is not due for renewal until a third of its lifetime is left (it expires ${auth.certNotAfter.toISOString()})`);
   }
   const credential = generateToken(NODE_CREDENTIAL_PREFIX);
   return transaction(async (tx) => {
-    const { node, certificate } = await signNodeAsStored(tx, auth.networkId, auth.nodeId, publicKeyPem, "renewed");
+    // Renewing away from a replaced CA keeps the old certificate off the blocklist (it leaves with
+    // its CA): blocklisting it would cut this host off from every peer that applies the blocklist
+    // before this host applies its new certificate (lib/pki/ca-rotation.ts).
+    const { node, certificate } = await signNodeAsStored(tx, auth.networkId, auth.nodeId, publicKeyPem, "renewed", { keepSuperseded: rotated });
     // Rotate: the old credential stops working the moment the new one exists.
     const revoked = await tx.nodeCredential.updateMany({ where: { id: auth.credentialId, revokedAt: null }, data: { revokedAt: new Date() } });
     if (revoked.count !== 1) throw new AppError("conflict", "This credential was already used to renew; use the new one");
@@ -324,7 +349,7 @@ export async function renewNode(req: Request, publicKeyPem: string, meta: Reques
     await bumpConfigRevision(tx, auth.networkId);
     await recordAudit(tx, {
       actor: { id: null, displayName: `node ${node.name}` },
-      action: "certificate.renew",
+      action: rotated ? "certificate.renew-rotated" : "certificate.renew",
       networkId: auth.networkId,
       target: { type: "node", id: node.id, name: node.name },
       before: { notAfter: auth.certNotAfter },
@@ -342,4 +367,10 @@ export async function retireNode(req: Request, meta: RequestMeta): Promise<void>
     const node = await tx.node.findUniqueOrThrow({ where: { id: auth.nodeId }, select: { name: true } });
     await removeNode(tx, { id: null, displayName: `node ${node.name} (replaced by its host)` }, auth.networkId, auth.nodeId, "node.retire", meta);
   });
+}
+
+/** Whether the host's nebula (as its poll reports it) reloads subnet routes on SIGHUP; unknown versions restart. */
+function unsafeRoutesReloadOn(reported: string | null | undefined): boolean {
+  const version = parseNebulaVersion(reported);
+  return version !== null && capabilitiesOf(version).unsafeRoutesReload;
 }

@@ -47,17 +47,19 @@ interface RecheckRow extends NodeAuth, RenderFieldRow {
   credentialRevoked: boolean;
   certPem: string | null;
   certIp: string | null;
+  certIp6: string | null;
+  certUnsafeNetworks: string[] | null;
 }
 
 /**
  * authenticateNode's row for many credentials at once, with what rendering needs. The certificate
  * is the newest one; when that one is revoked the poll takes pollConfig's path instead.
  */
-const RECHECK_QUERY = `SELECT c."tokenHash", ${NODE_AUTH_COLUMNS}, ${RENDER_FIELD_COLUMNS}, cert.pem AS "certPem", cert.ip AS "certIp"
-  FROM ${nodeAuthFrom(", pem, ip")}
+const RECHECK_QUERY = `SELECT c."tokenHash", ${NODE_AUTH_COLUMNS}, ${RENDER_FIELD_COLUMNS}, cert.pem AS "certPem", cert.ip AS "certIp", cert.ip6 AS "certIp6", cert."unsafeNetworks" AS "certUnsafeNetworks"
+  FROM ${nodeAuthFrom(', pem, ip, ip6, "unsafeNetworks"')}
   WHERE c."tokenHash" = ANY($1::text[])`;
 
-type Rendered = { nodeId: string; etag: string; revision: number };
+type Rendered = { nodeId: string; etag: string; revision: number; certId: string | null };
 type Reported = { nodeId: string; report: HostReport & { applied: string | null } };
 
 const state = ((globalThis as { __ncPollRechecks?: { gathering: Recheck[]; scheduled: boolean; chunks: Recheck[][]; running: number } }).__ncPollRechecks ??= {
@@ -104,7 +106,7 @@ async function answerChunk(chunk: Recheck[]): Promise<void> {
   try {
     rows = (
       await hotPathPool().query<RecheckRow>({
-        name: "nc-node-recheck-v2",
+        name: "nc-node-recheck-v5",
         text: RECHECK_QUERY,
         values: [chunk.map((r) => r.tokenHash)],
       })
@@ -126,10 +128,10 @@ async function answerChunk(chunk: Recheck[]): Promise<void> {
     }
     try {
       const snapshot = await snapshotFor(row.networkId, row.configRevision, undefined);
-      const node = renderFieldsFrom(row, { pem: row.certPem, ip: row.certIp });
+      const node = renderFieldsFrom(row, { pem: row.certPem, ip: row.certIp, ip6: row.certIp6, unsafeNetworks: row.certUnsafeNetworks ?? [], id: row.certId ?? undefined });
       const result = await answerPoll(row, hostReportFrom(item.req.headers), new URL(item.req.url), {
-        render: (dir) => renderFromSnapshot(snapshot, node, dir),
-        saveRendered: async (etag, revision) => void rendered.push({ nodeId: row.nodeId, etag, revision }),
+        render: (dir, hostVersion) => renderFromSnapshot(snapshot, { ...node, nebulaVersion: hostVersion }, dir),
+        saveRendered: async (etag, revision, certId) => void rendered.push({ nodeId: row.nodeId, etag, revision, certId }),
         recordReport: async (report) => {
           if (!reportDue(row, report)) return;
           if (report.applied === undefined) legacyReports.push([row, report]);

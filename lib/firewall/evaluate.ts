@@ -4,13 +4,20 @@
  * what the rendered configs will actually do, not what the editor's wording suggests.
  */
 import { ipv4ToInt } from "@/lib/ipam/cidr";
+import { anyCidrContains } from "@/lib/ipam/cidr6";
 import { participationBlocker, type HostState } from "./host-state";
 import { parsePort, type AppliesTo, type Direction, type FirewallRule, type PeerSelector } from "./rule-schema";
 
 /** What a Nebula certificate carries, which is all a node's firewall can see of its peer. */
 export interface HostIdentity {
   name: string;
+  /** Its IPv4 address (every host has one). */
   ip: string;
+  /**
+   * Every address its certificate carries, `ip` included: a dual-stack host (v2 certificate) adds
+   * its IPv6 address. Left out, the host has only `ip`.
+   */
+  ips?: string[];
   groups: string[];
   /**
    * The node's lifecycle, when the host is a real node. Hypothetical hosts (the group matrix) leave
@@ -23,6 +30,13 @@ export interface HostIdentity {
 export interface Query {
   proto: "tcp" | "udp" | "icmp";
   port: number;
+  /**
+   * The address family the flow uses. Nebula 1.10 matches a cidr rule against the packet's remote
+   * address, so a flow to a dual-stack peer's IPv6 address is judged by IPv6 CIDRs only, and one to
+   * its IPv4 address by IPv4 CIDRs only. Left out: the flow is allowed if it is over either family
+   * both hosts have (IPv4 tried first).
+   */
+  family?: "ipv4" | "ipv6";
 }
 
 export type DirectionVerdict = { allowed: true; ruleId: string; rule: FirewallRule } | { allowed: false; reason: string };
@@ -86,7 +100,7 @@ function portMatches(portText: string, query: Query): boolean {
  * Nebula treats a selector naming the group `any` (even inside a `groups` list), the host `any` or
  * the CIDR 0.0.0.0/0 as matching every peer, whatever its certificate says.
  */
-function peerMatches(selector: PeerSelector, peer: HostIdentity): boolean {
+export function peerMatches(selector: PeerSelector, peer: HostIdentity): boolean {
   switch (selector.kind) {
     case "any":
       return true;
@@ -95,7 +109,8 @@ function peerMatches(selector: PeerSelector, peer: HostIdentity): boolean {
     case "groups":
       return selector.groups.includes("any") || selector.groups.every((group) => peer.groups.includes(group));
     case "cidr":
-      return cidrContains(selector.cidr, peer.ip);
+      // Any of its addresses: evaluate() narrows a dual-stack host to one family per flow first.
+      return addressesOf(peer).some((address) => (address.includes(":") ? anyCidrContains(selector.cidr, address) : cidrContains(selector.cidr, address)));
     case "host":
       return selector.host === "any" || selector.host === peer.name;
   }
@@ -124,7 +139,40 @@ function cidrContains(cidr: string, address: string): boolean {
 export function evaluate(rules: FirewallRule[], src: HostIdentity, dst: HostIdentity, query: Query): Reachability {
   const refusal = stateRefusal(src, dst, query);
   if (refusal) return refusal;
-  const outbound = directionVerdict(rules, src, dst, "outbound", query);
+  // One flow uses one address family end to end: both directions are judged for the same family.
+  if (query.family) {
+    const missing = [src, dst].find((host) => !hasFamily(host, query.family!));
+    if (missing) {
+      const verdict: DirectionVerdict = { allowed: false, reason: `${missing.name} has no ${query.family === "ipv6" ? "IPv6" : "IPv4"} address` };
+      return { allowed: false, outbound: verdict, inbound: verdict, summary: `${src.name} cannot reach ${dst.name} on ${describeQuery(query)} over ${query.family === "ipv6" ? "IPv6" : "IPv4"}: ${verdict.reason}.` };
+    }
+  }
+  const families = query.family ? [query.family] : (["ipv4", "ipv6"] as const).filter((f) => hasFamily(src, f) && hasFamily(dst, f));
+  if (families.length === 0) return evaluateFlow(rules, src, dst, query);
+  let first: Reachability | null = null;
+  for (const family of families) {
+    const verdict = evaluateFlow(rules, onlyFamily(src, family), onlyFamily(dst, family), query);
+    if (verdict.allowed) return verdict;
+    first ??= verdict;
+  }
+  return first!;
+}
+
+function addressesOf(host: HostIdentity): string[] {
+  return host.ips?.length ? host.ips : [host.ip];
+}
+
+function hasFamily(host: HostIdentity, family: "ipv4" | "ipv6"): boolean {
+  return addressesOf(host).some((a) => a.includes(":") === (family === "ipv6"));
+}
+
+/** The host as seen by a flow over `family`: that family's address only (its `ip` too, for local_cidr). */
+function onlyFamily(host: HostIdentity, family: "ipv4" | "ipv6"): HostIdentity {
+  const addresses = addressesOf(host).filter((a) => a.includes(":") === (family === "ipv6"));
+  return { ...host, ...(family === "ipv6" && addresses[0] ? { ip: addresses[0] } : {}), ips: addresses };
+}
+
+function evaluateFlow(rules: FirewallRule[], src: HostIdentity, dst: HostIdentity, query: Query): Reachability {  const outbound = directionVerdict(rules, src, dst, "outbound", query);
   const inbound = directionVerdict(rules, dst, src, "inbound", query);
   const allowed = outbound.allowed && inbound.allowed;
   return { allowed, outbound, inbound, summary: summarize(src, dst, query, outbound, inbound) };
@@ -148,9 +196,23 @@ function stateRefusal(src: HostIdentity, dst: HostIdentity, query: Query): Reach
 }
 
 function directionVerdict(rules: FirewallRule[], self: HostIdentity, peer: HostIdentity, direction: Direction, query: Query): DirectionVerdict {
-  const rule = rulesApplyingTo(rules, self, direction).find((candidate) => ruleMatches(candidate, peer, query));
+  const rule = rulesApplyingTo(rules, self, direction).find((candidate) => ruleMatches(candidate, peer, query) && localCidrAdmits(candidate, self));
   if (rule) return { allowed: true, ruleId: rule.id, rule };
   return { allowed: false, reason: denialReason(self, peer, direction, query) };
+}
+
+/**
+ * A rule limited to a routed subnet (local_cidr) matches only packets whose local end lies in
+ * that subnet; host-to-host traffic ends at the host's overlay address, outside every route.
+ */
+function localCidrAdmits(rule: FirewallRule, self: HostIdentity): boolean {
+  if (!rule.localCidr) return true;
+  const [base, bits] = rule.localCidr.split("/");
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(self.ip)) return false;
+  const size = 2 ** (32 - Number(bits));
+  const start = ipv4ToInt(base!);
+  const ip = ipv4ToInt(self.ip);
+  return ip >= start && ip < start + size;
 }
 
 function denialReason(self: HostIdentity, peer: HostIdentity, direction: Direction, query: Query): string {
@@ -178,7 +240,8 @@ export function describeQuery(query: Query): string {
 /** One line for lists and tooltips, e.g. "inbound tcp/443 from group web (applies to group db)". */
 export function describeRule(rule: FirewallRule): string {
   const preposition = rule.direction === "inbound" ? "from" : "to";
-  return `${rule.direction} ${describeTraffic(rule)} ${preposition} ${describePeer(rule.peer)} (applies to ${describeAppliesTo(rule.appliesTo)})`;
+  const into = rule.localCidr ? ` into ${rule.localCidr}` : "";
+  return `${rule.direction} ${describeTraffic(rule)} ${preposition} ${describePeer(rule.peer)}${into} (applies to ${describeAppliesTo(rule.appliesTo)})`;
 }
 
 function describeTraffic(rule: FirewallRule): string {

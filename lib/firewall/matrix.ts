@@ -4,7 +4,7 @@
  *
  * It is an approximation of real hosts, on purpose:
  * - The hypothetical hosts have no name and no address. Host selectors therefore match only
- *   Nebula's `host: any`, and CIDR selectors only 0.0.0.0/0, which every address is inside; rules
+ *   Nebula's `host: any`, and CIDR selectors only 0.0.0.0/0 (or ::/0), which every address is inside; rules
  *   that pick peers by a particular name or address are left out of the matrix.
  * - A real host usually holds several groups, so it may also be admitted by a `groups` (AND)
  *   selector that no single-group host satisfies: it can reach at least what its groups' cells say.
@@ -66,7 +66,9 @@ export function pairIsIdle(matrix: GroupMatrix, src: string, dst: string): boole
  * address is never consulted, because the rules that would look at it are filtered out first.
  */
 function hostOnlyIn(group: string): HostIdentity {
-  return { name: "", ip: "0.0.0.0", groups: [group] };
+  // Both families, so that an IPv6 rule for every peer (::/0) counts like 0.0.0.0/0. Such rules
+  // exist only on dual-stack networks (rule-store refuses IPv6 CIDRs elsewhere), whose hosts all have both.
+  return { name: "", ip: "0.0.0.0", ips: ["0.0.0.0", "::"], groups: [group] };
 }
 
 /** Whether the rule's peer selector can be judged from group membership alone. */
@@ -85,7 +87,7 @@ function isIdentityFree(rule: FirewallRule): boolean {
  * Splits 1–65535 at every range edge the rules mention for `proto`, so every port inside one
  * segment is treated alike by every rule, and checking a segment's first port answers for all.
  */
-function portSegments(rules: FirewallRule[], proto: PortedProto): PortRange[] {
+export function portSegments(rules: FirewallRule[], proto: PortedProto): PortRange[] {
   const edges = new Set<number>([FIRST_PORT, LAST_PORT + 1]);
   for (const rule of rules) {
     if (rule.proto !== proto && rule.proto !== "any") continue;

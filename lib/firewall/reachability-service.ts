@@ -14,6 +14,8 @@ export const reachabilityQuerySchema = z
     to: z.string().uuid("Choose the destination node"),
     proto: z.enum(["tcp", "udp", "icmp"], { message: "Choose tcp, udp or icmp" }),
     port: z.coerce.number().int().min(0).max(65535, "A port is 1 to 65535").default(0),
+    /** Over which address family (dual-stack networks); left out, either family both hosts have. */
+    family: z.enum(["ipv4", "ipv6"], { message: "Choose ipv4 or ipv6" }).optional(),
   })
   .strict()
   .superRefine((q, ctx) => {
@@ -26,12 +28,13 @@ async function identityOf(networkId: string, nodeId: string): Promise<HostIdenti
     throw new AppError("validation_failed", "Some fields are not valid", { node: ["That node is not in this network"] });
   });
   if (!node.ip) throw new AppError("conflict", `${node.name} has no address`);
-  return { name: node.name, ip: node.ip, groups: node.groups, state: hostStateOf(node, new Date()) };
+  // A dual-stack host's certificate carries its IPv6 address too (the same one the view derives).
+  return { name: node.name, ip: node.ip, ...(node.ip6 ? { ips: [node.ip, node.ip6] } : {}), groups: node.groups, state: hostStateOf(node, new Date()) };
 }
 
 export async function checkReachability(networkId: string, q: ReachabilityQuery): Promise<Reachability & { from: HostIdentity; to: HostIdentity }> {
   const [from, to, rules] = await Promise.all([identityOf(networkId, q.from), identityOf(networkId, q.to), listRules(networkId)]);
-  return { ...evaluate(rules, from, to, { proto: q.proto, port: q.proto === "icmp" ? 0 : q.port }), from, to };
+  return { ...evaluate(rules, from, to, { proto: q.proto, port: q.proto === "icmp" ? 0 : q.port, ...(q.family ? { family: q.family } : {}) }), from, to };
 }
 
 /**

@@ -4,7 +4,10 @@
  * the database layer maps them to ids.
  */
 import { z } from "zod";
+import { canonicalRoutes, routeCidrSchema } from "@/lib/routes/unsafe-networks";
+import ipaddr from "ipaddr.js";
 import { ipv4ToInt } from "@/lib/ipam/cidr";
+import { ipv6ToBigInt } from "@/lib/ipam/cidr6";
 import { descriptionText } from "@/lib/core/text-schema";
 
 export const directions = ["inbound", "outbound"] as const;
@@ -61,7 +64,27 @@ export function parsePort(text: string): PortSpec | null {
 const cidrSchema = z
   .string()
   .trim()
-  .refine((c) => /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c) && isValidIpv4Cidr(c), { message: "Use an IPv4 CIDR such as 192.168.1.0/24" });
+  // Dual-stack networks (v2 certificates) give hosts IPv6 addresses too, which nebula 1.10 matches
+  // against IPv6 CIDRs; stored in the canonical form so that the renderer and the evaluator agree.
+  .refine((c) => (/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(c) && isValidIpv4Cidr(c)) || isValidIpv6Cidr(c), { message: "Use an IPv4 or IPv6 CIDR such as 192.168.1.0/24 or fd42:abcd:1234::/64" })
+  .transform((c) => (c.includes(":") ? canonicalIpv6Cidr(c) : c));
+
+/** An IPv6 peer selector: any prefix /0–/128, host bits zero (nebula would mask them silently, hiding a typo). */
+function isValidIpv6Cidr(text: string): boolean {
+  const slash = text.lastIndexOf("/");
+  const address = text.slice(0, slash);
+  const bits = text.slice(slash + 1);
+  if (slash < 0 || !/^[0-9a-fA-F:]+$/.test(address) || !/^\d{1,3}$/.test(bits) || !ipaddr.IPv6.isValid(address)) return false;
+  const prefix = Number(bits);
+  if (prefix > 128) return false;
+  const hostBits = BigInt(128 - prefix);
+  return ipv6ToBigInt(address) % (1n << hostBits) === 0n;
+}
+
+function canonicalIpv6Cidr(text: string): string {
+  const slash = text.lastIndexOf("/");
+  return `${ipaddr.IPv6.parse(text.slice(0, slash)).toString()}/${text.slice(slash + 1)}`;
+}
 
 /** Any prefix from /0 to /32 is a fine peer selector (unlike a network range), but host bits must be zero. */
 function isValidIpv4Cidr(text: string): boolean {
@@ -97,6 +120,15 @@ export const ruleInputSchema = z
     proto: z.enum(protocols, { message: "Choose any, tcp, udp or icmp" }),
     peer: peerSelectorSchema,
     appliesTo: appliesToSchema.default({ kind: "all" }),
+    /**
+     * Limits the rule to traffic for a subnet routed by the host (Nebula's local_cidr, 1.7+), e.g.
+     * "web may reach 192.168.50.0/24 behind gw1 on tcp/443" without opening gw1 itself.
+     */
+    localCidr: routeCidrSchema
+      .transform((c) => canonicalRoutes([c])[0]!)
+      .nullable()
+      .optional()
+      .meta({ description: "Only traffic to this subnet behind the host (Nebula's local_cidr; hosts on Nebula 1.6 leave such rules out).", example: "192.168.50.0/24" }),
     description: descriptionText(200).default(""),
   })
   .strict()

@@ -11,6 +11,8 @@ import { recordAudit } from "@/lib/audit/record-audit";
 import { emitWebhookEvent } from "@/lib/webhooks/emit";
 import { bumpConfigRevision } from "@/lib/networks/config-revision";
 import { defaultRules, isInboundIcmpDefault, type FirewallRule, type RuleInput } from "./rule-schema";
+import { describeRule } from "./evaluate";
+import { policyGuard, type PolicyOptions } from "./policy-guard";
 
 export const ruleInclude = {
   peerGroups: { include: { group: { select: { name: true } } } },
@@ -44,6 +46,7 @@ export function toRuleModel(row: RuleRow): FirewallRule {
     proto: row.proto,
     peer,
     appliesTo: row.appliesToGroup ? { kind: "group", group: row.appliesToGroup.name } : { kind: "all" },
+    ...(row.localCidr ? { localCidr: row.localCidr } : {}),
     description: row.description,
   };
 }
@@ -74,6 +77,12 @@ async function resolveRefs(tx: Tx, networkId: string, rule: RuleInput) {
     if (!node) (errors["peer.host"] ??= []).push(`There is no node "${rule.peer.host}" in this network`);
     peerNodeId = node?.id ?? null;
   }
+  if (rule.peer.kind === "cidr" && rule.peer.cidr.includes(":")) {
+    // Only a dual-stack network's hosts have IPv6 addresses: elsewhere the rule could match no
+    // peer, and the network's Nebula 1.6 hosts (v1 certificates) cannot hold IPv6 CIDRs at all.
+    const network = await tx.network.findUnique({ where: { id: networkId }, select: { cidr6: true } });
+    if (!network?.cidr6) (errors["peer.cidr"] ??= []).push("This network has no IPv6 range, so no host has an IPv6 address: use an IPv4 CIDR");
+  }
   if (Object.keys(errors).length) throw new AppError("validation_failed", "Some fields are not valid", errors);
   return {
     direction: rule.direction,
@@ -83,6 +92,7 @@ async function resolveRefs(tx: Tx, networkId: string, rule: RuleInput) {
     peerCidr: rule.peer.kind === "cidr" ? rule.peer.cidr : null,
     peerNodeId,
     appliesToGroupId,
+    localCidr: rule.localCidr ?? null,
     description: rule.description,
     peerGroupIds,
   };
@@ -105,10 +115,16 @@ async function nextPosition(tx: Tx, networkId: string): Promise<number> {
   return (last?.position ?? -1) + 1;
 }
 
-export async function createRule(actor: Actor, networkId: string, input: RuleInput, meta: RequestMeta): Promise<FirewallRule> {
+/**
+ * Every change below is tested against the network's policy assertions in its own transaction
+ * (policy-guard.ts): one that breaks an assertion throws, and the transaction rolls back.
+ */
+export async function createRule(actor: Actor, networkId: string, input: RuleInput, meta: RequestMeta, policy: PolicyOptions = {}): Promise<FirewallRule> {
   return db.$transaction(async (tx) => {
+    const guard = await policyGuard(tx, networkId, () => listRules(networkId, tx));
     const row = await insertRule(tx, networkId, input, await nextPosition(tx, networkId));
     const rule = toRuleModel(row);
+    await guard.check({ actor, meta, options: policy, change: `adding rule "${describeRule(rule)}"` });
     await bumpConfigRevision(tx, networkId);
     await recordAudit(tx, { actor, action: "rule.create", networkId, target: { type: "rule", id: rule.id, name: rule.description || `${rule.direction} ${rule.proto}/${rule.port}` }, after: rule, meta });
     await emitWebhookEvent(tx, networkId, "rules.changed", { change: "created", ruleId: rule.id, rule, actor: { id: actor.id, name: actor.displayName } });
@@ -122,8 +138,9 @@ async function findRule(tx: Tx, networkId: string, ruleId: string): Promise<Rule
   return row;
 }
 
-export async function updateRule(actor: Actor, networkId: string, ruleId: string, input: RuleInput, meta: RequestMeta): Promise<FirewallRule> {
+export async function updateRule(actor: Actor, networkId: string, ruleId: string, input: RuleInput, meta: RequestMeta, policy: PolicyOptions = {}): Promise<FirewallRule> {
   return db.$transaction(async (tx) => {
+    const guard = await policyGuard(tx, networkId, () => listRules(networkId, tx));
     const before = toRuleModel(await findRule(tx, networkId, ruleId));
     const { peerGroupIds, ...data } = await resolveRefs(tx, networkId, input);
     await tx.rulePeerGroup.deleteMany({ where: { ruleId } });
@@ -133,6 +150,7 @@ export async function updateRule(actor: Actor, networkId: string, ruleId: string
       include: ruleInclude,
     });
     const after = toRuleModel(row);
+    await guard.check({ actor, meta, options: policy, change: `changing rule "${describeRule(before)}" to "${describeRule(after)}"` });
     await bumpConfigRevision(tx, networkId);
     await recordAudit(tx, { actor, action: "rule.update", networkId, target: { type: "rule", id: ruleId, name: after.description }, before, after, meta });
     await emitWebhookEvent(tx, networkId, "rules.changed", { change: "updated", ruleId, rule: after, actor: { id: actor.id, name: actor.displayName } });
@@ -140,10 +158,12 @@ export async function updateRule(actor: Actor, networkId: string, ruleId: string
   });
 }
 
-export async function deleteRule(actor: Actor, networkId: string, ruleId: string, meta: RequestMeta): Promise<void> {
+export async function deleteRule(actor: Actor, networkId: string, ruleId: string, meta: RequestMeta, policy: PolicyOptions = {}): Promise<void> {
   await db.$transaction(async (tx) => {
+    const guard = await policyGuard(tx, networkId, () => listRules(networkId, tx));
     const before = toRuleModel(await findRule(tx, networkId, ruleId));
     await tx.firewallRule.delete({ where: { id: ruleId } });
+    await guard.check({ actor, meta, options: policy, change: `deleting rule "${describeRule(before)}"` });
     await bumpConfigRevision(tx, networkId);
     await recordAudit(tx, { actor, action: "rule.delete", networkId, target: { type: "rule", id: ruleId, name: before.description }, before, meta });
     await emitWebhookEvent(tx, networkId, "rules.changed", { change: "deleted", ruleId, rule: null, actor: { id: actor.id, name: actor.displayName } });
@@ -151,8 +171,11 @@ export async function deleteRule(actor: Actor, networkId: string, ruleId: string
 }
 
 /** Moves a rule one place up or down; order decides which rule a verdict names and the rendered order. */
-export async function moveRule(actor: Actor, networkId: string, ruleId: string, direction: "up" | "down", meta: RequestMeta): Promise<FirewallRule[]> {
+export async function moveRule(actor: Actor, networkId: string, ruleId: string, direction: "up" | "down", meta: RequestMeta, policy: PolicyOptions = {}): Promise<FirewallRule[]> {
   return db.$transaction(async (tx) => {
+    // Order never changes what is allowed (rules only allow), only which rule a verdict names; it
+    // is checked all the same, so no path around the guard depends on that staying true.
+    const guard = await policyGuard(tx, networkId, () => listRules(networkId, tx));
     const rows = await loadRuleRows(tx, networkId);
     const index = rows.findIndex((r) => r.id === ruleId);
     if (index < 0) throw new AppError("not_found", "Rule not found");
@@ -162,6 +185,7 @@ export async function moveRule(actor: Actor, networkId: string, ruleId: string, 
       const ordered = rows.map((r) => r.id);
       [ordered[index], ordered[other]] = [ordered[other]!, ordered[index]!];
       for (const [position, id] of ordered.entries()) await tx.firewallRule.update({ where: { id }, data: { position } });
+      await guard.check({ actor, meta, options: policy, change: `moving rule "${describeRule(toRuleModel(rows[index]!))}" ${direction}` });
       await bumpConfigRevision(tx, networkId);
       await recordAudit(tx, { actor, action: "rule.move", networkId, target: { type: "rule", id: ruleId, name: rows[index]!.description }, before: { position: index }, after: { position: other, direction }, meta });
       await emitWebhookEvent(tx, networkId, "rules.changed", { change: "moved", ruleId, rule: null, actor: { id: actor.id, name: actor.displayName } });
@@ -171,8 +195,9 @@ export async function moveRule(actor: Actor, networkId: string, ruleId: string, 
 }
 
 /** The ICMP switch: adds or removes the default "ping from anyone" inbound rule. */
-export async function setInboundIcmp(actor: Actor, networkId: string, enabled: boolean, meta: RequestMeta): Promise<FirewallRule[]> {
+export async function setInboundIcmp(actor: Actor, networkId: string, enabled: boolean, meta: RequestMeta, policy: PolicyOptions = {}): Promise<FirewallRule[]> {
   return db.$transaction(async (tx) => {
+    const guard = await policyGuard(tx, networkId, () => listRules(networkId, tx));
     const rules = await listRules(networkId, tx);
     const existing = rules.filter(isInboundIcmpDefault);
     if (enabled && existing.length === 0) {
@@ -182,6 +207,7 @@ export async function setInboundIcmp(actor: Actor, networkId: string, enabled: b
     } else {
       return rules;
     }
+    await guard.check({ actor, meta, options: policy, change: `turning inbound ping from any host ${enabled ? "on" : "off"}` });
     await bumpConfigRevision(tx, networkId);
     await recordAudit(tx, { actor, action: "rule.icmp", networkId, target: { type: "network", id: networkId }, before: { inboundIcmp: existing.length > 0 }, after: { inboundIcmp: enabled }, meta });
     await emitWebhookEvent(tx, networkId, "rules.changed", { change: "icmp", ruleId: null, inboundIcmp: enabled, rule: null, actor: { id: actor.id, name: actor.displayName } });

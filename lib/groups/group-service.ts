@@ -67,10 +67,12 @@ export async function deleteGroup(actor: Actor, networkId: string, groupId: stri
       select: { position: true, description: true },
       orderBy: { position: "asc" },
     });
-    if (nodes.length || rules.length) {
+    const assertions = await tx.policyAssertion.count({ where: { networkId, OR: [{ fromGroupId: groupId }, { toGroupId: groupId }] } });
+    if (nodes.length || rules.length || assertions) {
       const parts = [
         nodes.length ? `nodes ${nodes.map((n) => n.name).join(", ")}` : "",
         rules.length ? `rules ${rules.map((r) => `#${r.position + 1}${r.description ? ` (${r.description})` : ""}`).join(", ")}` : "",
+        assertions ? `${assertions} policy assertion${assertions === 1 ? "" : "s"}` : "",
       ].filter(Boolean);
       throw new AppError("conflict", `Group "${group.name}" is still used by ${parts.join(" and ")}`);
     }

@@ -7,12 +7,18 @@
 import { advisoryLock, transaction, type Tx } from "@/lib/db/client";
 import { AppError } from "@/lib/core/app-error";
 import { intToIpv4, ipv4ToInt, parseNetworkCidr, type Ipv4Cidr } from "./cidr";
+import { hostIpv6, storedCidr6 } from "./cidr6";
 
 export interface LeaseResult {
   address: number;
   ip: string;
   /** The address with the network's prefix, as certificates want it. */
   ipWithPrefix: string;
+  /**
+   * A dual-stack network's IPv6 address for the host, with the IPv6 prefix: derived from the IPv4
+   * address (lib/ipam/cidr6.ts), so the IPv4 lease's uniqueness covers it and nothing is scanned.
+   */
+  ip6WithPrefix: string | null;
 }
 
 function networkRange(cidrText: string): Ipv4Cidr {
@@ -21,27 +27,28 @@ function networkRange(cidrText: string): Ipv4Cidr {
   return parsed.cidr;
 }
 
-function result(address: number, cidr: Ipv4Cidr): LeaseResult {
+function result(address: number, cidr: Ipv4Cidr, cidr6: string | null): LeaseResult {
   const ip = intToIpv4(address);
-  return { address, ip, ipWithPrefix: `${ip}/${cidr.prefix}` };
+  return { address, ip, ipWithPrefix: `${ip}/${cidr.prefix}`, ip6WithPrefix: cidr6 ? hostIpv6(storedCidr6(cidr6), cidr, address).withPrefix : null };
 }
 
 /**
  * One round trip for the allocation's preamble: frees quarantined addresses whose certificates
  * have expired, and returns the cursor (lowered to anything just freed) and the reserved ranges.
  */
-async function preamble(tx: Tx, networkId: string): Promise<{ cursor: number; reserved: Array<{ start: number; end: number }> }> {
-  const rows = await tx.$queryRaw<Array<{ cursor: bigint; reserved: Array<[number, number]> }>>`
+async function preamble(tx: Tx, networkId: string): Promise<{ cursor: number; reserved: Array<{ start: number; end: number }>; cidr6: string | null }> {
+  const rows = await tx.$queryRaw<Array<{ cursor: bigint; reserved: Array<[number, number]>; cidr6: string | null }>>`
     WITH freed AS (
       DELETE FROM "Lease" WHERE "networkId" = ${networkId}::uuid AND "nodeId" IS NULL AND "quarantinedUntil" < now()
       RETURNING "address"
     )
     SELECT LEAST(n."leaseCursor", (SELECT min("address") FROM freed)) AS cursor,
-           COALESCE((SELECT json_agg(json_build_array(r."start", r."end") ORDER BY r."start") FROM "ReservedRange" r WHERE r."networkId" = n.id), '[]'::json) AS reserved
+           COALESCE((SELECT json_agg(json_build_array(r."start", r."end") ORDER BY r."start") FROM "ReservedRange" r WHERE r."networkId" = n.id), '[]'::json) AS reserved,
+           n."cidr6"
     FROM "Network" n WHERE n.id = ${networkId}::uuid`;
   const row = rows[0];
   if (!row) throw new AppError("not_found", "Network not found");
-  return { cursor: Number(row.cursor), reserved: row.reserved.map(([start, end]) => ({ start: Number(start), end: Number(end) })) };
+  return { cursor: Number(row.cursor), reserved: row.reserved.map(([start, end]) => ({ start: Number(start), end: Number(end) })), cidr6: row.cidr6 };
 }
 
 /** The lowest unleased address at or above `from`: `from` itself, or the first lease whose successor is free. */
@@ -145,7 +152,8 @@ type LeaseHolder = { nodeId: string } | { claimSeconds: number };
 async function insertLease(tx: Tx, network: { id: string; cidr: string }, requestedIp: string | null | undefined, holder: LeaseHolder): Promise<ClaimedLease> {
   const cidr = networkRange(network.cidr);
   await advisoryLock(tx, `leases:${network.id}`);
-  const { cursor, reserved } = await preamble(tx, network.id);
+  // The IPv6 range is read here, with the cursor, so that no caller has to carry it.
+  const { cursor, reserved, cidr6 } = await preamble(tx, network.id);
   const nodeId = "nodeId" in holder ? holder.nodeId : null;
   const heldSeconds = "claimSeconds" in holder ? holder.claimSeconds : null;
 
@@ -156,7 +164,7 @@ async function insertLease(tx: Tx, network: { id: string; cidr: string }, reques
     const lease = await tx.lease.create({
       data: { networkId: network.id, address: BigInt(address), nodeId, quarantinedUntil: heldSeconds === null ? null : new Date(Date.now() + heldSeconds * 1000) },
     });
-    return { ...result(address, cidr), leaseId: lease.id };
+    return { ...result(address, cidr, cidr6), leaseId: lease.id };
   }
 
   const lastHost = cidr.end - 1;
@@ -181,7 +189,7 @@ async function insertLease(tx: Tx, network: { id: string; cidr: string }, reques
         UPDATE "Network" SET "leaseCursor" = (SELECT "address" + 1 FROM leased) WHERE id = ${network.id}::uuid
       )
       SELECT id::text AS id FROM leased`;
-    return { ...result(free, cidr), leaseId: rows[0]!.id };
+    return { ...result(free, cidr, cidr6), leaseId: rows[0]!.id };
   }
   throw new AppError("conflict", `No free addresses left in ${cidr.text}`);
 }

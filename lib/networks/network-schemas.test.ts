@@ -33,3 +33,38 @@ describe("networkCreateSchema", () => {
     }
   });
 });
+
+describe("networkCreateSchema: dual-stack (issue 12 part 4)", () => {
+  const v2 = { name: "n", cidr: "10.42.0.0/16", certVersion: 2, nebulaTarget: "1.10" } as const;
+
+  it("accepts an IPv6 range on a v2 network, in canonical form", () => {
+    const r = networkCreateSchema.parse({ ...v2, cidr6: "FD42:ABCD:1234:0::/64" });
+    expect(r.cidr6).toBe("fd42:abcd:1234::/64");
+  });
+
+  it("refuses an IPv6 range on a v1 network, with a field error saying why", () => {
+    const r = networkCreateSchema.safeParse({ name: "n", cidr: "10.42.0.0/16", cidr6: "fd42:abcd:1234::/64" });
+    expect(r.success).toBe(false);
+    if (!r.success) expect(fieldErrorsOf(r.error).cidr6?.[0]).toMatch(/v2 certificates.*one IPv4 address/);
+  });
+
+  it("refuses a malformed range, host bits, and a range too small for the IPv4 host indexes", () => {
+    for (const [cidr6, message] of [
+      ["fd42::1/64", "Host bits must be zero"],
+      ["fe80::/64", "unique local"],
+      ["fd42::/120", "between /48 and /112"],
+    ] as const) {
+      const r = networkCreateSchema.safeParse({ ...v2, cidr6 });
+      expect(r.success).toBe(false);
+      if (!r.success) expect(fieldErrorsOf(r.error).cidr6?.[0]).toContain(message);
+    }
+    const small = networkCreateSchema.safeParse({ ...v2, cidr: "10.0.0.0/8", cidr6: "fd42::/112" });
+    expect(small.success).toBe(false);
+    if (!small.success) expect(fieldErrorsOf(small.error).cidr6?.[0]).toContain("use /104");
+  });
+
+  it("treats an empty or null IPv6 range as none", () => {
+    expect(networkCreateSchema.parse({ ...v2, cidr6: "" }).cidr6).toBeNull();
+    expect(networkCreateSchema.parse({ ...v2, cidr6: null }).cidr6).toBeNull();
+  });
+});

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { POLL_SECONDS_MAX, POLL_SECONDS_MIN } from "@/lib/agent/protocol";
 import { isPrivateRange, parseNetworkCidr } from "@/lib/ipam/cidr";
+import { cidr6FitsIpv4, parseNetworkCidr6 } from "@/lib/ipam/cidr6";
 import { memberRoles } from "@/lib/auth/roles";
 import { descriptionText, nameText } from "@/lib/core/text-schema";
 
@@ -8,6 +9,17 @@ export const nebulaTargets = ["1.6", "1.7", "1.10"] as const;
 export type NebulaTargetText = (typeof nebulaTargets)[number];
 
 const name = nameText(64).min(1, "Enter a name");
+
+/** Why a network that must serve Nebula 1.6 hosts stays IPv4 (shown beside the form's field, too). */
+export const IPV6_NEEDS_V2 = "IPv6 needs v2 certificates and Nebula 1.10 on every host: a v1 certificate carries one IPv4 address, and Nebula 1.6 cannot read v2 certificates";
+
+/** The canonical text of a valid range (so overlap checks and storage see one spelling), the trimmed input otherwise (the refinement reports it), null for none. */
+function canonicalCidr6(v: string | null): string | null {
+  const text = v?.trim();
+  if (!text) return null;
+  const parsed = parseNetworkCidr6(text);
+  return parsed.ok ? parsed.cidr.text : text;
+}
 const description = descriptionText(500);
 
 export const networkCreateSchema = z
@@ -27,11 +39,33 @@ export const networkCreateSchema = z
     /** v1 lets Nebula 1.6 nodes join; v2 needs 1.10 everywhere. */
     certVersion: z.union([z.literal(1), z.literal(2)], { message: "Choose certificate version 1 or 2" }).default(1),
     nebulaTarget: z.enum(nebulaTargets, { message: "Choose 1.6, 1.7 or 1.10" }).default("1.6"),
+    /**
+     * An IPv6 range beside the IPv4 one (dual-stack), v2 networks only. Hosts' IPv6 addresses are
+     * derived from their IPv4 leases (lib/ipam/cidr6.ts). Set at creation only: adding it later would
+     * have to re-sign every host at once. Empty or null means none.
+     */
+    cidr6: z
+      .string()
+      .max(64, "Enter an IPv6 range such as fd42:abcd:1234::/64")
+      .nullable()
+      .optional()
+      .transform((v) => (v === undefined ? undefined : canonicalCidr6(v)))
+      .meta({ description: "IPv6 range for a dual-stack network (certVersion 2 and nebulaTarget 1.10 only)", example: "fd42:abcd:1234::/64" }),
   })
   .strict()
   .superRefine((value, ctx) => {
     if (value.certVersion === 2 && value.nebulaTarget !== "1.10") {
       ctx.addIssue({ code: "custom", path: ["certVersion"], message: "v2 certificates need every node on Nebula 1.10 or later" });
+    }
+    if (value.cidr6) {
+      const parsed6 = parseNetworkCidr6(value.cidr6);
+      const parsed4 = parseNetworkCidr(value.cidr);
+      if (value.certVersion !== 2) ctx.addIssue({ code: "custom", path: ["cidr6"], message: IPV6_NEEDS_V2 });
+      else if (!parsed6.ok) ctx.addIssue({ code: "custom", path: ["cidr6"], message: parsed6.error });
+      else if (parsed4.ok) {
+        const tooSmall = cidr6FitsIpv4(parsed6.cidr, parsed4.cidr);
+        if (tooSmall) ctx.addIssue({ code: "custom", path: ["cidr6"], message: tooSmall });
+      }
     }
     const parsed = parseNetworkCidr(value.cidr);
     if (!parsed.ok) {
@@ -53,10 +87,20 @@ export const pollSecondsSchema = z
   .min(POLL_SECONDS_MIN, `At least ${POLL_SECONDS_MIN} seconds`)
   .max(POLL_SECONDS_MAX, `At most ${POLL_SECONDS_MAX} seconds (one hour)`);
 
+export const firewallActions = ["drop", "reject"] as const;
+/** What the firewall does with traffic no rule allows: drop silently, or reject (Nebula 1.7+; 1.6 hosts always drop). */
+export const firewallActionSchema = z.enum(firewallActions, { message: "Choose drop or reject" });
+
 export const networkUpdateSchema = z
-  .object({ name: name.optional(), description: description.optional(), pollSeconds: pollSecondsSchema.optional() })
+  .object({
+    name: name.optional(),
+    description: description.optional(),
+    pollSeconds: pollSecondsSchema.optional(),
+    inboundAction: firewallActionSchema.optional(),
+    outboundAction: firewallActionSchema.optional(),
+  })
   .strict()
-  .refine((v) => v.name !== undefined || v.description !== undefined || v.pollSeconds !== undefined, { message: "Nothing to change" });
+  .refine((v) => Object.values(v).some((x) => x !== undefined), { message: "Nothing to change" });
 export type NetworkUpdateInput = z.infer<typeof networkUpdateSchema>;
 
 const role = z.enum(memberRoles, { message: "Choose owner, admin or viewer" });

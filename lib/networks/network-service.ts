@@ -5,6 +5,7 @@ import { AppError } from "@/lib/core/app-error";
 import type { RequestMeta } from "@/lib/core/request-meta";
 import type { Actor } from "@/lib/auth/session";
 import { cidrsOverlap, parseNetworkCidr, type Ipv4Cidr } from "@/lib/ipam/cidr";
+import { cidrs6Overlap, storedCidr6 } from "@/lib/ipam/cidr6";
 import { createCa } from "@/lib/pki/certificate-authority";
 import { lockOutRotation } from "@/lib/pki/key-rotation";
 import { nebulaCert } from "@/lib/pki/nebula-cert";
@@ -14,6 +15,7 @@ import { bumpConfigRevision } from "./config-revision";
 import { bestRole, type MemberRole } from "@/lib/auth/roles";
 import { keycloakGroupsOf } from "./group-grant-service";
 import type { NetworkCreateInput, NetworkUpdateInput, NebulaTargetText } from "./network-schemas";
+import type { FirewallAction } from "@/lib/config/render-node-config";
 
 export const targetToDb = { "1.6": "v1_6", "1.7": "v1_7", "1.10": "v1_10" } as const satisfies Record<NebulaTargetText, string>;
 export const targetFromDb = { v1_6: "1.6", v1_7: "1.7", v1_10: "1.10" } as const;
@@ -32,17 +34,21 @@ export interface NetworkSummary {
 export const testHooks: { afterNetworkWrite?: (tx: Tx) => Promise<void> } = {};
 
 /** The API's view of a network row (no BigInt cursor, which JSON cannot carry). */
-export function toNetworkView(n: { id: string; name: string; cidr: string; description: string; createdAt: Date; certVersion: number; nebulaTarget: keyof typeof targetFromDb; configRevision: number; pollSeconds: number }) {
+export function toNetworkView(n: { id: string; name: string; cidr: string; cidr6?: string | null; description: string; createdAt: Date; certVersion: number; nebulaTarget: keyof typeof targetFromDb; configRevision: number; pollSeconds: number; inboundAction: FirewallAction; outboundAction: FirewallAction }) {
   return {
     id: n.id,
     name: n.name,
     cidr: n.cidr,
+    /** The IPv6 range of a dual-stack network, or null. */
+    cidr6: n.cidr6 ?? null,
     description: n.description,
     createdAt: n.createdAt.toISOString(),
     certVersion: n.certVersion,
     nebulaTarget: targetFromDb[n.nebulaTarget],
     configRevision: n.configRevision,
     pollSeconds: n.pollSeconds,
+    inboundAction: n.inboundAction,
+    outboundAction: n.outboundAction,
   };
 }
 
@@ -88,8 +94,12 @@ export async function memberCidrs(userId: string, client: Pick<Tx, "network"> = 
 export async function createNetwork(actor: Actor, input: NetworkCreateInput, meta: RequestMeta) {
   if (actor.token?.networkId) throw new AppError("forbidden", "An API token limited to one network cannot create networks");
   const cidr = toCidr(input.cidr);
+  const cidr6 = input.cidr6 ? storedCidr6(input.cidr6) : null;
   if (input.certVersion === 2 && !(await nebulaCert().supportsV2())) {
-    throw new AppError("validation_failed", "Some fields are not valid", { certVersion: ["This server's nebula-cert is older than 1.10 and cannot make v2 certificates"] });
+    throw new AppError("validation_failed", "Some fields are not valid", {
+      certVersion: ["This server's nebula-cert is older than 1.10 and cannot make v2 certificates"],
+      ...(cidr6 ? { cidr6: ["IPv6 addresses need v2 certificates, which this server's nebula-cert (older than 1.10) cannot make"] } : {}),
+    });
   }
   // The CA is made before the transaction: if nebula-cert fails nothing has been written, and
   // if the transaction fails the CA, which lived only in memory and a removed temp dir, is gone.
@@ -105,10 +115,17 @@ export async function createNetwork(actor: Actor, input: NetworkCreateInput, met
         cidr: [`Overlaps your network "${clash.name}" (${clash.cidr.text})`],
       });
     }
+    if (cidr6) {
+      // Same rule for the IPv6 ranges: one host may well sit in several of the user's networks.
+      const others = await tx.network.findMany({ where: { members: { some: { userId: actor.id } }, cidr6: { not: null } }, select: { name: true, cidr6: true } });
+      const clash6 = others.find((n) => cidrs6Overlap(storedCidr6(n.cidr6!), cidr6));
+      if (clash6) throw new AppError("validation_failed", "Some fields are not valid", { cidr6: [`Overlaps your network "${clash6.name}" (${clash6.cidr6})`] });
+    }
     const network = await tx.network.create({
       data: {
         name: input.name,
         cidr: cidr.text,
+        cidr6: cidr6?.text ?? null,
         description: input.description,
         createdById: actor.id,
         certVersion: input.certVersion,
@@ -123,7 +140,7 @@ export async function createNetwork(actor: Actor, input: NetworkCreateInput, met
       action: "network.create",
       networkId: network.id,
       target: { type: "network", id: network.id, name: network.name },
-      after: { name: network.name, cidr: network.cidr, description: network.description, ca: { name: ca.name, fingerprint: ca.fingerprint, notAfter: ca.notAfter } },
+      after: { name: network.name, cidr: network.cidr, ...(network.cidr6 ? { cidr6: network.cidr6 } : {}), description: network.description, ca: { name: ca.name, fingerprint: ca.fingerprint, notAfter: ca.notAfter } },
       meta,
     });
     await testHooks.afterNetworkWrite?.(tx);
@@ -137,14 +154,16 @@ export async function updateNetwork(actor: Actor, networkId: string, input: Netw
     const after = await tx.network.update({ where: { id: networkId }, data: input });
     // Every poll answer, 304s included, carries the interval; but polls held open (long polling)
     // were promised the old one, and must hear the new one now or hosts would look offline.
-    if (after.pollSeconds !== before.pollSeconds) await bumpConfigRevision(tx, networkId);
+    // The actions are rendered into every host's firewall section.
+    const actionsChanged = after.inboundAction !== before.inboundAction || after.outboundAction !== before.outboundAction;
+    if (after.pollSeconds !== before.pollSeconds || actionsChanged) await bumpConfigRevision(tx, networkId);
     await recordAudit(tx, {
       actor,
       action: "network.update",
       networkId,
       target: { type: "network", id: networkId, name: after.name },
-      before: { name: before.name, description: before.description, pollSeconds: before.pollSeconds },
-      after: { name: after.name, description: after.description, pollSeconds: after.pollSeconds },
+      before: { name: before.name, description: before.description, pollSeconds: before.pollSeconds, inboundAction: before.inboundAction, outboundAction: before.outboundAction },
+      after: { name: after.name, description: after.description, pollSeconds: after.pollSeconds, inboundAction: after.inboundAction, outboundAction: after.outboundAction },
       meta,
     });
     await testHooks.afterNetworkWrite?.(tx);

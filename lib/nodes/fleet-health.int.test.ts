@@ -94,6 +94,13 @@ describe("fleetHealthOf", () => {
     expect(Date.parse(health.caExpiresAt!)).toBeGreaterThan(now.getTime() + 99 * DAY);
   });
 
+  it("leaves out a retired CA (issue 12: no host trusts it any more)", async () => {
+    const fingerprint = `retired-${now.getTime()}-${Math.random()}`;
+    await db.ca.create({ data: { networkId: sick, name: "old CA", certPem: "x", keyCiphertext: "x", fingerprint, notBefore: new Date(now.getTime() - 700 * DAY), notAfter: new Date(now.getTime() + 5 * DAY), version: 1, state: "retired", retiredAt: now } });
+    expect((await fleetHealthOfNetwork(sick, now)).casExpiringSoon).toBe(1);
+    await db.ca.deleteMany({ where: { fingerprint } });
+  });
+
   it("answers many networks in one call, with zeros for a healthy one", async () => {
     const all = await fleetHealthOf([sick, healthy], now);
     expect(all.get(healthy)).toEqual({ nodesOffline: 0, nodesDown: 0, nodesBehind: 0, certsExpiringSoon: 0, certsExpired: 0, casExpiringSoon: 0, caExpiresAt: null });

@@ -26,7 +26,7 @@ export interface FleetHealth {
   certsExpiringSoon: number;
   /** Unrevoked and already expired: their hosts cannot connect. */
   certsExpired: number;
-  /** Active CAs expiring within CA_EXPIRY_WARNING_DAYS (or already expired). */
+  /** CAs still trusted (not retired) expiring within CA_EXPIRY_WARNING_DAYS (or already expired). */
   casExpiringSoon: number;
   /** The earliest notAfter among those CAs, ISO. */
   caExpiresAt: string | null;
@@ -70,7 +70,7 @@ export async function fleetHealthOf(networkIds: string[], now = new Date()): Pro
     db.$queryRaw<Array<{ networkId: string; soon: number; first: Date | null }>>`
       SELECT "networkId", count(*)::int AS soon, min("notAfter") AS first
       FROM "Ca"
-      WHERE "networkId" = ANY(${ids}) AND active AND "notAfter" < ${caSoon}::timestamptz
+      WHERE "networkId" = ANY(${ids}) AND state <> 'retired' AND "notAfter" < ${caSoon}::timestamptz
       GROUP BY "networkId"`,
   ]);
   for (const r of nodes) Object.assign(result.get(r.networkId)!, { nodesOffline: r.offline, nodesDown: r.down, nodesBehind: r.behind });

@@ -11,7 +11,7 @@
 import { db, type Tx } from "@/lib/db/client";
 import { hotPathPool } from "@/lib/db/pg-pool";
 import { AppError } from "@/lib/core/app-error";
-import { ConfigRenderError, renderNodeConfig, type BodyMemo, type RenderedBody, type RenderedConfig, type RenderInput } from "@/lib/config/render-node-config";
+import { ConfigRenderError, dnsResolversFor, renderNodeConfig, type DnsListener, type DnsResolver, type BodyMemo, type RenderedBody, type RenderedConfig, type RenderInput } from "@/lib/config/render-node-config";
 import { listRules } from "@/lib/firewall/rule-store";
 import { intToIpv4 } from "@/lib/ipam/cidr";
 import { blocklistFor } from "@/lib/pki/certificate-service";
@@ -26,6 +26,10 @@ export interface NodeConfigResult extends RenderedConfig {
   certPem: string;
   /** The networks the certificate carries: nebula must restart when they change. */
   certNetworks: string[];
+  /** The lighthouse DNS servers this node can query (ConfigPayload.dns). */
+  dns: DnsResolver[];
+  /** The certificate this bundle carries, recorded with its ETag so that what a host applied is known (CA rotation counts it). */
+  certId: string | null;
   revision: number;
 }
 
@@ -35,12 +39,14 @@ export interface NetworkSnapshot {
   /** Which load this is: two loads may carry the same revision yet differ (their queries are not one transaction). */
   serial: number;
   revision: number;
-  network: { name: string; cidr: string; target: RenderInput["target"] };
+  network: { name: string; cidr: string; target: RenderInput["target"]; certVersion: 1 | 2; firewallActions: NonNullable<RenderInput["firewallActions"]> };
+  /** The trust bundle: every CA not retired, oldest first (during a rotation, both). */
   caPem: string | null;
   lighthouses: RenderInput["lighthouses"];
   relays: RenderInput["relays"];
   rules: RenderInput["rules"];
   blocklist: string[];
+  unsafeRoutes: NonNullable<RenderInput["unsafeRoutes"]>;
 }
 
 let snapshotSerial = 0;
@@ -51,24 +57,48 @@ async function loadSnapshot(client: Client, networkId: string): Promise<NetworkS
   const network = await client.network.findUniqueOrThrow({ where: { id: networkId } });
   // In parallel on the pool, one after another inside a transaction (one connection, one query at a time).
   const loaders = [
-    () => client.ca.findFirst({ where: { networkId, active: true }, orderBy: { createdAt: "desc" } }),
+    () => client.ca.findMany({ where: { networkId, state: { not: "retired" } }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { certPem: true } }),
     () => client.node.findMany({ where: { networkId, OR: [{ isLighthouse: true }, { isRelay: true }], status: "active", lease: { isNot: null } }, include: { lease: true } }),
     () => listRules(networkId, client),
     () => blocklistFor(networkId, client),
+    () => routedSubnets(client, networkId),
   ] as const;
-  const [ca, infra, rules, blocklist] = client === db
-    ? await Promise.all([loaders[0](), loaders[1](), loaders[2](), loaders[3]()])
-    : [await loaders[0](), await loaders[1](), await loaders[2](), await loaders[3]()];
+  const [cas, infra, rules, blocklist, unsafeRoutes] = client === db
+    ? await Promise.all([loaders[0](), loaders[1](), loaders[2](), loaders[3](), loaders[4]()])
+    : [await loaders[0](), await loaders[1](), await loaders[2](), await loaders[3](), await loaders[4]()];
   return {
     serial: ++snapshotSerial,
     revision: network.configRevision,
-    network: { name: network.name, cidr: network.cidr, target: targetFromDb[network.nebulaTarget] },
-    caPem: ca?.certPem ?? null,
-    lighthouses: infra.filter((n) => n.isLighthouse).map((n) => ({ name: n.name, ip: ipOf(n), endpoints: n.endpoints })),
+    network: {
+      name: network.name,
+      cidr: network.cidr,
+      target: targetFromDb[network.nebulaTarget],
+      certVersion: network.certVersion === 2 ? 2 : 1,
+      firewallActions: { inbound: network.inboundAction, outbound: network.outboundAction },
+    },
+    // Nebula reads every PEM block of pki.ca (and reloads it on SIGHUP), so a rotation's two CAs
+    // are trusted side by side. A stable order keeps the ETag unchanged while the set is.
+    caPem: cas.length ? cas.map((c) => (c.certPem.endsWith("\n") ? c.certPem : `${c.certPem}\n`)).join("") : null,
+    lighthouses: infra.filter((n) => n.isLighthouse).map((n) => ({ name: n.name, ip: ipOf(n), endpoints: n.endpoints, dns: dnsListenerOf(n, ipOf(n)) })),
     relays: infra.filter((n) => n.isRelay).map((n) => ({ name: n.name, ip: ipOf(n) })),
     rules,
     blocklist,
+    unsafeRoutes,
   };
+}
+
+/**
+ * The subnets active hosts route, as their live certificates carry them (not as the node rows
+ * say): a peer's nebula accepts a routed packet only from a host whose certificate names it.
+ */
+async function routedSubnets(client: Client, networkId: string): Promise<NetworkSnapshot["unsafeRoutes"]> {
+  const certs = await client.certificate.findMany({
+    where: { networkId, revokedAt: null, NOT: { unsafeNetworks: { isEmpty: true } }, node: { status: "active", lease: { isNot: null } } },
+    select: { unsafeNetworks: true, node: { select: { lease: { select: { address: true } } } } },
+  });
+  const routes = new Map<string, string>();
+  for (const c of certs) for (const route of c.unsafeNetworks) routes.set(route, intToIpv4(Number(c.node!.lease!.address)));
+  return [...routes].map(([route, via]) => ({ route, via }));
 }
 
 const SNAPSHOT_CACHE_SIZE = 256;
@@ -95,15 +125,17 @@ export async function snapshotFor(networkId: string, revision: number | undefine
 
 /** What rendering needs of one node besides its network's snapshot: the renderer's node, and its certificate. */
 export type NodeRenderFields = RenderInput["node"] & {
+  /** The nebula version the host reports (the config is written for it); null or absent: not reported, the network's target decides. */
+  nebulaVersion?: string | null;
   /** Its newest unrevoked certificate, if any. */
-  cert: { pem: string; ip: string } | null;
+  cert: { pem: string; ip: string; ip6?: string | null; unsafeNetworks: string[]; id?: string } | null;
 };
 
 /**
  * What rendering needs of a node (besides its certificate), as SQL columns over "Node" n: for the
  * polls' hot path, which reads them with plain pg instead of Prisma's nested include.
  */
-export const RENDER_FIELD_COLUMNS = `n.name, n."isLighthouse", n."isRelay", n."listenPort", n.overrides,
+export const RENDER_FIELD_COLUMNS = `n.name, n."isLighthouse", n."isRelay", n."listenPort", n.overrides, n."serveDns", n."dnsHost", n."dnsPort",
   (SELECT l.address::text FROM "Lease" l WHERE l."nodeId" = n.id) AS "leaseAddress",
   ARRAY(SELECT g.name FROM "NodeGroup" ng JOIN "Group" g ON g.id = ng."groupId" WHERE ng."nodeId" = n.id) AS groups`;
 
@@ -115,9 +147,17 @@ export interface RenderFieldRow {
   overrides: NodeOverrides;
   leaseAddress: string | null;
   groups: string[];
+  serveDns: boolean;
+  dnsHost: string | null;
+  dnsPort: number;
 }
 
-export function renderFieldsFrom(row: RenderFieldRow, cert: { pem: string; ip: string } | null): NodeRenderFields {
+/** A lighthouse's DNS listener as nebula gets it: a null host means its overlay address. */
+export function dnsListenerOf(n: { serveDns: boolean; dnsHost: string | null; dnsPort: number }, ip: string): DnsListener | null {
+  return n.serveDns ? { host: n.dnsHost ?? ip, port: n.dnsPort } : null;
+}
+
+export function renderFieldsFrom(row: RenderFieldRow, cert: NodeRenderFields["cert"]): NodeRenderFields {
   if (row.leaseAddress === null) throw new AppError("conflict", `${row.name} has no certificate yet: sign its public key or download a bundle first`);
   return {
     name: row.name,
@@ -127,25 +167,27 @@ export function renderFieldsFrom(row: RenderFieldRow, cert: { pem: string; ip: s
     isRelay: row.isRelay,
     listenPort: row.listenPort,
     overrides: row.overrides,
+    dns: dnsListenerOf(row, intToIpv4(Number(row.leaseAddress))),
     cert,
   };
 }
 
 /** A polling node's config at the revision its poll read: one query for the node, the network's snapshot from the cache. */
-export async function renderPolledConfig(networkId: string, nodeId: string, dir: string, revision: number): Promise<NodeConfigResult> {
+export async function renderPolledConfig(networkId: string, nodeId: string, dir: string, revision: number, hostVersion: string | null = null): Promise<NodeConfigResult> {
   const [snapshot, rows] = await Promise.all([
     snapshotFor(networkId, revision, undefined),
-    hotPathPool().query<RenderFieldRow & { certPem: string | null; certIp: string | null }>({
-      name: "nc-node-render-fields-v1",
-      text: `SELECT ${RENDER_FIELD_COLUMNS}, live.pem AS "certPem", live.ip AS "certIp" FROM "Node" n
-             LEFT JOIN LATERAL (SELECT pem, ip FROM "Certificate" WHERE "nodeId" = n.id AND "revokedAt" IS NULL ORDER BY "createdAt" DESC LIMIT 1) live ON true
+    hotPathPool().query<RenderFieldRow & { certPem: string | null; certIp: string | null; certIp6: string | null; certUnsafeNetworks: string[] | null; certId: string | null }>({
+      name: "nc-node-render-fields-v4",
+      text: `SELECT ${RENDER_FIELD_COLUMNS}, live.pem AS "certPem", live.ip AS "certIp", live.ip6 AS "certIp6", live."unsafeNetworks" AS "certUnsafeNetworks", live.id::text AS "certId" FROM "Node" n
+             LEFT JOIN LATERAL (SELECT pem, ip, ip6, "unsafeNetworks", id FROM "Certificate" WHERE "nodeId" = n.id AND "revokedAt" IS NULL ORDER BY "createdAt" DESC LIMIT 1) live ON true
              WHERE n.id = $1 AND n."networkId" = $2`,
       values: [nodeId, networkId],
     }),
   ]);
   const row = rows.rows[0];
   if (!row) throw new AppError("not_found", "Node not found");
-  return renderFromSnapshot(snapshot, renderFieldsFrom(row, row.certPem !== null && row.certIp !== null ? { pem: row.certPem, ip: row.certIp } : null), dir);
+  // The version this very poll reports, not the stored one: that may be a poll old.
+  return renderFromSnapshot(snapshot, { nebulaVersion: hostVersion, ...renderFieldsFrom(row, row.certPem !== null && row.certIp !== null ? { pem: row.certPem, ip: row.certIp, ip6: row.certIp6, unsafeNetworks: row.certUnsafeNetworks ?? [], id: row.certId ?? undefined } : null) }, dir);
 }
 
 /**
@@ -177,6 +219,9 @@ export function renderFromSnapshot(snapshot: NetworkSnapshot, node: NodeRenderFi
     const rendered = renderNodeConfig(
       {
         target: snapshot.network.target,
+        hostVersion: node.nebulaVersion ?? null,
+        certVersion: snapshot.network.certVersion,
+        firewallActions: snapshot.network.firewallActions,
         network: { name: snapshot.network.name, cidr: snapshot.network.cidr },
         node,
         pki: { mode: "paths", ca: `${dir}/ca.crt`, cert: `${dir}/host.crt`, key: `${dir}/host.key` },
@@ -184,10 +229,11 @@ export function renderFromSnapshot(snapshot: NetworkSnapshot, node: NodeRenderFi
         relays: snapshot.relays,
         rules: snapshot.rules,
         blocklist: snapshot.blocklist,
+        unsafeRoutes: snapshot.unsafeRoutes,
       },
       memoFor(snapshot),
     );
-    return { ...rendered, caPem: snapshot.caPem, certPem: cert.pem, certNetworks: [cert.ip], revision: snapshot.revision };
+    return { ...rendered, caPem: snapshot.caPem, certPem: cert.pem, certNetworks: [cert.ip, ...(cert.ip6 ? [cert.ip6] : []), ...cert.unsafeNetworks], dns: dnsResolversFor({ node, lighthouses: snapshot.lighthouses }), certId: cert.id ?? null, revision: snapshot.revision };
   } catch (error) {
     if (error instanceof ConfigRenderError) throw new AppError("conflict", `The config for ${node.name} cannot be rendered: ${error.message}`);
     throw error;
@@ -214,7 +260,10 @@ export async function renderConfigFor(networkId: string, nodeId: string, opts: {
     isRelay: node.isRelay,
     listenPort: node.listenPort,
     overrides: node.overrides as NodeOverrides,
-    cert: cert ? { pem: cert.pem, ip: cert.ip } : null,
+    dns: dnsListenerOf(node, ipOf(node)),
+    // As the host last reported it: what its next poll renders too, unless it changed version.
+    nebulaVersion: node.nebulaVersion,
+    cert: cert ? { pem: cert.pem, ip: cert.ip, ip6: cert.ip6, unsafeNetworks: cert.unsafeNetworks, id: cert.id } : null,
   };
   return renderFromSnapshot(snapshot, fields, opts.dir ?? NEBULA_DIR);
 }

@@ -2,6 +2,8 @@ import { z } from "zod";
 import { groupNameSchema, hostNameSchema } from "@/lib/firewall/rule-schema";
 import { publicKeyPemSchema } from "@/lib/pki/public-key";
 import { descriptionText, lineText } from "@/lib/core/text-schema";
+import ipaddr from "ipaddr.js";
+import { canonicalRoutes, unsafeNetworksSchema } from "@/lib/routes/unsafe-networks";
 
 /** "host:port" where host is a DNS name, an IPv4 address or a bracketed IPv6 address. */
 export const endpointSchema = z
@@ -28,6 +30,23 @@ export type NodeOverrides = z.infer<typeof overridesSchema>;
 
 const port = z.number().int().min(1, "1 to 65535").max(65535, "1 to 65535");
 
+/**
+ * Where a lighthouse's DNS listens (lighthouse.dns.host). IPv4 only: nebula 1.6 and 1.10 join host
+ * and port differently, so no IPv6 spelling works on both (lib/config/render-node-config.ts).
+ * 0.0.0.0 is refused: it binds the underlay too, where anyone could list the hosts by name (and
+ * use the lighthouse as a UDP reflector). The node service also requires the lighthouse's own
+ * overlay address or loopback, which needs the node's address.
+ */
+export const dnsHostSchema = z
+  .string()
+  .trim()
+  .max(15, "Enter an IPv4 address")
+  .superRefine((value, ctx) => {
+    if (ipaddr.IPv6.isValid(value)) ctx.addIssue({ code: "custom", message: "Use an IPv4 address: nebula 1.6 and 1.10 cannot share an IPv6 DNS listener" });
+    else if (!ipaddr.IPv4.isValidFourPartDecimal(value)) ctx.addIssue({ code: "custom", message: "Enter an IPv4 address, e.g. this lighthouse's overlay address" });
+    else if (ipaddr.IPv4.parse(value).range() === "unspecified") ctx.addIssue({ code: "custom", message: "0.0.0.0 listens on every interface, the underlay too, where anyone could list the host names; use the overlay address" });
+  });
+
 const nodeFields = {
   name: hostNameSchema.transform((n) => n.toLowerCase()),
   description: descriptionText(500),
@@ -37,7 +56,18 @@ const nodeFields = {
   endpoints: z.array(endpointSchema).max(8, "At most 8 endpoints"),
   listenPort: port.nullable(),
   overrides: overridesSchema,
+  unsafeNetworks: unsafeNetworksSchema.transform(canonicalRoutes),
+  serveDns: z.boolean().meta({ description: "Serve nebula's DNS (lighthouse.serve_dns): lighthouses only. Answers a host's certificate name with its overlay address." }),
+  dnsHost: dnsHostSchema.nullable().meta({ description: "Where the DNS listens: null for this lighthouse's overlay address, or a loopback address.", example: null }),
+  dnsPort: port.meta({ description: "The DNS port (UDP), 53 by default." }),
 };
+
+/** Only a lighthouse serves DNS: nebula ignores serve_dns elsewhere, with a warning in its log. */
+export const DNS_NEEDS_LIGHTHOUSE = "Only a lighthouse can serve DNS: make it a lighthouse, or turn DNS off";
+
+function requireLighthouseForDns(v: { isLighthouse?: boolean; serveDns?: boolean }, ctx: z.RefinementCtx) {
+  if (v.serveDns && !v.isLighthouse) ctx.addIssue({ code: "custom", path: ["serveDns"], message: DNS_NEEDS_LIGHTHOUSE });
+}
 
 function requireEndpointsForRoles(v: { isLighthouse?: boolean; isRelay?: boolean; endpoints?: string[]; listenPort?: number | null }, ctx: z.RefinementCtx) {
   if (!v.isLighthouse && !v.isRelay) return;
@@ -56,6 +86,10 @@ export const nodeCreateSchema = z
     endpoints: nodeFields.endpoints.default([]),
     listenPort: nodeFields.listenPort.default(null),
     overrides: nodeFields.overrides.default({}),
+    unsafeNetworks: nodeFields.unsafeNetworks.default([]),
+    serveDns: nodeFields.serveDns.default(false),
+    dnsHost: nodeFields.dnsHost.default(null),
+    dnsPort: nodeFields.dnsPort.default(53),
     ip: z
       .string()
       .trim()
@@ -68,7 +102,8 @@ export const nodeCreateSchema = z
     publicKeyPem: publicKeyPemSchema.optional(),
   })
   .strict()
-  .superRefine(requireEndpointsForRoles);
+  .superRefine(requireEndpointsForRoles)
+  .superRefine(requireLighthouseForDns);
 export type NodeCreateInput = z.infer<typeof nodeCreateSchema>;
 
 export const nodeUpdateSchema = z
@@ -81,6 +116,10 @@ export const nodeUpdateSchema = z
     endpoints: nodeFields.endpoints.optional(),
     listenPort: nodeFields.listenPort.optional(),
     overrides: nodeFields.overrides.optional(),
+    unsafeNetworks: nodeFields.unsafeNetworks.optional(),
+    serveDns: nodeFields.serveDns.optional(),
+    dnsHost: nodeFields.dnsHost.optional(),
+    dnsPort: nodeFields.dnsPort.optional(),
   })
   .strict();
 export type NodeUpdateInput = z.infer<typeof nodeUpdateSchema>;

@@ -13,16 +13,19 @@ import { emitWebhookEvent } from "@/lib/webhooks/emit";
 import { bumpConfigRevision } from "@/lib/networks/config-revision";
 import { allocateLease, releaseLease } from "@/lib/ipam/lease-allocator";
 import { intToIpv4, prefixOf } from "@/lib/ipam/cidr";
-import { certificateSummary, issueCertificate, revokeCertificate } from "@/lib/pki/certificate-service";
-import type { NodeCreateInput, NodeOverrides, NodeUpdateInput } from "./node-schemas";
+import { ipv6Of } from "@/lib/ipam/cidr6";
+import { certificateSummary, issueCertificate, revokeCertificate, type IssueRequest } from "@/lib/pki/certificate-service";
+import { DNS_NEEDS_LIGHTHOUSE, type NodeCreateInput, type NodeOverrides, type NodeUpdateInput } from "./node-schemas";
 import { hostStatus } from "./host-status";
+import { checkRouteConflicts } from "./node-routes";
 
 export const nodeInclude = {
   groups: { include: { group: { select: { name: true } } } },
   lease: { select: { address: true } },
   certificates: { where: { revokedAt: null }, orderBy: { createdAt: "desc" as const }, take: 1 },
-  network: { select: { configRevision: true, pollSeconds: true } },
+  network: { select: { configRevision: true, pollSeconds: true, cidr: true, cidr6: true } },
 } as const;
+
 
 type NodeRow = NonNullable<Awaited<ReturnType<typeof findNodeRow>>>;
 
@@ -36,12 +39,21 @@ export function toNodeView(row: NodeRow) {
     name: row.name,
     description: row.description,
     ip: row.lease ? intToIpv4(Number(row.lease.address)) : null,
+    /** Its IPv6 address on a dual-stack network (null otherwise): derived from the IPv4 lease. */
+    ip6: row.lease ? (ipv6Of(row.network, row.lease.address)?.ip ?? null) : null,
     groups: row.groups.map((g) => g.group.name).sort(),
     isLighthouse: row.isLighthouse,
     isRelay: row.isRelay,
     endpoints: row.endpoints,
     listenPort: row.listenPort,
     overrides: row.overrides as NodeOverrides,
+    unsafeNetworks: row.unsafeNetworks,
+    serveDns: row.serveDns,
+    /** Null: the node's overlay address. */
+    dnsHost: row.dnsHost,
+    dnsPort: row.dnsPort,
+    /** The name a lighthouse's DNS answers for this host: its certificate name (nebula adds no domain). */
+    dnsName: row.name,
     status: row.status,
     lastSeenAt: row.lastSeenAt?.toISOString() ?? null,
     /** What the host reported on its polls; `host.state` is "applied" only when it confirmed the latest revision. */
@@ -89,28 +101,46 @@ async function nameTaken(tx: Tx, networkId: string, name: string, exceptId?: str
 }
 
 /** The node columns an admin edits directly (groups and address are handled on their own). */
-type EditableNodeField = "name" | "description" | "isLighthouse" | "isRelay" | "endpoints" | "listenPort" | "overrides";
+type EditableNodeField = "name" | "description" | "isLighthouse" | "isRelay" | "endpoints" | "listenPort" | "overrides" | "serveDns" | "dnsHost" | "dnsPort";
 
 function settingsOf<T extends NodeUpdateInput>(input: T): Pick<T, EditableNodeField> {
-  const { name, description, isLighthouse, isRelay, endpoints, listenPort, overrides } = input;
-  return { name, description, isLighthouse, isRelay, endpoints, listenPort, overrides };
+  const { name, description, isLighthouse, isRelay, endpoints, listenPort, overrides, serveDns, dnsHost, dnsPort } = input;
+  return { name, description, isLighthouse, isRelay, endpoints, listenPort, overrides, serveDns, dnsHost, dnsPort };
+}
+
+/**
+ * A lighthouse's DNS listens on its own overlay address (reachable only through nebula, so only
+ * certified hosts, through the firewall, can query it) or on loopback (for a resolver on the
+ * lighthouse itself). Any other address would be an underlay one: there anyone could list the
+ * hosts by name, since nebula answers A queries from everyone.
+ */
+function assertDnsSetting(v: { isLighthouse: boolean; serveDns: boolean; dnsHost: string | null }, ip: string | null): void {
+  const fields: Record<string, string[]> = {};
+  if (v.serveDns && !v.isLighthouse) fields.serveDns = [DNS_NEEDS_LIGHTHOUSE];
+  if (v.dnsHost !== null && v.dnsHost !== ip && !v.dnsHost.startsWith("127.")) {
+    fields.dnsHost = [`Use this lighthouse's overlay address${ip ? ` (${ip})` : ""} or a loopback address: any other address is on the underlay, where anyone could list the host names`];
+  }
+  if (Object.keys(fields).length) throw new AppError("validation_failed", "Some fields are not valid", fields);
 }
 
 export async function createNode(actor: Actor, network: { id: string; cidr: string }, input: NodeCreateInput, meta: RequestMeta) {
   return transaction(async (tx) => {
     await nameTaken(tx, network.id, input.name);
     const ids = await groupIds(tx, network.id, input.groups);
+    await checkRouteConflicts(tx, network, null, input.unsafeNetworks);
     const node = await tx.node.create({
       data: {
         networkId: network.id,
         ...settingsOf(input),
+        unsafeNetworks: input.unsafeNetworks,
         status: input.publicKeyPem ? "active" : "pending",
         groups: { create: ids.map((groupId) => ({ groupId })) },
       },
     });
     const lease = await allocateLease(tx, network, node.id, input.ip);
+    assertDnsSetting(input, lease.ipWithPrefix.split("/")[0]!);
     if (input.publicKeyPem) {
-      await issueCertificate(tx, { networkId: network.id, nodeId: node.id, name: node.name, ipWithPrefix: lease.ipWithPrefix, groups: input.groups, publicKeyPem: input.publicKeyPem });
+      await issueCertificate(tx, { networkId: network.id, nodeId: node.id, name: node.name, ipWithPrefix: lease.ipWithPrefix, ip6WithPrefix: lease.ip6WithPrefix, groups: input.groups, unsafeNetworks: input.unsafeNetworks, publicKeyPem: input.publicKeyPem });
     }
     await bumpConfigRevision(tx, network.id);
     const view = await getNode(network.id, node.id, tx);
@@ -124,10 +154,10 @@ export async function createNode(actor: Actor, network: { id: string; cidr: stri
  * `publicKeyPem`, or for a key pair made here when it is null. Every path that signs an existing
  * node (sign, bundle, approve, re-sign, group rename, renewal) goes through this one.
  */
-export async function signNodeAsStored(tx: Tx, networkId: string, nodeId: string, publicKeyPem: string | null, supersededReason?: string) {
+export async function signNodeAsStored(tx: Tx, networkId: string, nodeId: string, publicKeyPem: string | null, supersededReason?: string, extra: Pick<IssueRequest, "ca" | "keepSuperseded"> = {}) {
   const row = await tx.node.findFirst({
     where: { id: nodeId, networkId },
-    include: { groups: { include: { group: true } }, lease: true, network: { select: { cidr: true } } },
+    include: { groups: { include: { group: true } }, lease: true, network: { select: { cidr: true, cidr6: true } } },
   });
   if (!row) throw new AppError("not_found", "Node not found");
   if (!row.lease) throw new AppError("conflict", "This node has no address");
@@ -136,9 +166,12 @@ export async function signNodeAsStored(tx: Tx, networkId: string, nodeId: string
     nodeId,
     name: row.name,
     ipWithPrefix: `${intToIpv4(Number(row.lease.address))}/${prefixOf(row.network.cidr)}`,
+    ip6WithPrefix: ipv6Of(row.network, row.lease.address)?.withPrefix ?? null,
     groups: row.groups.map((g) => g.group.name),
+    unsafeNetworks: row.unsafeNetworks,
     publicKeyPem,
     supersededReason,
+    ...extra,
   });
   return { node: row, ...issued };
 }
@@ -160,13 +193,17 @@ export async function updateNode(actor: Actor, networkId: string, nodeId: string
         ...(!merged.listenPort ? { listenPort: ["A lighthouse or relay needs a fixed listen port"] } : {}),
       });
     }
+    assertDnsSetting(merged, before.ip);
     if (input.groups) {
       const ids = await groupIds(tx, networkId, input.groups);
       await tx.nodeGroup.deleteMany({ where: { nodeId } });
       await tx.nodeGroup.createMany({ data: ids.map((groupId) => ({ nodeId, groupId })) });
     }
-    await tx.node.update({ where: { id: nodeId }, data: settingsOf(input) });
-    const identityChanged = (input.name !== undefined && input.name !== before.name) || (input.groups !== undefined && [...input.groups].sort().join() !== before.groups.join());
+    const routesChanged = input.unsafeNetworks !== undefined && input.unsafeNetworks.join() !== before.unsafeNetworks.join();
+    if (routesChanged) await checkRouteConflicts(tx, { id: networkId, cidr: (await tx.network.findUniqueOrThrow({ where: { id: networkId }, select: { cidr: true } })).cidr }, nodeId, input.unsafeNetworks!);
+    await tx.node.update({ where: { id: nodeId }, data: { ...settingsOf(input), ...(routesChanged ? { unsafeNetworks: input.unsafeNetworks } : {}) } });
+    // The routes are signed into the certificate, so a change of them re-signs it like a change of groups.
+    const identityChanged = routesChanged || (input.name !== undefined && input.name !== before.name) || (input.groups !== undefined && [...input.groups].sort().join() !== before.groups.join());
     if (identityChanged && before.status === "active") await resignNode(tx, networkId, nodeId);
     await bumpConfigRevision(tx, networkId);
     const after = await getNode(networkId, nodeId, tx);

@@ -58,6 +58,7 @@ describe("readV1Certificate on fixed input", () => {
     expect(readV1Certificate(HOST_PEM_1_6)).toStrictEqual({
       name: "h1",
       networks: ["10.42.0.5/16"],
+      unsafeNetworks: ["192.168.1.0/24"],
       groups: ["web", "db"],
       notBefore: new Date("2026-11-25T21:10:54Z"),
       notAfter: new Date("2026-11-26T21:10:53Z"),

@@ -58,12 +58,14 @@ export function readV1Certificate(pem: string): CertDetails | null {
   // output always is, so this check costs nothing in practice and keeps blocklists correct.
   if (!bytesEqual(encodeRawCertificate(raw), der)) return null;
   const networks = toNetworks(raw.details.ips);
+  const unsafeNetworks = toNetworks(raw.details.subnets);
   const notBefore = unixSecondsToDate(raw.details.notBefore);
   const notAfter = unixSecondsToDate(raw.details.notAfter);
-  if (!networks || !notBefore || !notAfter) return null;
+  if (!networks || !unsafeNetworks || !notBefore || !notAfter) return null;
   return {
     name: raw.details.name,
     networks,
+    unsafeNetworks,
     groups: raw.details.groups,
     notBefore,
     notAfter,

@@ -12,7 +12,11 @@ export async function caView(networkId: string) {
     notBefore: ca.notBefore.toISOString(),
     notAfter: ca.notAfter.toISOString(),
     version: ca.version,
-    active: ca.active,
+    state: ca.state,
+    /** Trusted by the hosts (in their pki.ca bundle). */
+    active: ca.state !== "retired",
+    signing: ca.state === "current",
+    retiredAt: ca.retiredAt?.toISOString() ?? null,
     pem: ca.certPem,
   }));
 }

@@ -9,7 +9,8 @@ import { isRenewalDue, signHost, type SignedHost } from "./sign-host";
 export const HOST_CERT_HOURS = Number(process.env.NC_HOST_CERT_HOURS ?? 8760);
 
 export async function activeCaWithKey(tx: Tx, networkId: string) {
-  const ca = await tx.ca.findFirst({ where: { networkId, active: true }, orderBy: { createdAt: "desc" }, omit: { keyCiphertext: false } });
+  // Only the current CA signs; a rotation's next CA is trusted first and signs only after the switch (lib/pki/ca-rotation.ts).
+  const ca = await tx.ca.findFirst({ where: { networkId, state: "current" }, orderBy: { createdAt: "desc" }, omit: { keyCiphertext: false } });
   if (!ca) throw new AppError("conflict", "This network has no active CA");
   return { id: ca.id, certPem: ca.certPem, keyPem: unsealCaKey(ca), notAfter: ca.notAfter, version: ca.version };
 }
@@ -19,7 +20,11 @@ export interface IssueRequest {
   nodeId: string;
   name: string;
   ipWithPrefix: string;
+  /** A dual-stack host's IPv6 address with prefix (sign-host.ts). */
+  ip6WithPrefix?: string | null;
   groups: string[];
+  /** Subnets the host routes (unsafe routes), signed into the certificate. */
+  unsafeNetworks?: string[];
   publicKeyPem: string | null;
   /** Why the node's earlier certificates are revoked (they always are). */
   supersededReason?: string;
@@ -27,6 +32,11 @@ export interface IssueRequest {
   ca?: Awaited<ReturnType<typeof activeCaWithKey>>;
   /** A node made in this transaction has no earlier certificates to revoke: one statement less. */
   newNode?: boolean;
+  /**
+   * A CA rotation's re-signing: the superseded certificate (from the CA being replaced, same name,
+   * address, groups) stays unrevoked and off the blocklist; it leaves with its CA's retirement.
+   */
+  keepSuperseded?: boolean;
 }
 
 /**
@@ -35,8 +45,8 @@ export interface IssueRequest {
  */
 export async function issueCertificate(tx: Tx, req: IssueRequest) {
   const ca = req.ca ?? (await activeCaWithKey(tx, req.networkId));
-  const signed = await signHost({ ca, name: req.name, ipWithPrefix: req.ipWithPrefix, groups: [...req.groups].sort(), publicKeyPem: req.publicKeyPem, durationHours: HOST_CERT_HOURS });
-  if (!req.newNode) {
+  const signed = await signHost({ ca, name: req.name, ipWithPrefix: req.ipWithPrefix, ip6WithPrefix: req.ip6WithPrefix, groups: [...req.groups].sort(), unsafeNetworks: req.unsafeNetworks, publicKeyPem: req.publicKeyPem, durationHours: HOST_CERT_HOURS });
+  if (!req.newNode && !req.keepSuperseded) {
     await tx.certificate.updateMany({
       where: { nodeId: req.nodeId, revokedAt: null },
       data: { revokedAt: new Date(), revokeReason: req.supersededReason ?? "superseded" },
@@ -60,7 +70,11 @@ export function storeCertificate(tx: Tx, req: Pick<IssueRequest, "networkId" | "
       notBefore: signed.details.notBefore,
       notAfter: signed.details.notAfter,
       ip: req.ipWithPrefix,
+      // Read back from the certificate, like the routes: its IPv6 network, if it carries one.
+      ip6: signed.details.networks.find((n) => n.includes(":")) ?? null,
       groups: [...req.groups].sort(),
+      // What the certificate really carries, read back from it: the routes other hosts are given follow this.
+      unsafeNetworks: signed.details.unsafeNetworks,
       origin: req.publicKeyPem ? "signed" : "bundle",
     },
   });
@@ -73,17 +87,21 @@ export async function revokeCertificate(tx: Tx, networkId: string, certificateId
   return tx.certificate.update({ where: { id: cert.id }, data: { revokedAt: new Date(), revokeReason: reason } });
 }
 
-/** Fingerprints every node must refuse: revoked certificates that would otherwise still be valid. */
+/**
+ * Fingerprints every node must refuse: revoked certificates that would otherwise still be valid.
+ * A retired CA's certificates are left out: no host trusts that CA any more, so listing them would
+ * only grow every config.
+ */
 export async function blocklistFor(networkId: string, client: Pick<Tx, "certificate"> = db): Promise<string[]> {
   const rows = await client.certificate.findMany({
-    where: { networkId, revokedAt: { not: null }, notAfter: { gt: new Date() } },
+    where: { networkId, revokedAt: { not: null }, notAfter: { gt: new Date() }, ca: { state: { not: "retired" } } },
     select: { fingerprint: true },
     orderBy: { fingerprint: "asc" },
   });
   return rows.map((r) => r.fingerprint);
 }
 
-export function certificateSummary(cert: { id: string; fingerprint: string; notBefore: Date; notAfter: Date; revokedAt: Date | null; origin: string; ip: string; groups: string[] } | null | undefined) {
+export function certificateSummary(cert: { id: string; fingerprint: string; notBefore: Date; notAfter: Date; revokedAt: Date | null; origin: string; ip: string; ip6?: string | null; groups: string[] } | null | undefined) {
   if (!cert) return null;
   return {
     id: cert.id,
@@ -94,6 +112,7 @@ export function certificateSummary(cert: { id: string; fingerprint: string; notB
     renewalDue: isRenewalDue(cert),
     origin: cert.origin,
     ip: cert.ip,
+    ip6: cert.ip6 ?? null,
     groups: cert.groups,
   };
 }

@@ -26,6 +26,8 @@ export interface NebulaCertVersion {
 export interface CertDetails {
   name: string;
   networks: string[];
+  /** Routed subnets (v1 "subnets", v2 "unsafeNetworks"). */
+  unsafeNetworks: string[];
   groups: string[];
   notBefore: Date;
   notAfter: Date;
@@ -93,6 +95,8 @@ interface RawPrint {
     name: string;
     ips?: string[];
     networks?: string[];
+    subnets?: string[];
+    unsafeNetworks?: string[];
     groups?: string[];
     notBefore: string;
     notAfter: string;
@@ -117,6 +121,7 @@ export function parsePrintJson(stdout: string): CertDetails[] {
   return raws.map((r) => ({
     name: r.details.name,
     networks: r.details.networks ?? r.details.ips ?? [],
+    unsafeNetworks: r.details.unsafeNetworks ?? r.details.subnets ?? [],
     groups: r.details.groups ?? [],
     notBefore: new Date(r.details.notBefore),
     notAfter: new Date(r.details.notAfter),

@@ -5,6 +5,7 @@
  */
 import path from "node:path";
 import { readFile } from "node:fs/promises";
+import { AppError } from "@/lib/core/app-error";
 import { readV1Certificate } from "./cert-v1";
 import { nebulaCert, withTempDir, writePrivate, type CertDetails, type NebulaCert } from "./nebula-cert";
 
@@ -13,7 +14,15 @@ export interface SignRequest {
   name: string;
   /** Address with the network's prefix, e.g. 10.42.0.5/16, so hosts share the network. */
   ipWithPrefix: string;
+  /**
+   * A dual-stack host's IPv6 address with the IPv6 range's prefix, signed into the same v2
+   * certificate (`-networks v4,v6`). v1 certificates carry exactly one IPv4 network, so it is
+   * refused there rather than dropped: a host must never silently lose an address.
+   */
+  ip6WithPrefix?: string | null;
   groups: string[];
+  /** Subnets the host routes for the overlay (unsafe routes); none when left out. */
+  unsafeNetworks?: string[];
   /** The host's own public key; null makes a key pair here (the bundle path). */
   publicKeyPem: string | null;
   durationHours: number;
@@ -43,9 +52,14 @@ export async function signHost(req: SignRequest, runner: NebulaCert = nebulaCert
     ]);
     const args = ["sign", "-ca-crt", file("ca.crt"), "-ca-key", file("ca.key"), "-name", req.name, "-out-crt", file("host.crt")];
     // 1.6 knows only -ip; 1.10 renamed it -networks (keeping -ip as an alias) and added -version.
-    args.push(current ? "-networks" : "-ip", req.ipWithPrefix);
+    if (req.ip6WithPrefix && (!current || req.ca.version !== 2)) {
+      throw new AppError("conflict", "IPv6 addresses need v2 certificates: this network's CA or this server's nebula-cert (older than 1.10) cannot sign them");
+    }
+    args.push(current ? "-networks" : "-ip", req.ip6WithPrefix ? `${req.ipWithPrefix},${req.ip6WithPrefix}` : req.ipWithPrefix);
     if (current) args.push("-version", String(req.ca.version));
     if (req.groups.length) args.push("-groups", req.groups.join(","));
+    // 1.10 renamed -subnets to -unsafe-networks (keeping the old name as an alias).
+    if (req.unsafeNetworks?.length) args.push(current ? "-unsafe-networks" : "-subnets", req.unsafeNetworks.join(","));
     args.push("-duration", `${clampDurationHours(req.durationHours, req.ca.notAfter)}h`);
     if (req.publicKeyPem) {
       args.push("-in-pub", file("host.pub"));

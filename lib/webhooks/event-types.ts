@@ -8,6 +8,7 @@ export const WEBHOOK_EVENTS = [
   "rules.changed",
   "link.used",
   "member.changed",
+  "ca.expiring",
 ] as const;
 
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];

@@ -7,6 +7,7 @@
  */
 import { advisoryLock, transaction } from "@/lib/db/client";
 import { offlineAfterSeconds } from "@/lib/nodes/host-status";
+import { CA_WARN_DAYS } from "@/lib/pki/ca-rotation";
 import { DEFAULT_EXPIRING_DAYS } from "./event-types";
 import { emitWebhookEvents } from "./emit";
 import type { WebhookEvent } from "./events";
@@ -79,6 +80,45 @@ export async function emitExpiringCertificates(now = new Date()): Promise<number
         data: { certificate: { id: c.id, name: c.name, fingerprint: c.fingerprint, notAfter: c.notAfter.toISOString() }, node: { id: c.nodeId, name: c.name }, daysAhead: days },
       }));
       emitted += await emitWebhookEvents(tx, networkId, events, endpointIds);
+    }
+    return emitted;
+  });
+}
+
+/**
+ * ca.expiring for each trusted CA (current, or the previous one of a rotation) once it is within
+ * 90 days of its end and again within 30 (lib/pki/ca-rotation.ts CA_WARN_DAYS): once per CA and
+ * threshold, remembered in WebhookCaNotice. Replacing a CA takes every host, so the warning is
+ * fixed and early rather than per webhook.
+ */
+export async function emitExpiringCas(now = new Date()): Promise<number> {
+  return transaction(async (tx) => {
+    await advisoryLock(tx, "webhooks:ca-expiry");
+    const subscribed = await tx.webhookEndpoint.findMany({ where: { enabled: true, events: { has: "ca.expiring" } }, select: { networkId: true }, distinct: ["networkId"] });
+    let emitted = 0;
+    for (const { networkId } of subscribed) {
+      const events: WebhookEvent[] = [];
+      // The nearer threshold first: a CA found at 20 days left is noted for 30 and 90 at once, with one event.
+      const thresholds = [...CA_WARN_DAYS].sort((a, b) => a - b);
+      const seen = new Set<string>();
+      for (const days of thresholds) {
+        const horizon = new Date(now.getTime() + days * 86_400_000);
+        const noticed = await tx.$queryRaw<Array<{ id: string; name: string; fingerprint: string; notAfter: Date; state: string }>>`
+          WITH fresh AS (
+            INSERT INTO "WebhookCaNotice" ("caId", days)
+            SELECT c.id, ${days}::int FROM "Ca" c
+            WHERE c."networkId" = ${networkId}::uuid AND c.state IN ('current', 'previous') AND c."notAfter" > ${now} AND c."notAfter" <= ${horizon}
+            ON CONFLICT DO NOTHING
+            RETURNING "caId"
+          )
+          SELECT c.id::text, c.name, c.fingerprint, c."notAfter", c.state::text FROM "Ca" c JOIN fresh ON fresh."caId" = c.id`;
+        for (const c of noticed) {
+          if (seen.has(c.id)) continue;
+          seen.add(c.id);
+          events.push({ type: "ca.expiring", data: { ca: { id: c.id, name: c.name, fingerprint: c.fingerprint, notAfter: c.notAfter.toISOString(), state: c.state }, daysAhead: days } });
+        }
+      }
+      emitted += await emitWebhookEvents(tx, networkId, events);
     }
     return emitted;
   });

@@ -5,7 +5,7 @@
  */
 import PgBoss from "pg-boss";
 import { attemptDelivery, DeliveryFailedError } from "./deliver";
-import { emitExpiringCertificates, emitHostTransitions } from "./periodic";
+import { emitExpiringCas, emitExpiringCertificates, emitHostTransitions } from "./periodic";
 import { bossConnection, CERT_EXPIRY_QUEUE, createQueues, DELIVERY_QUEUE, HOST_TRANSITIONS_QUEUE } from "./queue";
 
 export interface WebhookWorker {
@@ -51,6 +51,7 @@ export async function startWebhookWorker(options: WorkerOptions = {}): Promise<W
   });
   await boss.work(CERT_EXPIRY_QUEUE, async () => {
     await emitExpiringCertificates();
+    await emitExpiringCas();
   });
   if (schedule) {
     await boss.schedule(HOST_TRANSITIONS_QUEUE, "* * * * *");

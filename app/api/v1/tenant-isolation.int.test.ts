@@ -23,9 +23,17 @@ import * as icmp from "./networks/[networkId]/rules/icmp/route";
 import * as certs from "./networks/[networkId]/certificates/route";
 import * as revoke from "./networks/[networkId]/certificates/[certificateId]/revoke/route";
 import * as leases from "./networks/[networkId]/leases/route";
+import * as versions from "./networks/[networkId]/versions/route";
 import * as ca from "./networks/[networkId]/ca/route";
+import * as caRotation from "./networks/[networkId]/ca/rotation/route";
+import * as caSwitch from "./networks/[networkId]/ca/rotation/switch/route";
+import * as caResign from "./networks/[networkId]/ca/rotation/resign/route";
+import * as caRetire from "./networks/[networkId]/ca/rotation/retire/route";
 import * as reach from "./networks/[networkId]/reachability/route";
 import * as matrix from "./networks/[networkId]/matrix/route";
+import * as policyAssertions from "./networks/[networkId]/policy/assertions/route";
+import * as policyAssertion from "./networks/[networkId]/policy/assertions/[assertionId]/route";
+import * as policyTest from "./networks/[networkId]/policy/test/route";
 import { hostKeyPair } from "@/lib/testing/nebula-tools";
 import { db } from "@/lib/db/client";
 import { call, createTestUser, freshCidr, type TestUser } from "@/lib/testing/api-harness";
@@ -38,6 +46,7 @@ let groupId: string;
 let nodeId: string;
 let ruleId: string;
 let certificateId: string;
+let assertionId: string;
 let pub: string;
 
 beforeAll(async () => {
@@ -51,9 +60,11 @@ beforeAll(async () => {
   nodeId = (await call(nodes.POST, "POST", { as: alice, params: { networkId }, body: { name: "web-1", groups: ["web"], publicKeyPem: pub } })).json.node.id;
   ruleId = (await db.firewallRule.findFirstOrThrow({ where: { networkId } })).id;
   certificateId = (await db.certificate.findFirstOrThrow({ where: { networkId } })).id;
+  assertionId = (await call(policyAssertions.POST, "POST", { as: alice, params: { networkId }, body: webDenied })).json.assertion.id;
 });
 
 const rule443 = { direction: "inbound", port: "443", proto: "tcp", peer: { kind: "any" } };
+const webDenied = { from: { kind: "group", group: "web" }, to: { kind: "any" }, proto: "tcp", port: "22", expect: "denied" };
 
 const cases: Array<[string, () => ReturnType<typeof call>]> = [
   ["GET network", () => call(network.GET, "GET", { as: bob, params: { networkId } })],
@@ -85,9 +96,20 @@ const cases: Array<[string, () => ReturnType<typeof call>]> = [
   ["GET certificates", () => call(certs.GET, "GET", { as: bob, params: { networkId } })],
   ["POST revoke", () => call(revoke.POST, "POST", { as: bob, params: { networkId, certificateId }, body: { reason: "x" } })],
   ["GET leases", () => call(leases.GET, "GET", { as: bob, params: { networkId } })],
+  ["GET versions", () => call(versions.GET, "GET", { as: bob, params: { networkId } })],
   ["GET ca", () => call(ca.GET, "GET", { as: bob, params: { networkId } })],
+  ["GET ca rotation", () => call(caRotation.GET, "GET", { as: bob, params: { networkId } })],
+  ["POST ca rotation", () => call(caRotation.POST, "POST", { as: bob, params: { networkId }, body: {} })],
+  ["POST ca rotation switch", () => call(caSwitch.POST, "POST", { as: bob, params: { networkId }, body: { force: true } })],
+  ["POST ca rotation resign", () => call(caResign.POST, "POST", { as: bob, params: { networkId }, body: { force: true } })],
+  ["POST ca rotation retire", () => call(caRetire.POST, "POST", { as: bob, params: { networkId } })],
   ["GET reachability", () => call(reach.GET, "GET", { as: bob, params: { networkId }, query: { from: nodeId, to: nodeId, proto: "tcp", port: "443" } })],
   ["GET matrix", () => call(matrix.GET, "GET", { as: bob, params: { networkId } })],
+  ["GET policy assertions", () => call(policyAssertions.GET, "GET", { as: bob, params: { networkId } })],
+  ["POST policy assertion", () => call(policyAssertions.POST, "POST", { as: bob, params: { networkId }, body: webDenied })],
+  ["PUT policy assertion", () => call(policyAssertion.PUT, "PUT", { as: bob, params: { networkId, assertionId }, body: { ...webDenied, expect: "allowed" } })],
+  ["DELETE policy assertion", () => call(policyAssertion.DELETE, "DELETE", { as: bob, params: { networkId, assertionId } })],
+  ["POST policy test", () => call(policyTest.POST, "POST", { as: bob, params: { networkId } })],
 ];
 
 describe("tenant isolation", () => {
@@ -106,6 +128,8 @@ describe("tenant isolation", () => {
     expect(await db.group.count({ where: { networkId } })).toBe(1);
     expect(await db.certificate.count({ where: { networkId, revokedAt: { not: null } } })).toBe(0);
     expect(await db.firewallRule.count({ where: { networkId } })).toBe(2);
+    expect(await db.policyAssertion.findMany({ where: { networkId }, select: { id: true, expect: true } })).toEqual([{ id: assertionId, expect: "denied" }]);
+    expect(await db.ca.findMany({ where: { networkId }, select: { state: true } })).toEqual([{ state: "current" }]);
   });
 
   it("hides the network from bob's lists and audit log", async () => {
@@ -128,10 +152,11 @@ describe("tenant isolation", () => {
       await call(node.DELETE, "DELETE", { as: bob, params: { networkId: own, nodeId } }),
       await call(group.DELETE, "DELETE", { as: bob, params: { networkId: own, groupId } }),
       await call(rule.DELETE, "DELETE", { as: bob, params: { networkId: own, ruleId } }),
+      await call(policyAssertion.DELETE, "DELETE", { as: bob, params: { networkId: own, assertionId } }),
       await call(revoke.POST, "POST", { as: bob, params: { networkId: own, certificateId }, body: { reason: "x" } }),
       await call(nodeConfig.GET, "GET", { as: bob, params: { networkId: own, nodeId } }),
     ];
-    expect(attempts.map((a) => a.status)).toEqual([404, 404, 404, 404, 404, 404]);
+    expect(attempts.map((a) => a.status)).toEqual([404, 404, 404, 404, 404, 404, 404]);
     expect(await db.certificate.count({ where: { id: certificateId, revokedAt: null } })).toBe(1);
   });
 });

@@ -1,5 +1,6 @@
 import { loadNetworkForPage, requirePageActor } from "@/lib/auth/page-session";
 import { RoleBadge } from "../../../_components/role-badge";
+import { CaExpiryBanner } from "../../../_components/ca-expiry-banner";
 import { NetworkTabs } from "./network-tabs";
 
 export default async function NetworkLayout({ children, params }: { children: React.ReactNode; params: Promise<{ networkId: string }> }) {
@@ -14,6 +15,7 @@ export default async function NetworkLayout({ children, params }: { children: Re
         <RoleBadge role={memberRole} />
       </div>
       <NetworkTabs networkId={network.id} />
+      <CaExpiryBanner networkId={network.id} />
       {children}
     </div>
   );

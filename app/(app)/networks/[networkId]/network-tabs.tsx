@@ -11,6 +11,7 @@ export function NetworkTabs({ networkId }: { networkId: string }) {
     { href: `${base}/links`, label: "Join links" },
     { href: `${base}/groups`, label: "Groups" },
     { href: `${base}/firewall`, label: "Firewall" },
+    { href: `${base}/policy`, label: "Policy" },
     { href: `${base}/certificates`, label: "Certificates" },
     { href: `${base}/members`, label: "Members" },
     { href: `${base}/webhooks`, label: "Webhooks" },

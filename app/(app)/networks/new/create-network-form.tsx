@@ -13,6 +13,7 @@ export function CreateNetworkForm({ suggestedCidr, supportsV2 }: { suggestedCidr
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [askPublic, setAskPublic] = useState(false);
+  const [certVersion, setCertVersion] = useState("1");
 
   async function submit(e: React.FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -30,6 +31,8 @@ export function CreateNetworkForm({ suggestedCidr, supportsV2 }: { suggestedCidr
         caDurationDays: Number(data.get("caDurationDays") ?? 730),
         certVersion: Number(data.get("certVersion") ?? 1),
         nebulaTarget: String(data.get("nebulaTarget") ?? "1.6"),
+        // A disabled field is left out of the form data: a v1 network has no IPv6 range.
+        ...(String(data.get("cidr6") ?? "").trim() ? { cidr6: String(data.get("cidr6")).trim() } : {}),
       });
       toast("success", `Network “${network.name}” created`);
       router.push(`/networks/${network.id}`);
@@ -73,7 +76,7 @@ export function CreateNetworkForm({ suggestedCidr, supportsV2 }: { suggestedCidr
         </label>
       )}
       <Field label="Description" name="description" maxLength={500} errors={fields.description} placeholder="Optional" />
-      <details className="rounded-md border border-slate-200 p-3 dark:border-slate-800" open={Boolean(fields.caName || fields.caDurationDays || fields.certVersion || fields.nebulaTarget)}>
+      <details className="rounded-md border border-slate-200 p-3 dark:border-slate-800" open={Boolean(fields.caName || fields.caDurationDays || fields.certVersion || fields.nebulaTarget || fields.cidr6)}>
         <summary className="cursor-pointer text-sm font-medium">Certificate authority and Nebula versions</summary>
         <div className="mt-3 grid gap-4 sm:grid-cols-2">
           <Field label="CA name" name="caName" placeholder="<network name> CA" errors={fields.caName} />
@@ -93,12 +96,31 @@ export function CreateNetworkForm({ suggestedCidr, supportsV2 }: { suggestedCidr
             label="Certificate format"
             name="certVersion"
             defaultValue="1"
+            onChange={(e) => setCertVersion(e.target.value)}
             errors={fields.certVersion}
             options={[
               { value: "1", label: "v1 (works with every version)" },
               ...(supportsV2 ? [{ value: "2", label: "v2 (needs 1.10 everywhere)" }] : []),
             ]}
           />
+          <div className="sm:col-span-2">
+            {/* Dual-stack: v2 only. The reason stays visible, since the field is disabled for v1 (issue 12 part 4). */}
+            <Field
+              label="IPv6 range (optional, dual-stack)"
+              name="cidr6"
+              placeholder="fd42:abcd:1234::/64"
+              className="font-mono"
+              disabled={certVersion !== "2"}
+              errors={fields.cidr6}
+              hint={
+                <>
+                  A unique local range such as fd42:abcd:1234::/64 (/48 to /112); each node gets the IPv6 twin of its IPv4 address. It needs v2 certificates and Nebula
+                  1.10 on every node: a v1 certificate carries one IPv4 address, and Nebula 1.6 cannot read v2 certificates.
+                  {!supportsV2 && " This server's nebula-cert is older than 1.10, so it cannot make v2 certificates."} It cannot be added later.
+                </>
+              }
+            />
+          </div>
         </div>
       </details>
       <div className="flex justify-end">

@@ -8,6 +8,13 @@ import { IssuedCertificates } from "./issued-certificates";
 
 type Cas = Awaited<ReturnType<typeof caView>>;
 
+const caStateLabel: Record<Cas[number]["state"], string> = {
+  current: "current CA (signs)",
+  next: "next CA (trusted, not signing yet)",
+  previous: "old CA (trusted until retired)",
+  retired: "retired",
+};
+
 const card = "rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900";
 
 export function CertificatesPanel({ networkId, cas, page, query, blocklist, canEdit }: { networkId: string; cas: Cas; page: CertificatePage; query: { q: string; status: string }; blocklist: string[]; canEdit: boolean }) {
@@ -17,7 +24,7 @@ export function CertificatesPanel({ networkId, cas, page, query, blocklist, canE
         <section key={ca.id} className={card} aria-label="Certificate authority">
           <div className="mb-3 flex flex-wrap items-center gap-2">
             <h2 className="text-lg font-medium">{ca.name}</h2>
-            <Pill tone={ca.active ? "green" : "slate"}>{ca.active ? "active CA" : "retired"}</Pill>
+            <Pill tone={ca.state === "retired" ? "slate" : ca.state === "current" ? "green" : "amber"}>{caStateLabel[ca.state]}</Pill>
             <Pill tone="slate">certificate v{ca.version}</Pill>
           </div>
           <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">

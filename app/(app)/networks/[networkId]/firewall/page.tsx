@@ -25,6 +25,7 @@ export default async function FirewallPage({ params }: { params: Promise<{ netwo
         groups={groups.map((g) => g.name)}
         icmpEnabled={rules.some(isInboundIcmpDefault)}
         canEdit={hasRole(role, "admin")}
+        canOverride={role === "owner"}
       />
       <div className="grid gap-6 xl:grid-cols-2">
         <ReachabilityCheck networkId={network.id} hasNodes={nodeCount > 0} />

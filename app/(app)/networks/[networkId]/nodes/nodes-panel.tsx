@@ -4,6 +4,7 @@ import { useState } from "react";
 import type { NodePage } from "@/lib/nodes/node-query";
 import { apiCall } from "../../../../_components/api-client";
 import { TableView } from "../../../../_components/data-table";
+import { CopyButton } from "../../../../_components/copy-button";
 import { ExpiryText, HostStatePill, NodeStatusPill, Pill, RolePills } from "../../../../_components/badges";
 import { buttonClass, ChipPicker, Field, FormError, inputClass, RoleToggles, Spinner, TextAreaField } from "../../../../_components/form-controls";
 import { Pager, ResultCount, useUrlFilters } from "../../../../_components/url-paging";
@@ -68,13 +69,27 @@ export function NodesPanel({ networkId, cidr, page, query, groups, canEdit }: Pr
               columns={[
                 {
                   header: "Name",
+                  // The name is also the host's DNS name: what a lighthouse's DNS answers (its certificate name).
                   cell: (n) => (
-                    <Link href={`/networks/${networkId}/nodes/${n.id}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
-                      {n.name}
-                    </Link>
+                    <span className="flex items-center gap-2">
+                      <Link href={`/networks/${networkId}/nodes/${n.id}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
+                        {n.name}
+                      </Link>
+                      <CopyButton text={n.dnsName} label="Copy name" className="px-1.5 py-0.5 text-xs" />
+                      {n.serveDns && <Pill tone="slate">DNS :{n.dnsPort}</Pill>}
+                    </span>
                   ),
                 },
-                { header: "IP", cell: (n) => <code className="font-mono text-xs">{n.ip ?? "—"}</code> },
+                {
+                  header: "IP",
+                  // A dual-stack node shows its IPv6 address under the IPv4 one.
+                  cell: (n) => (
+                    <span className="flex flex-col">
+                      <code className="font-mono text-xs">{n.ip ?? "—"}</code>
+                      {n.ip6 && <code className="font-mono text-xs text-slate-500 dark:text-slate-400">{n.ip6}</code>}
+                    </span>
+                  ),
+                },
                 { header: "Groups", cell: (n) => <span className="flex flex-wrap gap-1">{n.groups.map((g) => <Pill key={g} tone="slate">{g}</Pill>)}</span> },
                 { header: "Role", cell: (n) => <RolePills isLighthouse={n.isLighthouse} isRelay={n.isRelay} /> },
                 { header: "Status", cell: (n) => <NodeStatusPill status={n.status} /> },

@@ -4,6 +4,8 @@ import { NetworkSettings } from "../network-settings";
 import { listReservedRanges } from "@/lib/ipam/reserved-ranges";
 import { ReservedRangesPanel } from "./reserved-ranges-panel";
 import { PollIntervalPanel } from "./poll-interval-panel";
+import { FirewallActionsPanel } from "./firewall-actions-panel";
+import { db } from "@/lib/db/client";
 
 export const metadata = { title: "Network settings" };
 
@@ -11,7 +13,10 @@ export default async function SettingsPage({ params }: { params: Promise<{ netwo
   const { networkId } = await params;
   const actor = await requirePageActor();
   const { network, role } = await loadNetworkForPage(actor, networkId);
-  const ranges = await listReservedRanges(network.id);
+  const [ranges, actions] = await Promise.all([
+    listReservedRanges(network.id),
+    db.network.findUniqueOrThrow({ where: { id: network.id }, select: { inboundAction: true, outboundAction: true } }),
+  ]);
   return (
     <div className="grid gap-6 lg:grid-cols-2">
       {hasRole(role, "admin") ? (
@@ -21,6 +26,7 @@ export default async function SettingsPage({ params }: { params: Promise<{ netwo
       )}
       <ReservedRangesPanel networkId={network.id} ranges={ranges} canEdit={hasRole(role, "admin")} />
       <PollIntervalPanel networkId={network.id} pollSeconds={network.pollSeconds} canEdit={hasRole(role, "admin")} />
+      <FirewallActionsPanel networkId={network.id} inbound={actions.inboundAction} outbound={actions.outboundAction} canEdit={hasRole(role, "admin")} />
     </div>
   );
 }

@@ -2,9 +2,11 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { NodeView } from "@/lib/nodes/node-service";
+import type { DnsResolverView } from "@/lib/nodes/node-dns";
 import { apiCall, apiFetch } from "../../../../../_components/api-client";
 import { ExpiryText, HostStatePill, NodeStatusPill, Pill, RolePills } from "../../../../../_components/badges";
 import { CopyButton } from "../../../../../_components/copy-button";
+import { HostVersionNote } from "../../../../../_components/nebula-versions";
 import { buttonClass, ChipPicker, dangerButtonClass, RoleToggles, Field, FormError, secondaryButtonClass, SelectField, Spinner, TextAreaField } from "../../../../../_components/form-controls";
 import { useToast } from "../../../../../_components/toast";
 import { useApiAction } from "../../../../../_components/use-api-action";
@@ -15,17 +17,24 @@ interface Props {
   groups: string[];
   config: { yaml: string | null; etag: string | null; error: string | null };
   canEdit: boolean;
+  /** The lighthouse DNS servers this node can query (issue 12 part 3). */
+  dnsResolvers?: DnsResolverView[];
 }
 
 const card = "rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900";
 
-export function NodeDetail({ networkId, node, groups, config, canEdit }: Props) {
+export function NodeDetail({ networkId, node, groups, config, canEdit, dnsResolvers = [] }: Props) {
   const base = `/api/v1/networks/${networkId}/nodes/${node.id}`;
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-center gap-3">
         <h2 className="text-xl font-semibold">{node.name}</h2>
         <code className="font-mono text-sm">{node.ip}</code>
+        {node.ip6 && (
+          <code className="font-mono text-sm" title="IPv6 address (dual-stack network)">
+            {node.ip6}
+          </code>
+        )}
         <NodeStatusPill status={node.status} />
         <RolePills isLighthouse={node.isLighthouse} isRelay={node.isRelay} />
         {node.groups.map((g) => (
@@ -35,6 +44,7 @@ export function NodeDetail({ networkId, node, groups, config, canEdit }: Props) 
         ))}
       </div>
       <HostCard node={node} />
+      <NamesCard node={node} resolvers={dnsResolvers} />
       <div className="grid gap-6 lg:grid-cols-2">
         <CertificateCard node={node} />
         {canEdit && <SignAndBundle base={base} node={node} />}
@@ -59,7 +69,11 @@ function HostCard({ node }: { node: NodeView }) {
         <dt className="text-slate-500 dark:text-slate-400">Applied revision</dt>
         <dd>{h.appliedRevision ?? "none confirmed"}{h.appliedAt && <span className="text-slate-500 dark:text-slate-400"> · since {new Date(h.appliedAt).toLocaleString()}</span>}</dd>
         <dt className="text-slate-500 dark:text-slate-400">nebula</dt>
-        <dd>{h.nebulaState ?? "not reported"}{h.nebulaVersion && ` · ${h.nebulaVersion}`}</dd>
+        <dd>
+          {h.nebulaState ?? "not reported"}
+          {h.nebulaVersion ? <span data-testid="host-nebula-version">{` · ${h.nebulaVersion}`}</span> : <span className="text-slate-500 dark:text-slate-400"> · version not reported: its config is written for the network&apos;s oldest allowed version</span>}
+          <HostVersionNote version={h.nebulaVersion} />
+        </dd>
         <dt className="text-slate-500 dark:text-slate-400">Agent</dt>
         <dd>{h.agentVersion ?? "not reported"}</dd>
         <dt className="text-slate-500 dark:text-slate-400">Last poll</dt>
@@ -67,6 +81,57 @@ function HostCard({ node }: { node: NodeView }) {
         <dt className="text-slate-500 dark:text-slate-400">Last error</dt>
         <dd className={h.lastError ? "text-red-700 dark:text-red-300" : undefined}>{h.lastError ?? "none"}</dd>
       </dl>
+    </section>
+  );
+}
+
+/** The host's DNS name (its certificate name) and the lighthouse DNS servers that answer it. */
+function NamesCard({ node, resolvers }: { node: NodeView; resolvers: DnsResolverView[] }) {
+  const serving = node.isLighthouse && node.serveDns;
+  const own = serving ? `${node.dnsHost ?? node.ip}:${node.dnsPort}` : null;
+  return (
+    <section className={card} aria-labelledby="names-heading" data-testid="dns-card">
+      <h3 id="names-heading" className="mb-3 font-medium">
+        Name resolution
+      </h3>
+      <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
+        <dt className="text-slate-500 dark:text-slate-400">DNS name</dt>
+        <dd className="flex items-center gap-2">
+          <code className="font-mono text-xs" data-testid="dns-name">
+            {node.dnsName}
+          </code>
+          <CopyButton text={node.dnsName} label="Copy name" className="px-2 py-1 text-xs" />
+        </dd>
+        <dt className="text-slate-500 dark:text-slate-400">Resolver</dt>
+        <dd data-testid="dns-resolvers">
+          {resolvers.length ? (
+            <ul className="space-y-1">
+              {resolvers.map((r) => (
+                <li key={`${r.lighthouse}-${r.address}-${r.port}`} className="flex flex-wrap items-center gap-2">
+                  <span>
+                    Resolve names with <code className="font-mono text-xs">{`${r.address}:${r.port}`}</code> (lighthouse {r.lighthouse})
+                  </span>
+                  <CopyButton text={`dig @${r.address} -p ${r.port} +short ${node.dnsName}`} label="Copy dig" className="px-2 py-1 text-xs" />
+                  {r.firewall && !r.firewall.allowed && <span className="w-full text-xs text-amber-700 dark:text-amber-300">Firewall: {r.firewall.summary}</span>}
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <span className="text-slate-500 dark:text-slate-400">No lighthouse serves DNS yet: turn it on in a lighthouse&apos;s settings.</span>
+          )}
+        </dd>
+        {own && (
+          <>
+            <dt className="text-slate-500 dark:text-slate-400">Serves DNS</dt>
+            <dd data-testid="dns-serving">
+              on <code className="font-mono text-xs">{own}</code> (UDP)
+            </dd>
+          </>
+        )}
+      </dl>
+      <p className="mt-3 text-xs text-slate-500 dark:text-slate-400">
+        A lighthouse answers a host&apos;s certificate name (no domain) with its overlay address, but only for hosts that have a tunnel to that lighthouse, and never its own name. Queries cross the lighthouse&apos;s firewall: it needs an inbound rule allowing UDP to the DNS port.
+      </p>
     </section>
   );
 }
@@ -89,7 +154,8 @@ function CertificateCard({ node }: { node: NodeView }) {
           </dd>
           <dt className="text-slate-500 dark:text-slate-400">Signed for</dt>
           <dd>
-            <code className="font-mono text-xs">{c.ip}</code> · {c.groups.join(", ") || "no groups"}
+            <code className="font-mono text-xs">{c.ip}</code>
+            {c.ip6 && <code className="font-mono text-xs">, {c.ip6}</code>} · {c.groups.join(", ") || "no groups"}
           </dd>
           <dt className="text-slate-500 dark:text-slate-400">Valid</dt>
           <dd>
@@ -198,6 +264,7 @@ function EditNode({ base, node, groups, networkId }: { base: string; node: NodeV
   const router = useRouter();
   const [picked, setPicked] = useState(node.groups);
   const [roles, setRoles] = useState({ isLighthouse: node.isLighthouse, isRelay: node.isRelay });
+  const [serveDns, setServeDns] = useState(node.serveDns);
 
   async function save(e: React.FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -212,13 +279,16 @@ function EditNode({ base, node, groups, networkId }: { base: string; node: NodeV
           ...roles,
           endpoints: text("endpoints") ? text("endpoints").split(/[\s,]+/).filter(Boolean) : [],
           listenPort: text("listenPort") ? Number(text("listenPort")) : null,
+          // DNS settings exist only on a lighthouse: unticking "Lighthouse" turns DNS off with it.
+          ...(roles.isLighthouse ? { serveDns, dnsHost: text("dnsHost") || null, dnsPort: text("dnsPort") ? Number(text("dnsPort")) : 53 } : { serveDns: false }),
+          unsafeNetworks: text("unsafeNetworks").split(/[\s,]+/).filter(Boolean),
           overrides: {
             ...(text("tunDev") ? { tunDev: text("tunDev") } : {}),
             ...(mtu ? { tunMtu: Number(mtu) } : {}),
             ...(text("logLevel") ? { logLevel: text("logLevel") } : {}),
           },
         }),
-      { success: "Saved; the certificate was re-signed if its groups changed" },
+      { success: "Saved; the certificate was re-signed if its groups or routed subnets changed" },
     );
   }
 
@@ -244,6 +314,38 @@ function EditNode({ base, node, groups, networkId }: { base: string; node: NodeV
         <RoleToggles value={roles} onChange={setRoles} />
         <Field label="Public endpoints" name="endpoints" defaultValue={node.endpoints.join(", ")} errors={fields.endpoints} />
         <Field label="Listen port" name="listenPort" type="number" defaultValue={node.listenPort ?? ""} errors={fields.listenPort} />
+        {roles.isLighthouse && (
+          <fieldset className="grid gap-4 rounded-md border border-slate-200 p-4 dark:border-slate-800 md:col-span-2 md:grid-cols-2">
+            <legend className="px-1 text-sm font-medium">Lighthouse DNS</legend>
+            <div className="space-y-1 md:col-span-2">
+              <label className="flex items-center gap-2 text-sm">
+                <input type="checkbox" name="serveDns" checked={serveDns} onChange={(e) => setServeDns(e.target.checked)} aria-invalid={Boolean(fields.serveDns?.length)} /> Serve DNS: answer host names with their overlay addresses
+              </label>
+              {fields.serveDns?.length ? (
+                <p data-field-error="serveDns" className="text-sm text-red-600 dark:text-red-400">
+                  {fields.serveDns.join(" ")}
+                </p>
+              ) : null}
+            </div>
+            <Field
+              label="DNS address"
+              name="dnsHost"
+              defaultValue={node.dnsHost ?? ""}
+              placeholder={node.ip ?? "overlay address"}
+              hint="Empty: this lighthouse's overlay address, reachable only through Nebula. Or a loopback address. Never the underlay: anyone could list the host names."
+              errors={fields.dnsHost}
+            />
+            <Field label="DNS port (UDP)" name="dnsPort" type="number" min={1} max={65535} defaultValue={node.dnsPort} placeholder="53" errors={fields.dnsPort} />
+          </fieldset>
+        )}
+        <Field
+          label="Routed subnets"
+          name="unsafeNetworks"
+          defaultValue={node.unsafeNetworks.join(", ")}
+          placeholder="192.168.50.0/24"
+          hint="Networks behind this host that it forwards for the overlay (Nebula's unsafe routes). They go into its certificate; every other host routes them through it. The host must forward IP (net.ipv4.ip_forward=1)."
+          errors={Object.entries(fields).filter(([k]) => k === "unsafeNetworks" || k.startsWith("unsafeNetworks.")).flatMap(([, v]) => v)}
+        />
         <Field label="tun device" name="tunDev" defaultValue={overrides.tunDev ?? ""} placeholder="nebula1" errors={fields["overrides.tunDev"]} />
         <Field label="tun MTU" name="tunMtu" type="number" defaultValue={overrides.tunMtu ?? ""} placeholder="1300" errors={fields["overrides.tunMtu"]} />
         <SelectField

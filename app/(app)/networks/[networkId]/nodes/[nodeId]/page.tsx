@@ -5,6 +5,7 @@ import { hasRole } from "@/lib/auth/roles";
 import { listGroups } from "@/lib/groups/group-service";
 import { renderConfigFor } from "@/lib/nodes/node-config";
 import { getNode } from "@/lib/nodes/node-service";
+import { dnsResolversForNode } from "@/lib/nodes/node-dns";
 import { NodeDetail } from "./node-detail";
 import { db } from "@/lib/db/client";
 import { intToIpv4 } from "@/lib/ipam/cidr";
@@ -14,7 +15,8 @@ import { QrCode } from "../../../../../_components/qr-code";
 /** What the Mobile Nebula app imports: the CA and the certificate (as QR codes) and the lighthouses. */
 async function MobileNebula({ networkId, nodeId }: { networkId: string; nodeId: string }) {
   const [ca, cert, lighthouses] = await Promise.all([
-    db.ca.findFirst({ where: { networkId, active: true }, select: { certPem: true } }),
+    // Every trusted CA (two during a rotation), as the agents' ca.crt has them.
+    db.ca.findMany({ where: { networkId, state: { not: "retired" } }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { certPem: true } }).then((cas) => (cas.length ? { certPem: cas.map((c) => c.certPem.trimEnd() + "\n").join("") } : null)),
     db.certificate.findFirst({ where: { nodeId, revokedAt: null }, orderBy: { createdAt: "desc" }, select: { pem: true } }),
     db.node.findMany({ where: { networkId, isLighthouse: true, status: "active" }, include: { lease: true } }),
   ]);
@@ -52,16 +54,17 @@ export default async function NodePage({ params }: { params: Promise<{ networkId
     if (e instanceof AppError && e.code === "not_found") notFound();
     throw e;
   });
-  const [groups, config] = await Promise.all([
+  const [groups, config, dnsResolvers] = await Promise.all([
     listGroups(network.id),
     renderConfigFor(network.id, node.id).then(
       (c) => ({ yaml: c.yaml, etag: c.etag, error: null }),
       (e: unknown) => ({ yaml: null, etag: null, error: e instanceof AppError ? e.message : "The config could not be rendered" }),
     ),
+    dnsResolversForNode(network.id, node),
   ]);
   return (
     <div className="space-y-6">
-      <NodeDetail networkId={network.id} node={node} groups={groups.map((g) => g.name)} config={config} canEdit={hasRole(role, "admin")} />
+      <NodeDetail networkId={network.id} node={node} groups={groups.map((g) => g.name)} config={config} canEdit={hasRole(role, "admin")} dnsResolvers={dnsResolvers} />
       <MobileNebula networkId={network.id} nodeId={node.id} />
     </div>
   );
