@@ -1,7 +1,8 @@
 /** Subnet routes and rules limited to a routed subnet, as the renderer writes them for each version. */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { nodeInput, rule } from "./render-node-config.fixtures";
-import { ConfigRenderError, renderNodeConfig, type NebulaTarget } from "./render-node-config";
+import { ConfigRenderError, renderNodeConfig, type NebulaTarget, type RenderInput } from "./render-node-config";
 
 const routes = [
   { route: "192.168.50.0/24", via: "10.42.0.9" },
@@ -56,5 +57,38 @@ describe("rules limited to a routed subnet (local_cidr)", () => {
     const inbound = (render("1.6").object.firewall as Firewall).inbound;
     expect(inbound).toEqual([{ port: "22", proto: "tcp", group: "ops" }]);
     expect(render("1.6").yaml).not.toContain("local_cidr");
+  });
+});
+
+describe("subnet routes and local_cidr, for any fleet (property)", () => {
+  const octet = fc.integer({ min: 2, max: 254 });
+  // Distinct subnets, each routed through some host of 10.42.0.0/16.
+  const fleetRoutes = fc.uniqueArray(fc.record({ third: fc.integer({ min: 0, max: 255 }), via: octet }), { selector: (r) => r.third, maxLength: 12 });
+  const targets = fc.constantFrom<NebulaTarget>("1.6", "1.7", "1.10");
+  const ruleLimits = fc.array(fc.option(fc.integer({ min: 0, max: 255 }), { nil: null }), { maxLength: 6 });
+
+  it("routes every other host's subnets through it, sorted, and writes local_cidr exactly where the version knows it", () => {
+    fc.assert(
+      fc.property(fleetRoutes, octet, targets, ruleLimits, (routeSpecs, self, target, limits) => {
+        const selfIp = `10.42.0.${self}`;
+        const unsafeRoutes = routeSpecs.map((r) => ({ route: `192.168.${r.third}.0/24`, via: `10.42.0.${r.via}` }));
+        const rules = limits.map((third, i) => rule(40 + i, { direction: "inbound", proto: "tcp", port: String(1000 + i), peer: { kind: "any" }, localCidr: third === null ? null : `172.16.${third}.0/24` }));
+        const input: RenderInput = nodeInput({ name: "n1", ip: selfIp }, { target, rules, unsafeRoutes });
+        const object = renderNodeConfig(input).object as { tun: Tun; firewall: Firewall };
+        const expected = unsafeRoutes.filter((r) => r.via !== selfIp).sort((a, b) => (a.route < b.route ? -1 : a.route > b.route ? 1 : 0));
+        expect(object.tun.unsafe_routes).toEqual(expected);
+        const written = object.firewall.inbound.filter((r) => Number(r.port) >= 1000);
+        const limited = rules.filter((r) => r.localCidr);
+        if (target === "1.6") {
+          // Never wider than written: a rule limited to a subnet is left out, the others kept.
+          expect(written).toHaveLength(rules.length - limited.length);
+          expect(written.every((r) => !("local_cidr" in r))).toBe(true);
+        } else {
+          expect(written).toHaveLength(rules.length);
+          expect(written.map((r) => r.local_cidr ?? null)).toEqual(rules.map((r) => r.localCidr ?? null));
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });
