@@ -8,7 +8,7 @@
  */
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pollConfig, type PollOutcome, type Report } from "@/lib/agent/control-plane";
+import { pollConfig, reportHeaders, type PollOutcome, type Report } from "@/lib/agent/control-plane";
 import { createTestUser } from "@/lib/testing/api-harness";
 import { hostKeyPair } from "@/lib/testing/nebula-tools";
 import { startService, waitForHttp, type Started } from "../../scripts/lib/processes";
@@ -94,7 +94,9 @@ describe("long polling across two replicas over one Postgres", () => {
 
   it("a host that goes away mid-wait frees its place at once (the bound counts only live polls)", async () => {
     const controller = new AbortController();
-    const spec = { authorization: `Bearer ${credential}`, "if-none-match": etag, prefer: "wait=30" };
+    // The agent's own report (its nebula version included): a poll that reports another version
+    // than the last one is answered at once, since its config is written for that version.
+    const spec = { authorization: `Bearer ${credential}`, ...reportHeaders(report()), prefer: "wait=30" };
     const held = fetch(`${B}/api/v1/node/config?dir=%2Fetc%2Fnebula`, { headers: spec, signal: controller.signal }).catch((e: unknown) => e);
     await waitFor("replica B to hold the poll", async () => (await heldOnB()) === 1, { timeoutMs: 10_000, intervalMs: 100 });
     controller.abort();

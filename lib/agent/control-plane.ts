@@ -51,7 +51,8 @@ export interface Report {
   error: string | null;
 }
 
-function reportHeaders(report: Report): Record<string, string> {
+/** A poll's report as request headers, exactly as both agents send it. */
+export function reportHeaders(report: Report): Record<string, string> {
   return {
     ...(report.fetched ? { "if-none-match": report.fetched } : {}),
     [REPORT_HEADERS.applied]: report.applied ?? "none",
