@@ -13,6 +13,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { db } from "@/lib/db/client";
+import { RETIRE_SETTLE_SECONDS } from "@/lib/pki/ca-rotation";
 import { createTestUser } from "@/lib/testing/api-harness";
 import { nebulaVersions, type NebulaBinaries } from "@/lib/testing/nebula-binaries";
 import { Lab, UNDERLAY_HOST, type LabNode } from "./lab";
@@ -274,8 +275,12 @@ describe.each(nebulaVersions)("nebula $label: the network's lifecycle", (v) => {
       await L.api.call("POST", `${base}/switch`, {});
       await waitFor("every host to apply a certificate from the new CA", async () => {
         const s = await status();
-        return s.hosts.onNew === s.hosts.active && s.canRetire;
+        return s.hosts.onNew === s.hosts.active;
       }, { timeoutMs: 90_000, intervalMs: 500, diag: () => L.diag(...HOSTS) });
+      // Then one lighthouse interval, so that every lighthouse tunnel re-keys before the old CA goes.
+      const settling = await L.api.call("POST", `${base}/retire`).then(() => "200", (e: Error) => e.message);
+      expect(settling, "retiring right after the last host moved waits for the lighthouse tunnels").toMatch(/answered 409.*Retire in \d+ s/s);
+      await waitFor("the old CA to be retirable", async () => (await status()).canRetire, { timeoutMs: (RETIRE_SETTLE_SECONDS + 30) * 1000, intervalMs: 1_000 });
       marks.push(["retire", Date.now()]);
       await L.api.call("POST", `${base}/retire`);
       await L.waitApplied("every host to apply the bundle without the old CA");
@@ -285,6 +290,11 @@ describe.each(nebulaVersions)("nebula $label: the network's lifecycle", (v) => {
       }
       // Traffic after the old CA is gone rides on the new certificates alone.
       await waitFor("web1 -> db1 ping after retirement", () => L.ping("web1", L.host("db1").ip), { timeoutMs: CHANGE_BOUND_MS, intervalMs: 300 });
+      // gw1 and db1 have been idle since the route test: their old tunnel is gone with the old CA, and
+      // a new one needs the lighthouse to know db1, which it does because its tunnel re-keyed first.
+      const idlePairStart = Date.now();
+      await waitFor("gw1 -> db1 ping after retirement (a tunnel idle through the rotation)", () => L.ping("gw1", L.host("db1").ip), { timeoutMs: 10_000, intervalMs: 300, diag: () => L.diag("gw1", "db1", "lh1") });
+      L.timings.push(["idle pair reconnects after retirement", Date.now() - idlePairStart]);
       marks.push(["end", Date.now()]);
       await new Promise((r) => setTimeout(r, 2_000));
       pinger.stop();
@@ -317,7 +327,7 @@ describe.each(nebulaVersions)("nebula $label: the network's lifecycle", (v) => {
     expect(await connect6("web1"), "web1 -> [db1]:8086 before a rule allows it").toBe(false);
     await L.api.call("POST", `/api/v1/networks/${L.networkId}/rules`, { direction: "inbound", port: String(V6_PORT), proto: "tcp", peer: { kind: "group", group: "web" }, appliesTo: { kind: "group", group: "db" }, description: "lab: web to db over IPv6" });
     await waitFor("web1 -> [db1]:8086 once the group rule allows it", () => connect6("web1"), { timeoutMs: CHANGE_BOUND_MS, intervalMs: 300, diag: () => L.diag("db1") });
-    await waitFor("gw1 -> db1 ping -6", async () => (await L.lab.exec(L.host("gw1").node.ns, "ping", ["-6", "-c", "1", "-W", "1", db.ip6!], { timeout: 5_000 })).code === 0, { timeoutMs: CHANGE_BOUND_MS, intervalMs: 300 });
+    await waitFor("gw1 -> db1 ping -6", async () => (await L.lab.exec(L.host("gw1").node.ns, "ping", ["-6", "-c", "1", "-W", "1", db.ip6!], { timeout: 5_000 })).code === 0, { timeoutMs: CHANGE_BOUND_MS, intervalMs: 300, diag: () => L.diag("gw1", "db1", "lh1") });
     expect(await connect6("gw1"), "gw1 (not in web) -> [db1]:8086").toBe(false);
     const verdict = await L.api.call("GET", `/api/v1/networks/${L.networkId}/reachability?from=${web.id}&to=${db.id}&proto=tcp&port=${V6_PORT}&family=ipv6`);
     expect(verdict.allowed).toBe(true);

@@ -73,7 +73,7 @@ const operations: Operation[] = [
   { method: "post", path: `${N}/ca/rotation`, summary: "Start a CA rotation: make the next CA (the current one's version and lifetime) and put it in every host's pki.ca bundle; the current CA still signs (409 while one is under way)", role: "owner", body: rotationStartSchema, status: 201 },
   { method: "post", path: `${N}/ca/rotation/switch`, summary: "Switch signing to the new CA; hosts on the old one hear renewal due. 409 naming the active hosts that have not applied the bundle trusting it, unless force", role: "owner", body: rotationStepSchema },
   { method: "post", path: `${N}/ca/rotation/resign`, summary: "Switch if needed, then re-sign every active host still on the old CA with its stored public key (batches of 50, at most 1000 per call; `remaining` says how many are left)", role: "owner", body: rotationStepSchema },
-  { method: "post", path: `${N}/ca/rotation/retire`, summary: "Retire the old CA (out of every bundle). 409 naming the active hosts that have not applied a certificate from the new CA", role: "owner" },
+  { method: "post", path: `${N}/ca/rotation/retire`, summary: "Retire the old CA (out of every bundle). 409 naming the active hosts that have not applied a certificate from the new CA, or, once all have, until one lighthouse interval has passed (retireInSeconds)", role: "owner" },
   { method: "get", path: `${N}/groups`, summary: "List groups", role: "viewer" },
   { method: "post", path: `${N}/groups`, summary: "Create a group", role: "admin", body: groupCreateSchema, status: 201 },
   { method: "patch", path: `${N}/groups/{groupId}`, summary: "Rename a group (re-signs its members)", role: "admin", body: groupUpdateSchema },

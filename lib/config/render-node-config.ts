@@ -91,7 +91,8 @@ type RenderNode = RenderInput["node"];
 
 const DEFAULT_TUN_DEV = "nebula1";
 const DEFAULT_TUN_MTU = 1300;
-const LIGHTHOUSE_INTERVAL_SECONDS = 60;
+/** How often a host reports to its lighthouses; CA retirement waits one such interval (lib/pki/ca-rotation.ts). */
+export const LIGHTHOUSE_INTERVAL_SECONDS = 60;
 const ANY_PORT = 0;
 
 /** What a config's body (all but its header comment) is, kept so that nodes alike share one render. */

@@ -172,7 +172,9 @@ export async function recordReports(reports: Array<{ nodeId: string; report: Hos
   if (reports.length === 0) return;
   const column = <T>(pick: (r: HostReport & { applied: string | null }) => T) => reports.map((r) => pick(r.report));
   await hotPathPool().query({
-    name: "nc-node-reports-v2",
+    name: "nc-node-reports-v3",
+    // appliedCertSince moves only when the applied certificate changes (hence its CASE twice): CA
+    // retirement waits from the moment the last host moved (lib/pki/ca-rotation.ts).
     text: `UPDATE "Node" n SET "lastSeenAt" = now(), "fetchedEtag" = v.fetched,
              "appliedRevision" = CASE WHEN v.applied IS NULL THEN NULL
                                       WHEN v.applied = n."renderedEtag" THEN n."renderedRevision"
@@ -180,6 +182,9 @@ export async function recordReports(reports: Array<{ nodeId: string; report: Hos
              "appliedCertId" = CASE WHEN v.applied IS NULL THEN NULL
                                     WHEN v.applied = n."renderedEtag" THEN n."renderedCertId"
                                     WHEN v.applied = n."appliedEtag" THEN n."appliedCertId" ELSE NULL END,
+             "appliedCertSince" = CASE WHEN v.applied IS NULL THEN NULL
+                                       WHEN v.applied = n."renderedEtag" AND n."renderedCertId" IS DISTINCT FROM n."appliedCertId" THEN now()
+                                       WHEN v.applied = n."renderedEtag" OR v.applied = n."appliedEtag" THEN n."appliedCertSince" ELSE NULL END,
              "appliedAt" = CASE WHEN v.applied IS DISTINCT FROM n."appliedEtag" THEN now() ELSE n."appliedAt" END,
              "appliedEtag" = v.applied, "nebulaState" = v.nebula, "nebulaVersion" = v.nebula_version,
              "agentVersion" = v.agent, "lastError" = v.error

@@ -19,7 +19,7 @@ import { call, createTestUser, freshCidr, type TestUser } from "@/lib/testing/ap
 import { hostKeyPair, nebulaTestConfig, verifyCert } from "@/lib/testing/nebula-tools";
 import { blocklistFor } from "./certificate-service";
 import { NebulaCert, NebulaCertError } from "./nebula-cert";
-import { nextCaName, startRotation } from "./ca-rotation";
+import { nextCaName, RETIRE_SETTLE_SECONDS, startRotation } from "./ca-rotation";
 
 let owner: TestUser;
 let admin: TestUser;
@@ -56,6 +56,10 @@ async function status() {
   expect(r.status).toBe(200);
   return r.json.rotation;
 }
+
+/** What waiting RETIRE_SETTLE_SECONDS would do: the moments the hosts moved to their certificates recede. */
+const lighthouseIntervalPasses = () =>
+  db.$executeRaw`UPDATE "Node" SET "appliedCertSince" = "appliedCertSince" - make_interval(secs => ${RETIRE_SETTLE_SECONDS}::float8) WHERE "networkId" = ${networkId}::uuid`;
 
 const caPem = async (state: "current" | "next" | "previous" | "retired") => (await db.ca.findFirstOrThrow({ where: { networkId, state } })).certPem;
 
@@ -199,6 +203,14 @@ describe("CA rotation", () => {
     // Re-signed is not applied: still refused until bravo reports the bundle with its new certificate.
     expect((await call(rotationRetire.POST, "POST", { as: owner, params: { networkId } })).status).toBe(409);
     await fetchAndApply("bravo");
+    // Every host moved, but their lighthouse tunnels re-key only on their next lighthouse update.
+    const settling = await call(rotationRetire.POST, "POST", { as: owner, params: { networkId } });
+    expect(settling.status).toBe(409);
+    expect(settling.json.error.message).toMatch(/lighthouse update\. Retire in (6\d|70) s\.$/);
+    expect(await status()).toMatchObject({ canRetire: false, hosts: { leftCount: 0 } });
+    expect((await status()).retireInSeconds).toBeGreaterThan(RETIRE_SETTLE_SECONDS - 10);
+    await lighthouseIntervalPasses();
+    expect(await status()).toMatchObject({ canRetire: true, retireInSeconds: 0 });
     const retired = await call(rotationRetire.POST, "POST", { as: owner, params: { networkId } });
     expect(retired.status, JSON.stringify(retired.json)).toBe(200);
     expect(retired.json.rotation.phase).toBe("none");
@@ -229,6 +241,7 @@ describe("CA rotation", () => {
     for (const c of live) expect(blocklist).toContain(c.fingerprint);
     // A blocked host no longer holds back the retirement.
     await fetchAndApply("alpha");
+    await lighthouseIntervalPasses();
     expect((await call(rotationRetire.POST, "POST", { as: owner, params: { networkId } })).status).toBe(200);
   }, 60_000);
 });

@@ -13,7 +13,15 @@
  *    unless forced. From then on each host hears "renewal due" and renews on its own, or an owner
  *    re-signs every host at once (its stored public key, in bounded batches).
  * 3. retire: the previous CA leaves every bundle. Refused (naming the hosts) until every active
- *    host has applied a certificate from the new CA, as its own reports say (Node.appliedCertId).
+ *    host has applied a certificate from the new CA, as its own reports say (Node.appliedCertId),
+ *    and then for one lighthouse interval more (RETIRE_SETTLE_SECONDS). Nebula re-handshakes a
+ *    tunnel on a certificate change only when traffic arrives on it; the tunnel between a host and
+ *    its lighthouse carries traffic once per lighthouse interval (the host's update). Retiring
+ *    sooner makes each host tear down its lighthouse tunnel (the lighthouse's certificate is still
+ *    from the retired CA), and the lighthouse forgets the host until its next update: for up to a
+ *    minute no new tunnel can reach it (measured in the lifecycle lab on 1.10.3: 24 s of failed
+ *    handshakes to an idle peer). Tunnels between ordinary hosts need no wait: one torn down is
+ *    rebuilt through the lighthouse on the next packet.
  *
  * A certificate replaced by the rotation is not blocklisted: it grants exactly what its successor
  * grants (same name, address, groups; the same key when re-signed here), and blocklisting it
@@ -29,6 +37,7 @@ import { AppError } from "@/lib/core/app-error";
 import type { RequestMeta } from "@/lib/core/request-meta";
 import { recordAudit, type AuditActor } from "@/lib/audit/record-audit";
 import { bumpConfigRevision } from "@/lib/networks/config-revision";
+import { LIGHTHOUSE_INTERVAL_SECONDS } from "@/lib/config/render-node-config";
 import { offlineAfterSeconds } from "@/lib/nodes/host-status";
 import { signNodeAsStored } from "@/lib/nodes/node-service";
 import { activeCaWithKey } from "./certificate-service";
@@ -60,6 +69,12 @@ export const RESIGN_BATCH = 50;
 export const RESIGN_PER_REQUEST = 1000;
 /** A CA this close to its end is warned about (banner, fleet health, ca.expiring). */
 export const CA_WARN_DAYS = [90, 30] as const;
+/**
+ * How long after the last host applied its new certificate the old CA may leave: one lighthouse
+ * update, and two of nebula's tunnel checks (timers.connection_alive_interval, 5 s) for the
+ * lighthouse to notice the traffic and re-handshake. See step 3 above.
+ */
+export const RETIRE_SETTLE_SECONDS = LIGHTHOUSE_INTERVAL_SECONDS + 2 * 5;
 
 async function lockRotation(tx: Tx, networkId: string): Promise<void> {
   await advisoryLock(tx, `ca-rotation:${networkId}`);
@@ -230,6 +245,13 @@ export async function retireOldCa(actor: AuditActor, networkId: string, meta: Re
     if (left.total > 0) {
       throw new AppError("conflict", `The old CA cannot be retired yet: ${hostsLeftMessage("not applied a certificate from the new CA", left.names, left.total)}`);
     }
+    const settleLeft = await settleSecondsLeft(tx, networkId, incoming.id);
+    if (settleLeft > 0) {
+      throw new AppError(
+        "conflict",
+        `The old CA cannot be retired yet: every host has applied its new certificate, but the lighthouse tunnels re-key only on the hosts' next lighthouse update. Retire in ${settleLeft} s.`,
+      );
+    }
     const now = new Date();
     const outgoingIds = outgoing.map((c) => c.id);
     await tx.ca.updateMany({ where: { id: { in: outgoingIds } }, data: { state: "retired", retiredAt: now } });
@@ -257,6 +279,20 @@ async function hostsNotOn(tx: Pick<Tx, "$queryRaw">, networkId: string, caId: st
     WHERE n."networkId" = ${networkId}::uuid AND n.status = 'active' AND ac."caId" IS DISTINCT FROM ${caId}::uuid
     ORDER BY n.name LIMIT ${NAMED_HOSTS}`;
   return { total: rows[0]?.total ?? 0, names: rows.map((r) => r.name) };
+}
+
+/**
+ * Seconds until the old CA may leave: RETIRE_SETTLE_SECONDS after the last active host applied a
+ * certificate from the new CA (0 when that is past). Counted by the database's clock, which also
+ * stamped appliedCertSince, so replicas' clocks do not matter. A host whose moment is unknown
+ * (reported before the column existed) is taken as long settled.
+ */
+async function settleSecondsLeft(tx: Pick<Tx, "$queryRaw">, networkId: string, caId: string): Promise<number> {
+  const [row] = await tx.$queryRaw<Array<{ left: number | null }>>`
+    SELECT ceil(extract(epoch FROM max(n."appliedCertSince") + make_interval(secs => ${RETIRE_SETTLE_SECONDS}::float8) - now()))::int AS left
+    FROM "Node" n JOIN "Certificate" ac ON ac.id = n."appliedCertId"
+    WHERE n."networkId" = ${networkId}::uuid AND n.status = 'active' AND ac."caId" = ${caId}::uuid`;
+  return Math.max(0, row?.left ?? 0);
 }
 
 export type RotationPhase = "none" | "trust" | "switched";
@@ -290,6 +326,7 @@ export async function rotationStatus(networkId: string, client: Pick<Tx, "ca" | 
   // An aggregate without GROUP BY always answers one row.
   const counts = aggregate!;
   const left = incoming ? await hostsNotOn(client, networkId, incoming.id) : { total: 0, names: [] };
+  const retireInSeconds = incoming && left.total === 0 ? await settleSecondsLeft(client, networkId, incoming.id) : 0;
   const now = Date.now();
   return {
     phase,
@@ -312,7 +349,9 @@ export async function rotationStatus(networkId: string, client: Pick<Tx, "ca" | 
       : { ...counts, trusting: counts.active, onNew: 0, signedByNew: 0, left: [], leftCount: 0 },
     /** Switching is safe once every active host trusts the new CA (it can be forced before). */
     canSwitch: phase === "trust" && counts.trusting === counts.active,
-    canRetire: phase !== "none" && left.total === 0,
+    /** Seconds before retiring is allowed once every host moved (the lighthouse tunnels re-key meanwhile). */
+    retireInSeconds,
+    canRetire: phase !== "none" && left.total === 0 && retireInSeconds === 0,
   };
 }
 export type RotationStatus = Awaited<ReturnType<typeof rotationStatus>>;

@@ -67,6 +67,11 @@ export function CaRotationPanel({ networkId, status, canRotate }: { networkId: s
             </p>
           )}
           {leftText(status) ? <p className="text-slate-600 dark:text-slate-300">{leftText(status)}</p> : null}
+          {status.retireInSeconds > 0 ? (
+            <p className="text-slate-600 dark:text-slate-300" data-testid="rotation-settling">
+              Every host has applied its new certificate. The old CA can be retired in {status.retireInSeconds} s, once each host&apos;s tunnel to its lighthouses has re-keyed on its next lighthouse update.
+            </p>
+          ) : null}
         </div>
       )}
       <FormError message={action.error} />
