@@ -39,15 +39,15 @@ export async function benchActor(): Promise<Actor> {
 export async function benchNetwork(actor: Actor, name: string, cidr: string): Promise<{ id: string; cidr: string }> {
   const input = networkCreateSchema.parse({ name, cidr, certVersion: 1, nebulaTarget: "1.6" });
   const network = await createNetwork(actor, input, benchMeta());
-  return { id: network.id, cidr: network.cidr };
+  return { id: network.id, cidr };
 }
 
 /** Unlimited join links (null maxUses); several, because each token may enroll only 10 hosts a minute. */
-export async function joinTokens(actor: Actor, network: { id: string; cidr: string }, count: number): Promise<string[]> {
+export async function joinTokens(actor: Actor, network: { id: string; cidr: string | null; cidr6?: string | null }, count: number): Promise<string[]> {
   const tokens: string[] = [];
   for (let i = 0; i < count; i++) {
     const input = linkCreateSchema.parse({ description: `bench link ${i}`, maxUses: null, expiresInHours: LINK_HOURS });
-    tokens.push((await createLink(actor, network, input, benchMeta())).token);
+    tokens.push((await createLink(actor, { cidr6: null, ...network }, input, benchMeta())).token);
   }
   return tokens;
 }

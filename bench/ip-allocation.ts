@@ -47,7 +47,7 @@ async function createNetwork(): Promise<BenchNetwork> {
   const parsed = parseNetworkCidr(CIDR);
   if (!parsed.ok) throw new Error(parsed.error);
   const row = await db.network.create({ data: { name: `bench-ip-allocation-${Date.now()}`, cidr: CIDR } });
-  return { id: row.id, cidr: row.cidr, range: parsed.cidr };
+  return { id: row.id, cidr: CIDR, range: parsed.cidr };
 }
 
 /** One allocation the way node creation does it: the node row first, then its lease, in one transaction. */

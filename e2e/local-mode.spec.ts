@@ -758,3 +758,51 @@ test("dual-stack network: the IPv6 field says why it needs v2, a bad range is re
   await page.getByRole("link", { name: "ds-1" }).click();
   await expect(page.getByText("fd42:abcd:1234::1/64")).toBeVisible();
 });
+
+// ---- issue 12 ipv6 display: an IPv6 range added later (Settings) ----
+
+test("IPv6 range setting: a v1 network says why it stays IPv4 and offers no field", async ({ page }) => {
+  await signIn(page, admin.password);
+  await page.getByRole("link", { name: "Home lab" }).click();
+  await page.getByRole("link", { name: "Settings" }).click();
+  const panel = page.getByTestId("ipv6-range-panel");
+  await expect(panel).toContainText("IPv6 range");
+  await expect(panel).toContainText(/None\. IPv6 needs v2 certificates and Nebula 1\.10 on every host/);
+  await expect(panel.getByLabel("IPv6 range")).toHaveCount(0);
+});
+
+// ---- issue 12 part 4: IPv6-only network (no IPv4 range) ----
+
+test("IPv6-only network: created from the form with the IPv4 range left empty, its nodes numbered in the IPv6 range", async ({ page }) => {
+  await signIn(page, admin.password);
+  await page.getByRole("link", { name: "New network" }).click();
+  await page.getByText("Certificate authority and Nebula versions").click();
+  if ((await page.getByLabel("Certificate format").locator('option[value="2"]').count()) === 0) {
+    // This server's nebula-cert is 1.6 (run-e2e.sh): no v2 certificates, so no IPv6-only network.
+    await expect(page.getByText(/nebula-cert is older than 1\.10/)).toBeVisible();
+    return;
+  }
+  await page.getByLabel("Name", { exact: true }).fill("Six only");
+  await page.getByLabel("Address range (CIDR)").fill("");
+  // Neither range: the IPv4 field says what to do, inline.
+  await page.getByRole("button", { name: "Create network" }).click();
+  await expect(page.locator('[data-field-error="cidr"]')).toContainText("leave it empty and give an IPv6 range, for an IPv6-only network");
+  await page.getByLabel("Oldest Nebula on your nodes").selectOption("1.10");
+  await page.getByLabel("Certificate format").selectOption("2");
+  await page.getByLabel("IPv6 range (optional, dual-stack)").fill("fd42:6666:1::/64");
+  await page.getByRole("button", { name: "Create network" }).click();
+  await expect(page.getByRole("heading", { name: "Six only" })).toBeVisible();
+  await expect(page.locator("code", { hasText: "fd42:6666:1::/64" }).first()).toBeVisible();
+  await expect(page.getByText("Address range", { exact: true })).toHaveCount(0);
+
+  await page.getByRole("link", { name: "Nodes" }).click();
+  await page.getByRole("button", { name: "Add node" }).first().click();
+  await page.getByLabel("Hostname").fill("six-1");
+  await page.getByLabel(/Host public key/).fill(hostPublicKey());
+  await page.getByRole("button", { name: "Add node" }).last().click();
+  const row = page.getByRole("row", { name: /six-1/ });
+  await expect(row).toContainText("active");
+  await expect(row).toContainText("fd42:6666:1::1");
+  await page.getByRole("link", { name: "six-1" }).click();
+  await expect(page.getByText("fd42:6666:1::1/64").first()).toBeVisible();
+});

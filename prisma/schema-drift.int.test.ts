@@ -41,6 +41,13 @@ const catalogQueries = {
   enums: `SELECT t.typname, e.enumlabel, e.enumsortorder FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid ORDER BY 1, 3`,
 };
 
+/**
+ * CHECK constraints written by hand in migrations: Prisma's schema language cannot express them,
+ * so the schema's SQL never has them. Each must exist in the migrated database, and is then left
+ * out of the comparison.
+ */
+const HAND_WRITTEN_CHECKS = [{ tbl: '"Network"', conname: "Network_has_a_range", def: "CHECK (((cidr IS NOT NULL) OR (cidr6 IS NOT NULL)))" }];
+
 async function catalog(database: string) {
   return withClient(database, async (c) => {
     const out: Record<string, unknown[]> = {};
@@ -71,6 +78,8 @@ describe("schema drift", () => {
 
     const [a, b] = await Promise.all([catalog(fromMigrations), catalog(fromSchema)]);
     expect(a.columns!.length).toBeGreaterThan(10);
-    expect(a).toEqual(b);
+    const isHandWritten = (row: unknown) => HAND_WRITTEN_CHECKS.some((c) => (row as { conname: string }).conname === c.conname);
+    expect(a.constraints!.filter(isHandWritten)).toEqual(HAND_WRITTEN_CHECKS.map((c) => ({ ...c, contype: "c" })));
+    expect({ ...a, constraints: a.constraints!.filter((row) => !isHandWritten(row)) }).toEqual(b);
   });
 });

@@ -3,6 +3,7 @@ import Link from "next/link";
 import type { NetworkSummary } from "@/lib/networks/network-service";
 import { DataTable } from "../_components/data-table";
 import { RoleBadge } from "../_components/role-badge";
+import { rangesText } from "@/lib/ipam/address-space";
 
 export function NetworkTable({ networks }: { networks: NetworkSummary[] }) {
   return (
@@ -10,7 +11,7 @@ export function NetworkTable({ networks }: { networks: NetworkSummary[] }) {
       label="networks"
       rows={networks}
       rowKey={(n) => n.id}
-      searchText={(n) => `${n.name} ${n.cidr} ${n.description}`}
+      searchText={(n) => `${n.name} ${rangesText(n)} ${n.description}`}
       empty={
         <>
           No networks yet.{" "}
@@ -29,7 +30,7 @@ export function NetworkTable({ networks }: { networks: NetworkSummary[] }) {
             </Link>
           ),
         },
-        { header: "Range", cell: (n) => <code className="font-mono text-xs">{n.cidr}</code> },
+        { header: "Range", cell: (n) => <code className="font-mono text-xs">{rangesText(n)}</code> },
         { header: "Your role", cell: (n) => <RoleBadge role={n.role} /> },
         { header: "Members", cell: (n) => n.memberCount, className: "text-right" },
         { header: "Created", cell: (n) => new Date(n.createdAt).toLocaleDateString(), className: "hidden sm:table-cell" },

@@ -77,6 +77,8 @@ export function Topology({ data, networkId }: { data: TopologyData; networkId: s
   const relayPos = ring(relays.length, 110, cx, cy, -Math.PI / 3);
   const outer = hosts ?? clusters;
   const outerPos = ring(outer.length, 175, cx, cy);
+  // Tooltips carry every overlay address: a dual-stack host is reached by its IPv6 address too.
+  const addressesOf = (n: TopologyNode) => [...new Set([n.ip, n.ip6].filter(Boolean))].join(" ");
   const nodeHref = (n: TopologyNode) => `/networks/${networkId}/nodes/${n.id}`;
   const clusterHref = (c: HostCluster) => `/networks/${networkId}/nodes?${c.group === null || c.merged ? "kind=host" : `group=${encodeURIComponent(c.group)}`}`;
   const largest = Math.max(0, ...clusters.map((c) => c.total));
@@ -93,7 +95,7 @@ export function Topology({ data, networkId }: { data: TopologyData; networkId: s
           const p = lhPos[i]!;
           return (
             <a key={n.id} href={nodeHref(n)}>
-              <title>{`${n.name} ${n.ip ?? ""} (lighthouse, ${n.status})`}</title>
+              <title>{`${n.name} ${addressesOf(n)} (lighthouse, ${n.status})`}</title>
               <polygon points={`${p.x},${p.y - 14} ${p.x + 12},${p.y + 8} ${p.x - 12},${p.y + 8}`} className="fill-violet-500" />
               <text x={p.x} y={p.y + 24} textAnchor="middle" className={labelClass}>
                 {n.name}
@@ -105,7 +107,7 @@ export function Topology({ data, networkId }: { data: TopologyData; networkId: s
           const p = relayPos[i]!;
           return (
             <a key={n.id} href={nodeHref(n)}>
-              <title>{`${n.name} ${n.ip ?? ""} (relay, ${n.status})`}</title>
+              <title>{`${n.name} ${addressesOf(n)} (relay, ${n.status})`}</title>
               <rect x={p.x - 10} y={p.y - 10} width={20} height={20} rx={4} className="fill-indigo-400" />
               <text x={p.x} y={p.y + 24} textAnchor="middle" className={labelClass}>
                 {n.name}
@@ -118,7 +120,7 @@ export function Topology({ data, networkId }: { data: TopologyData; networkId: s
               const p = outerPos[i]!;
               return (
                 <a key={n.id} href={nodeHref(n)}>
-                  <title>{`${n.name} ${n.ip ?? ""} (${n.status})`}</title>
+                  <title>{`${n.name} ${addressesOf(n)} (${n.status})`}</title>
                   <circle cx={p.x} cy={p.y} r={8} className={statusFill[n.status]} />
                   <text x={p.x} y={p.y + 22} textAnchor="middle" className={labelClass}>
                     {n.name}

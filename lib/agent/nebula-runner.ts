@@ -43,7 +43,16 @@ export function supervisedNebula(opts: { nebulaBin: string; dir: string; log: (m
   const pidFile = path.join(opts.dir, "nebula.pid");
   const logFile = path.join(opts.dir, "nebula.log");
   const logStream = createWriteStream(logFile, { flags: "a", mode: 0o600 });
-  let cachedVersion: string | null = null;
+  /**
+   * The version of the nebula running now, read from its binary when it was started: the config is
+   * written for the version that reads it, and a binary upgraded on disk runs only from nebula's
+   * next start. While nebula is not running, the binary's version is read afresh each time.
+   */
+  let runningVersion: string | null = null;
+  const binaryVersion = async () => {
+    const out = await run(opts.nebulaBin, ["-version"], { timeout: 10_000 }).catch(() => null);
+    return /(\d+\.\d+\.\d+)/.exec(out?.stdout ?? "")?.[1] ?? null;
+  };
 
   const logSize = async () => (await stat(logFile).catch(() => null))?.size ?? 0;
   /**
@@ -58,6 +67,7 @@ export function supervisedNebula(opts: { nebulaBin: string; dir: string; log: (m
 
   const start = async () => {
     exitInfo = null;
+    runningVersion = await binaryVersion();
     const started = spawn(opts.nebulaBin, ["-config", path.join(opts.dir, "config.yml")], { stdio: ["ignore", "pipe", "pipe"] });
     child = started;
     started.stdout?.pipe(logStream, { end: false });
@@ -112,10 +122,7 @@ export function supervisedNebula(opts: { nebulaBin: string; dir: string; log: (m
     lastExit: () => exitInfo?.text ?? null,
     shouldRestart: () => !alive() && (exitInfo === null || !exitInfo.clean),
     async version() {
-      if (cachedVersion) return cachedVersion;
-      const out = await run(opts.nebulaBin, ["-version"], { timeout: 10_000 }).catch(() => null);
-      cachedVersion = /(\d+\.\d+\.\d+)/.exec(out?.stdout ?? "")?.[1] ?? null;
-      return cachedVersion;
+      return alive() && runningVersion ? runningVersion : binaryVersion();
     },
     async test(configFile: string) {
       try {

@@ -79,4 +79,12 @@ describe("the OpenAPI document", () => {
     const schema = (create?.requestBody as { content: Record<string, { schema: { properties?: Record<string, unknown> } }> }).content["application/json"]!.schema;
     expect(Object.keys(schema.properties ?? {})).toEqual(expect.arrayContaining(["name", "cidr", "certVersion"]));
   });
+
+  it("registers ip6 on the node views and the network settings in the OpenAPI document", () => {
+    const paths = buildOpenApiDocument().paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
+    const schemaOf = (p: string) => JSON.stringify(paths[`/api/v1${p}`]!.get!.responses["200"]!.content!["application/json"]!.schema);
+    for (const p of ["/networks/{networkId}/nodes", "/networks/{networkId}/nodes/{nodeId}"]) expect(schemaOf(p)).toMatch(/ip6/);
+    const network = schemaOf("/networks/{networkId}");
+    for (const field of ["certVersion", "nebulaTarget", "cidr6", "inboundAction", "outboundAction"]) expect(network).toContain(field);
+  });
 });

@@ -41,6 +41,8 @@ interface Operation {
   auth?: "session" | "node" | "none";
   /** Other successful answers, beside `status`. */
   alsoSucceeds?: Record<number, string>;
+  /** The JSON body of a successful answer (`status`), where clients rely on its fields; otherwise any. */
+  response?: z.ZodType;
 }
 
 /** Every rule change is tested against the network's policy assertions. */
@@ -49,11 +51,51 @@ const POLICY_CHECKED = " (refused with 409 policy_violation if it breaks a polic
 const id = (name: string) => z.string().uuid().describe(`${name} id`);
 const N = "/networks/{networkId}";
 
+const role = z.enum(["owner", "admin", "viewer"]);
+const firewallAction = z.enum(["drop", "reject"]).describe("What the firewall does with traffic no rule allows");
+/** The network's settings (lib/networks/network-service.ts toNetworkView). */
+const networkView = z.object({
+  id: z.string().uuid(),
+  name: z.string(),
+  cidr: z.string().nullable().describe("The IPv4 range; null on an IPv6-only network"),
+  cidr6: z.string().nullable().describe("The IPv6 range of a dual-stack or IPv6-only network, null for none"),
+  description: z.string(),
+  createdAt: z.string().datetime(),
+  certVersion: z.number().int().describe("Certificate version: 1 lets Nebula 1.6 hosts join, 2 carries IPv6"),
+  nebulaTarget: z.enum(["1.6", "1.7", "1.10"]).describe("The oldest Nebula the hosts may run"),
+  configRevision: z.number().int(),
+  pollSeconds: z.number().int(),
+  inboundAction: firewallAction,
+  outboundAction: firewallAction,
+});
+/** A node as the API shows it (lib/nodes/node-service.ts toNodeView); further fields may be present. */
+const nodeView = z.object({
+  id: z.string().uuid(),
+  name: z.string(),
+  description: z.string(),
+  ip: z.string().nullable().describe("Its IPv4 overlay address (null before it has a lease)"),
+  ip6: z.string().nullable().describe("Its IPv6 overlay address on a dual-stack network, derived from its IPv4 lease; null on IPv4-only networks"),
+  groups: z.array(z.string()),
+  isLighthouse: z.boolean(),
+  isRelay: z.boolean(),
+  status: z.enum(["pending", "active", "blocked"]),
+  certificate: z
+    .object({ id: z.string().uuid(), fingerprint: z.string(), notAfter: z.string().datetime(), ip: z.string(), ip6: z.string().nullable().describe("The IPv6 network the certificate carries, null for none"), groups: z.array(z.string()) })
+    .nullable(),
+});
+
 const operations: Operation[] = [
   { method: "get", path: "/networks", summary: "List the networks the caller can see" },
   { method: "post", path: "/networks", summary: "Create a network with its CA", body: networkCreateSchema, status: 201 },
-  { method: "get", path: N, summary: "Get a network", role: "viewer" },
-  { method: "patch", path: N, summary: "Rename or describe a network", role: "admin", body: networkUpdateSchema },
+  { method: "get", path: N, summary: "Get a network and its settings (certificate version, Nebula target, IPv6 range, firewall default actions)", role: "viewer", response: z.object({ network: networkView.extend({ createdById: z.string().uuid().nullable() }), role }) },
+  {
+    method: "patch",
+    path: N,
+    summary: "Change a network's settings. An IPv6 range (cidr6) may be added to a v2 network without one: every host is re-signed with its IPv6 address (batches of 50, at most 1000 per call; `ipv6.remaining` says how many are left: send the same range again). It cannot be changed or removed once set",
+    role: "admin",
+    body: networkUpdateSchema,
+    response: z.object({ network: networkView, ipv6: z.object({ resigned: z.number().int(), remaining: z.number().int() }).optional() }),
+  },
   { method: "delete", path: N, summary: "Delete a network", role: "owner", status: 204 },
   { method: "get", path: `${N}/members`, summary: "List members", role: "viewer" },
   { method: "post", path: `${N}/members`, summary: "Add a member: by userId (201, the member; 404 for an unknown id), or by email (always 202 {\"status\":\"accepted\"}; the role goes only to the one user with that verified address)", role: "owner", body: memberAddSchema, status: 201, alsoSucceeds: { 202: "By email: accepted, whether or not such an account exists" } },
@@ -78,9 +120,16 @@ const operations: Operation[] = [
   { method: "post", path: `${N}/groups`, summary: "Create a group", role: "admin", body: groupCreateSchema, status: 201 },
   { method: "patch", path: `${N}/groups/{groupId}`, summary: "Rename a group (re-signs its members)", role: "admin", body: groupUpdateSchema },
   { method: "delete", path: `${N}/groups/{groupId}`, summary: "Delete an unused group", role: "admin", status: 204 },
-  { method: "get", path: `${N}/nodes`, summary: "List nodes: all of them, or with any query parameter one page searched by name, description, group or address prefix, with the total", role: "viewer", query: nodeQuerySchema },
+  {
+    method: "get",
+    path: `${N}/nodes`,
+    summary: "List nodes: all of them, or with any query parameter one page searched by name, description, group, IPv4 address prefix or IPv6 address (or a piece of one with a colon), with the total",
+    role: "viewer",
+    query: nodeQuerySchema,
+    response: z.object({ nodes: z.array(nodeView), total: z.number().int().optional(), page: z.number().int().optional(), pageSize: z.number().int().optional(), pages: z.number().int().optional() }),
+  },
   { method: "post", path: `${N}/nodes`, summary: "Add a node (lease, and a certificate when a public key is given)", role: "admin", body: nodeCreateSchema, status: 201 },
-  { method: "get", path: `${N}/nodes/{nodeId}`, summary: "Get a node", role: "viewer" },
+  { method: "get", path: `${N}/nodes/{nodeId}`, summary: "Get a node", role: "viewer", response: z.object({ node: nodeView }) },
   { method: "patch", path: `${N}/nodes/{nodeId}`, summary: "Change a node (re-signs on identity changes)", role: "admin", body: nodeUpdateSchema },
   { method: "delete", path: `${N}/nodes/{nodeId}`, summary: "Delete a node (revokes, releases its address)", role: "admin", status: 204 },
   { method: "post", path: `${N}/nodes/{nodeId}/certificate`, summary: "Sign the host's own public key", role: "admin", body: signKeySchema, status: 201 },
@@ -222,7 +271,7 @@ export function buildOpenApiDocument() {
         ...(op.method !== "get" && (op.auth ?? "session") === "session" ? { headers: z.object({ "x-csrf-token": z.string().describe("The session's CSRF token (not needed with an API token)") }) } : {}),
       },
       responses: {
-        [status]: { description: status === 204 ? "Done" : "Success", ...(status !== 204 ? { content: contentOf(op) } : {}) },
+        [status]: { description: status === 204 ? "Done" : "Success", ...(status !== 204 ? { content: op.response ? { "application/json": { schema: op.response } } : contentOf(op) } : {}) },
         // 304 has no body; the others answer in the operation's own media type.
         ...Object.fromEntries(Object.entries(op.alsoSucceeds ?? {}).map(([code, description]) => [code, { description, ...(code !== "304" ? { content: contentOf(op) } : {}) }])),
         ...Object.fromEntries(errorStatusesOf(op).map((code) => [code, { description: errorMeaning[code]!, content: { "application/json": { schema: error } } }])),

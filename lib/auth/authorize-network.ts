@@ -10,7 +10,8 @@ import { AppError } from "@/lib/core/app-error";
 import { isUuid } from "@/lib/core/ids";
 
 export interface AuthorizedNetwork {
-  network: { id: string; name: string; cidr: string; description: string; createdAt: Date; createdById: string | null; pollSeconds: number };
+  /** cidr is null on an IPv6-only network, cidr6 on an IPv4-only one (lib/ipam/address-space.ts). */
+  network: { id: string; name: string; cidr: string | null; cidr6: string | null; description: string; createdAt: Date; createdById: string | null; pollSeconds: number };
   /** The caller's own role here: the better of their direct membership and their Keycloak groups' grants; null for a system admin looking in. */
   memberRole: MemberRole | null;
   /** What the caller may do here. */
@@ -20,7 +21,8 @@ export interface AuthorizedNetwork {
 interface AccessRow {
   id: string;
   name: string;
-  cidr: string;
+  cidr: string | null;
+  cidr6: string | null;
   description: string;
   createdAt: Date;
   createdById: string | null;
@@ -38,7 +40,7 @@ export async function authorizeNetwork(actor: Actor, networkId: string, required
   // One query: the network, the direct membership, and the best grant to any of the user's
   // Keycloak groups (as stored at their last sign-in or session re-check).
   const rows = await db.$queryRaw<AccessRow[]>`
-    SELECT n."id", n."name", n."cidr", n."description", n."createdAt", n."createdById", n."pollSeconds",
+    SELECT n."id", n."name", n."cidr", n."cidr6", n."description", n."createdAt", n."createdById", n."pollSeconds",
            m."role"::text AS "directRole",
            (SELECT g."role"::text FROM "NetworkGroupGrant" g JOIN "User" u ON u."id" = ${actor.id}::uuid
              WHERE ${groupsApply} AND g."networkId" = n."id" AND g."groupName" = ANY(u."keycloakGroups")
@@ -55,6 +57,6 @@ export async function authorizeNetwork(actor: Actor, networkId: string, required
   if (!hasRole(role, required)) {
     throw new AppError("forbidden", memberRole ? `This needs the ${required} role in this network` : "System admins can only read networks they are not a member of");
   }
-  const { id, name, cidr, description, createdAt, createdById, pollSeconds } = network;
-  return { network: { id, name, cidr, description, createdAt, createdById, pollSeconds }, memberRole, role };
+  const { id, name, cidr, cidr6, description, createdAt, createdById, pollSeconds } = network;
+  return { network: { id, name, cidr, cidr6, description, createdAt, createdById, pollSeconds }, memberRole, role };
 }

@@ -6,7 +6,9 @@
 import { createHash } from "node:crypto";
 import { Document as YamlDocument, isMap, visit } from "yaml";
 import { parsePort, type Direction, type FirewallRule, type Protocol } from "@/lib/firewall/rule-schema";
-import { ipv4ToInt, parseNetworkCidr, type Ipv4Cidr } from "@/lib/ipam/cidr";
+import { compareIp } from "@/lib/ipam/address-space";
+import { parseNetworkCidr } from "@/lib/ipam/cidr";
+import { anyCidrContains, parseNetworkCidr6 } from "@/lib/ipam/cidr6";
 import { capabilitiesOf, capabilityKey, configGenerationOf, formatNebulaVersion, parseNebulaVersion, type NebulaCapabilities, type NebulaVersion } from "./nebula-versions";
 
 /** The OLDEST Nebula version the network's nodes may run: it decides which keys may be emitted. */
@@ -26,7 +28,8 @@ export interface RenderInput {
   certVersion?: 1 | 2;
   /** What the firewall does with traffic no rule allows, per direction (default drop); 1.6 always drops. */
   firewallActions?: { inbound: FirewallAction; outbound: FirewallAction };
-  network: { name: string; cidr: string };
+  /** cidr is null on an IPv6-only network; hosts are then named by their IPv6 addresses (lib/ipam/address-space.ts). */
+  network: { name: string; cidr: string | null; cidr6?: string | null };
   node: {
     name: string;
     ip: string;
@@ -162,7 +165,7 @@ function assertCertVersionReadable(input: RenderInput, certVersion: 1 | 2, caps:
 }
 
 function renderBody(input: RenderInput): RenderedBody {
-  const network = parseNetwork(input.network.cidr);
+  const network = parseNetwork(input.network);
   assertListenPort(input.node);
   const { caps } = versionOf(input);
   const rules = enforceableRules(caps, applicableRules(input.rules, input.node));
@@ -207,7 +210,7 @@ function enforceableRules(caps: NebulaCapabilities, rules: FirewallRule[]): Fire
  * The routes this node sends through other hosts. Its own routes are left out (it forwards them
  * itself); a route through an address outside the network could never be reached.
  */
-function unsafeRoutesFor(routes: NonNullable<RenderInput["unsafeRoutes"]>, node: RenderNode, network: Ipv4Cidr) {
+function unsafeRoutesFor(routes: NonNullable<RenderInput["unsafeRoutes"]>, node: RenderNode, network: PrimaryRange) {
   const through = routes.filter((r) => r.via !== node.ip);
   for (const r of through) {
     if (!containsIp(network, r.via)) throw new ConfigRenderError(`The route ${r.route} goes through ${r.via}, outside the network ${network.text}`);
@@ -215,10 +218,21 @@ function unsafeRoutesFor(routes: NonNullable<RenderInput["unsafeRoutes"]>, node:
   return [...through].sort((a, b) => compareText(a.route, b.route)).map((r) => ({ route: r.route, via: r.via }));
 }
 
-function parseNetwork(cidr: string): Ipv4Cidr {
-  const parsed = parseNetworkCidr(cidr);
-  if (!parsed.ok) throw new ConfigRenderError(`Network range ${cidr}: ${parsed.error}`);
-  return parsed.cidr;
+/** The range hosts' primary addresses lie in: the IPv4 range, or the IPv6 range of an IPv6-only network. */
+interface PrimaryRange {
+  text: string;
+}
+
+function parseNetwork(network: RenderInput["network"]): PrimaryRange {
+  if (network.cidr) {
+    const parsed = parseNetworkCidr(network.cidr);
+    if (!parsed.ok) throw new ConfigRenderError(`Network range ${network.cidr}: ${parsed.error}`);
+    return { text: parsed.cidr.text };
+  }
+  if (!network.cidr6) throw new ConfigRenderError(`Network ${network.name} has no address range`);
+  const parsed = parseNetworkCidr6(network.cidr6);
+  if (!parsed.ok) throw new ConfigRenderError(`Network range ${network.cidr6}: ${parsed.error}`);
+  return { text: parsed.cidr.text };
 }
 
 function assertListenPort(node: RenderNode): void {
@@ -260,7 +274,7 @@ function normalizeFingerprints(fingerprints: string[]): string[] {
  * The lighthouses this node queries. A node never lists itself. A lighthouse without endpoints is
  * left out: Nebula refuses to start when a lighthouse has no static_host_map entry.
  */
-function reachableLighthouses(lighthouses: Lighthouse[], node: RenderNode, network: Ipv4Cidr): Lighthouse[] {
+function reachableLighthouses(lighthouses: Lighthouse[], node: RenderNode, network: PrimaryRange): Lighthouse[] {
   const others = lighthouses.filter((l) => l.ip !== node.ip && l.endpoints.length > 0);
   for (const lighthouse of others) {
     // 1.6 refuses to start with a lighthouse outside its network; later versions start, but cannot reach it.
@@ -344,7 +358,7 @@ export function dnsResolversFor(input: { node: Pick<RenderNode, "ip">; lighthous
     if (!own && (isLoopback(l.dns.host) || l.endpoints.length === 0)) return [];
     return [{ lighthouse: l.name, address: l.dns.host, port: l.dns.port }];
   });
-  return resolvers.sort((a, b) => ipv4ToInt(a.address) - ipv4ToInt(b.address) || a.port - b.port || compareText(a.lighthouse, b.lighthouse));
+  return resolvers.sort((a, b) => compareIp(a.address, b.address) || a.port - b.port || compareText(a.lighthouse, b.lighthouse));
 }
 
 /** The header names the resolvers: a comment, so nebula never reads it and no version can object. */
@@ -495,13 +509,12 @@ function etagOf(yaml: string): string {
   return `"${createHash("sha256").update(yaml).digest("hex").slice(0, 32)}"`;
 }
 
-function containsIp(network: Ipv4Cidr, ip: string): boolean {
-  const value = ipv4ToInt(ip);
-  return value >= network.start && value <= network.end;
+function containsIp(network: PrimaryRange, ip: string): boolean {
+  return anyCidrContains(network.text, ip);
 }
 
 function sortByIp<T extends { ip: string }>(items: T[]): T[] {
-  return [...items].sort((a, b) => ipv4ToInt(a.ip) - ipv4ToInt(b.ip));
+  return [...items].sort((a, b) => compareIp(a.ip, b.ip));
 }
 
 /** Code-unit order, so the output does not depend on the server's locale. */

@@ -47,7 +47,7 @@ interface LinkRow {
   listenPort: number | null;
   requiresApproval: boolean;
   revokedAt: Date | null;
-  cidr: string;
+  cidr: string | null;
   networkName: string;
   /** The link's preset groups that exist. */
   groups: Array<{ id: string; name: string }>;
@@ -174,7 +174,7 @@ async function countUse(tx: Tx, linkId: string, nodeId: string, nodeName: string
 /** What the join page may say about a token: the network's name when usable, nothing otherwise. */
 export async function describeJoinToken(token: string, client: Pick<Tx, "enrollLink">) {
   if (!looksLikeToken(token, JOIN_TOKEN_PREFIX)) return null;
-  const link = await client.enrollLink.findUnique({ where: { tokenHash: hashToken(token) }, include: { network: { select: { name: true, cidr: true } } } });
+  const link = await client.enrollLink.findUnique({ where: { tokenHash: hashToken(token) }, include: { network: { select: { name: true, cidr: true, cidr6: true } } } });
   if (!link || linkState(link) !== "active") return null;
-  return { networkName: link.network.name, cidr: link.network.cidr, expiresAt: link.expiresAt, requiresApproval: link.requiresApproval, presetGroups: link.presetGroups, fixedName: link.fixedName };
+  return { networkName: link.network.name, cidr: link.network.cidr, cidr6: link.network.cidr6, expiresAt: link.expiresAt, requiresApproval: link.requiresApproval, presetGroups: link.presetGroups, fixedName: link.fixedName };
 }

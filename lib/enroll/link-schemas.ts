@@ -12,7 +12,8 @@ export const linkCreateSchema = z
     maxUses: z.number().int().min(1, "At least one use").max(100000).nullable().default(1),
     presetGroups: z.array(groupNameSchema).max(32).default([]),
     fixedName: hostNameSchema.transform((n) => n.toLowerCase()).optional(),
-    fixedIp: z.string().trim().regex(/^\d{1,3}(\.\d{1,3}){3}$/, "Enter an IPv4 address").optional(),
+    // IPv4, or IPv6 for an IPv6-only network: the allocator checks it against the network's range.
+    fixedIp: z.string().trim().regex(/^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]{2,39})$/, "Enter an IPv4 address (or an IPv6 address on an IPv6-only network)").optional(),
     isLighthouse: z.boolean().default(false),
     isRelay: z.boolean().default(false),
     endpoints: z.array(endpointSchema).max(8).default([]),

@@ -22,7 +22,7 @@ export function joinUrl(token: string): string {
  * refused when it is made. Two unused links may not promise the same address or name either.
  * Returns the address in canonical form.
  */
-async function checkFixedFields(tx: Tx, network: { id: string; cidr: string }, input: LinkCreateInput): Promise<string | null> {
+async function checkFixedFields(tx: Tx, network: { id: string; cidr: string | null; cidr6: string | null }, input: LinkCreateInput): Promise<string | null> {
   if (!input.fixedIp && !input.fixedName) return null;
   // Serialises link creation per network, so two links racing for one address cannot both pass.
   await advisoryLock(tx, `link-fixed:${network.id}`);
@@ -48,7 +48,7 @@ async function checkFixedFields(tx: Tx, network: { id: string; cidr: string }, i
   return fixedIp;
 }
 
-export async function createLink(actor: Actor, network: { id: string; cidr: string }, input: LinkCreateInput, meta: RequestMeta) {
+export async function createLink(actor: Actor, network: { id: string; cidr: string | null; cidr6: string | null }, input: LinkCreateInput, meta: RequestMeta) {
   const networkId = network.id;
   const token = generateToken(JOIN_TOKEN_PREFIX);
   return transaction(async (tx) => {

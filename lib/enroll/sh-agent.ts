@@ -40,7 +40,7 @@ PROTO='=https'
 # No -L: a redirect is an error, so the credential never leaves the server's origin.
 fetch() { curl -sS --proto "$PROTO" --max-time 20 "$@"; }
 
-NEBULA_VERSION=$("$NEBULA" -version 2>/dev/null | sed -n 's/.*\([0-9][0-9]*\.[0-9][0-9]*\.[0-9][0-9]*\).*/\1/p' | head -n 1)
+binary_version() { "$NEBULA" -version 2>/dev/null | sed -n 's/.*\([0-9][0-9]*\.[0-9][0-9]*\.[0-9][0-9]*\).*/\1/p' | head -n 1; }
 
 nebula_pid() { p=$(get nebula.pid); [ -n "$p" ] && kill -0 "$p" 2>/dev/null && echo "$p"; }
 # Read like systemd's Restart=on-failure: a clean exit or SIGTERM/SIGINT (143/130) was someone
@@ -51,6 +51,8 @@ nebula_state() {
 }
 start_nebula() {
   rm -f "$DIR/nebula.pid" "$DIR/nebula.exit"
+  # The version of the binary started now: a binary upgraded on disk runs only from the next start.
+  put nebula.version "$(binary_version)"
   # A subshell waits for nebula so that its exit status is known; nebula.pid is nebula's own PID.
   (
     "$NEBULA" -config "$DIR/config.yml" </dev/null >>"$DIR/nebula.log" 2>&1 &
@@ -91,7 +93,10 @@ write_request_headers() {
     a=$(get .applied)
     printf '@@H_APPLIED@@: %s\n' "$([ -n "$a" ] && echo "$a" || echo none)"
     printf '@@H_NEBULA@@: %s\n' "$(nebula_state)"
-    [ -z "$NEBULA_VERSION" ] || printf '@@H_NEBULA_VERSION@@: %s\n' "$NEBULA_VERSION"
+    # The running nebula's version (the config is written for it), else the binary's as it is now.
+    v=$([ -n "$(nebula_pid)" ] && get nebula.version)
+    [ -n "$v" ] || v=$(binary_version)
+    [ -z "$v" ] || printf '@@H_NEBULA_VERSION@@: %s\n' "$v"
     printf '@@H_AGENT@@: %s\n' "$AGENT_ID"
     e=$(get .last-error)
     [ -z "$e" ] || printf '@@H_ERROR@@: %s\n' "$e"

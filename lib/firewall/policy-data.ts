@@ -4,7 +4,7 @@
  * the guard.
  */
 import { db, type Tx } from "@/lib/db/client";
-import { intToIpv4 } from "@/lib/ipam/cidr";
+import { leaseIp } from "@/lib/ipam/address-space";
 import { ipv6Of } from "@/lib/ipam/cidr6";
 import type { PolicyHost } from "./policy-evaluate";
 import type { PolicyAssertion, PolicySelector } from "./policy-schema";
@@ -60,7 +60,7 @@ export async function loadPolicyHosts(client: Pick<Tx, "node"> = db, networkId: 
   return rows.map((row) => ({
     id: row.id,
     name: row.name,
-    ip: row.lease ? intToIpv4(Number(row.lease.address)) : null,
+    ip: row.lease ? leaseIp(row.network, row.lease.address) : null,
     // Derived like the node view's, so IPv6 CIDR rules are judged as the hosts' nebula judges them.
     ip6: row.lease ? (ipv6Of(row.network, row.lease.address)?.ip ?? null) : null,
     groups: row.groups.map((g) => g.group.name),

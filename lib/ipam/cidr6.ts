@@ -94,9 +94,18 @@ export function hostIpv6(cidr6: Ipv6Cidr, cidr4: Ipv4Cidr, ipv4: number): { ip: 
   return { ip, withPrefix: `${ip}/${cidr6.prefix}` };
 }
 
-/** A dual-stack network's IPv6 address for its host at IPv4 `address` (a lease's); null on IPv4-only networks. */
-export function ipv6Of(network: { cidr: string; cidr6: string | null }, address: bigint | number): { ip: string; withPrefix: string } | null {
+/**
+ * The IPv6 address of the host holding lease number `address`: derived from the IPv4 address on a
+ * dual-stack network, the host index on an IPv6-only one (lib/ipam/address-space.ts); null on
+ * IPv4-only networks.
+ */
+export function ipv6Of(network: { cidr: string | null; cidr6: string | null }, address: bigint | number): { ip: string; withPrefix: string } | null {
   if (!network.cidr6) return null;
+  const cidr6 = storedCidr6(network.cidr6);
+  if (!network.cidr) {
+    const ip = bigIntToIpv6(cidr6.start + BigInt(address));
+    return { ip, withPrefix: `${ip}/${cidr6.prefix}` };
+  }
   const cidr4 = parseNetworkCidr(network.cidr);
   if (!cidr4.ok) throw new Error(`stored CIDR ${network.cidr} is invalid`);
   return hostIpv6(storedCidr6(network.cidr6), cidr4.cidr, Number(address));

@@ -6,49 +6,44 @@
  */
 import { advisoryLock, transaction, type Tx } from "@/lib/db/client";
 import { AppError } from "@/lib/core/app-error";
-import { intToIpv4, ipv4ToInt, parseNetworkCidr, type Ipv4Cidr } from "./cidr";
-import { hostIpv6, storedCidr6 } from "./cidr6";
+import { addressSpace, hostAddresses, leaseNumberOf, type AddressSpace, type NetworkRanges } from "./address-space";
 
+/**
+ * The lease number and the host's addresses (lib/ipam/address-space.ts): `ip`/`ipWithPrefix` the
+ * primary one (IPv4, or IPv6 on an IPv6-only network), `ip6WithPrefix` the IPv6 one if any. A
+ * dual-stack host's IPv6 address is derived from its IPv4 lease, so the lease's uniqueness covers
+ * it and nothing is scanned.
+ */
 export interface LeaseResult {
   address: number;
   ip: string;
-  /** The address with the network's prefix, as certificates want it. */
+  /** The primary address with the network's prefix, as certificates want it. */
   ipWithPrefix: string;
-  /**
-   * A dual-stack network's IPv6 address for the host, with the IPv6 prefix: derived from the IPv4
-   * address (lib/ipam/cidr6.ts), so the IPv4 lease's uniqueness covers it and nothing is scanned.
-   */
   ip6WithPrefix: string | null;
 }
 
-function networkRange(cidrText: string): Ipv4Cidr {
-  const parsed = parseNetworkCidr(cidrText);
-  if (!parsed.ok) throw new Error(`stored CIDR ${cidrText} is invalid`);
-  return parsed.cidr;
-}
-
-function result(address: number, cidr: Ipv4Cidr, cidr6: string | null): LeaseResult {
-  const ip = intToIpv4(address);
-  return { address, ip, ipWithPrefix: `${ip}/${cidr.prefix}`, ip6WithPrefix: cidr6 ? hostIpv6(storedCidr6(cidr6), cidr, address).withPrefix : null };
+function result(address: number, space: AddressSpace): LeaseResult {
+  const { ip, ipWithPrefix, ip6WithPrefix } = hostAddresses(space, address);
+  return { address, ip, ipWithPrefix, ip6WithPrefix };
 }
 
 /**
  * One round trip for the allocation's preamble: frees quarantined addresses whose certificates
  * have expired, and returns the cursor (lowered to anything just freed) and the reserved ranges.
  */
-async function preamble(tx: Tx, networkId: string): Promise<{ cursor: number; reserved: Array<{ start: number; end: number }>; cidr6: string | null }> {
-  const rows = await tx.$queryRaw<Array<{ cursor: bigint; reserved: Array<[number, number]>; cidr6: string | null }>>`
+async function preamble(tx: Tx, networkId: string): Promise<{ cursor: number; reserved: Array<{ start: number; end: number }>; space: AddressSpace }> {
+  const rows = await tx.$queryRaw<Array<{ cursor: bigint; reserved: Array<[number, number]>; cidr: string | null; cidr6: string | null }>>`
     WITH freed AS (
       DELETE FROM "Lease" WHERE "networkId" = ${networkId}::uuid AND "nodeId" IS NULL AND "quarantinedUntil" < now()
       RETURNING "address"
     )
     SELECT LEAST(n."leaseCursor", (SELECT min("address") FROM freed)) AS cursor,
            COALESCE((SELECT json_agg(json_build_array(r."start", r."end") ORDER BY r."start") FROM "ReservedRange" r WHERE r."networkId" = n.id), '[]'::json) AS reserved,
-           n."cidr6"
+           n."cidr", n."cidr6"
     FROM "Network" n WHERE n.id = ${networkId}::uuid`;
   const row = rows[0];
   if (!row) throw new AppError("not_found", "Network not found");
-  return { cursor: Number(row.cursor), reserved: row.reserved.map(([start, end]) => ({ start: Number(start), end: Number(end) })), cidr6: row.cidr6 };
+  return { cursor: Number(row.cursor), reserved: row.reserved.map(([start, end]) => ({ start: Number(start), end: Number(end) })), space: addressSpace(row) };
 }
 
 /** The lowest unleased address at or above `from`: `from` itself, or the first lease whose successor is free. */
@@ -66,18 +61,25 @@ async function firstFreeFrom(tx: Tx, networkId: string, from: number): Promise<n
 }
 
 /** Validates a requested static address: inside the range, a host address, not reserved. */
-function checkStatic(ip: string, cidr: Ipv4Cidr, reserved: Array<{ start: number; end: number }>, field = "ip"): number {
+function checkStatic(ip: string, space: AddressSpace, reserved: Array<{ start: number; end: number }>, field = "ip"): number {
   const bad = (message: string) => new AppError("validation_failed", "Some fields are not valid", { [field]: [message] });
-  let address: number;
-  try {
-    address = ipv4ToInt(ip);
-  } catch {
-    throw bad("Enter an IPv4 address");
+  const cidr = space.index;
+  const address = leaseNumberOf(space, ip.trim());
+  if (address === null) {
+    if (space.v4) throw bad("Enter an IPv4 address");
+    throw bad(ipaddrLike(ip) ? `${ip} is outside ${cidr.text}` : "Enter an IPv6 address");
   }
   if (address < cidr.start || address > cidr.end) throw bad(`${ip} is outside ${cidr.text}`);
-  if (address === cidr.start || address === cidr.end) throw bad(`${ip} is the network's ${address === cidr.start ? "network" : "broadcast"} address`);
+  if (address === cidr.start || address === cidr.end) {
+    throw bad(space.v4 ? `${ip} is the network's ${address === cidr.start ? "network" : "broadcast"} address` : `${ip} is the range's ${address === cidr.start ? "first (subnet-router anycast)" : "last"} address`);
+  }
   if (reserved.some((r) => address >= r.start && address <= r.end)) throw bad(`${ip} is in a reserved range`);
   return address;
+}
+
+/** Whether the text looks like an IPv6 address at all (so "outside the range" is the right complaint). */
+function ipaddrLike(ip: string): boolean {
+  return /^[0-9a-fA-F:]+$/.test(ip.trim()) && ip.includes(":");
 }
 
 function leaseTaken(ip: string, lease: { nodeId: string | null }, field = "ip"): AppError {
@@ -91,18 +93,18 @@ function leaseTaken(ip: string, lease: { nodeId: string | null }, field = "ip"):
  * canonical form. Join links use it so that a fixed address that can never work is refused when
  * the link is made, not when the host enrolls; the enrollment's own lease still decides a race.
  */
-export async function checkStaticAddress(tx: Tx, network: { id: string; cidr: string }, ip: string, field: string): Promise<string> {
-  const cidr = networkRange(network.cidr);
+export async function checkStaticAddress(tx: Tx, network: { id: string } & NetworkRanges, ip: string, field: string): Promise<string> {
+  const space = addressSpace(network);
   const reserved = await tx.reservedRange.findMany({ where: { networkId: network.id }, select: { start: true, end: true } });
-  const address = checkStatic(ip, cidr, reserved.map((r) => ({ start: Number(r.start), end: Number(r.end) })), field);
+  const address = checkStatic(ip, space, reserved.map((r) => ({ start: Number(r.start), end: Number(r.end) })), field);
   const taken = await tx.lease.findUnique({ where: { networkId_address: { networkId: network.id, address: BigInt(address) } } });
   // A quarantine that has run out is freed by the next allocation (preamble): it does not count.
   const lapsed = taken?.nodeId === null && taken.quarantinedUntil !== null && taken.quarantinedUntil <= new Date();
   if (taken && !lapsed) throw leaseTaken(ip, taken, field);
-  return intToIpv4(address);
+  return hostAddresses(space, address).ip;
 }
 
-export async function allocateLease(tx: Tx, network: { id: string; cidr: string }, nodeId: string, requestedIp?: string | null): Promise<LeaseResult> {
+export async function allocateLease(tx: Tx, network: { id: string }, nodeId: string, requestedIp?: string | null): Promise<LeaseResult> {
   return insertLease(tx, network, requestedIp, { nodeId });
 }
 
@@ -120,7 +122,7 @@ export interface ClaimedLease extends LeaseResult {
  * the enrollment's transaction, releaseClaimedLease returns it when the enrollment fails, and if
  * the process dies in between, the first allocation after it expires takes it back (preamble).
  */
-export async function claimLease(network: { id: string; cidr: string }, requestedIp?: string | null): Promise<ClaimedLease> {
+export async function claimLease(network: { id: string }, requestedIp?: string | null): Promise<ClaimedLease> {
   return transaction(async (tx) => {
     // No wait for the disk: the claim matters only if the enrollment commits, and that commit's
     // flush writes the claim's (earlier) WAL too. Lost in a crash, it was never used.
@@ -149,22 +151,22 @@ export async function releaseClaimedLease(networkId: string, leaseId: string): P
 /** For a node now, or as a claim held for `claimSeconds`. */
 type LeaseHolder = { nodeId: string } | { claimSeconds: number };
 
-async function insertLease(tx: Tx, network: { id: string; cidr: string }, requestedIp: string | null | undefined, holder: LeaseHolder): Promise<ClaimedLease> {
-  const cidr = networkRange(network.cidr);
+async function insertLease(tx: Tx, network: { id: string }, requestedIp: string | null | undefined, holder: LeaseHolder): Promise<ClaimedLease> {
   await advisoryLock(tx, `leases:${network.id}`);
-  // The IPv6 range is read here, with the cursor, so that no caller has to carry it.
-  const { cursor, reserved, cidr6 } = await preamble(tx, network.id);
+  // The ranges are read here, with the cursor, so that no caller has to carry them.
+  const { cursor, reserved, space } = await preamble(tx, network.id);
+  const cidr = space.index;
   const nodeId = "nodeId" in holder ? holder.nodeId : null;
   const heldSeconds = "claimSeconds" in holder ? holder.claimSeconds : null;
 
   if (requestedIp) {
-    const address = checkStatic(requestedIp, cidr, reserved);
+    const address = checkStatic(requestedIp, space, reserved);
     const taken = await tx.lease.findUnique({ where: { networkId_address: { networkId: network.id, address: BigInt(address) } } });
     if (taken) throw leaseTaken(requestedIp, taken);
     const lease = await tx.lease.create({
       data: { networkId: network.id, address: BigInt(address), nodeId, quarantinedUntil: heldSeconds === null ? null : new Date(Date.now() + heldSeconds * 1000) },
     });
-    return { ...result(address, cidr, cidr6), leaseId: lease.id };
+    return { ...result(address, space), leaseId: lease.id };
   }
 
   const lastHost = cidr.end - 1;
@@ -189,7 +191,7 @@ async function insertLease(tx: Tx, network: { id: string; cidr: string }, reques
         UPDATE "Network" SET "leaseCursor" = (SELECT "address" + 1 FROM leased) WHERE id = ${network.id}::uuid
       )
       SELECT id::text AS id FROM leased`;
-    return { ...result(free, cidr, cidr6), leaseId: rows[0]!.id };
+    return { ...result(free, space), leaseId: rows[0]!.id };
   }
   throw new AppError("conflict", `No free addresses left in ${cidr.text}`);
 }

@@ -29,7 +29,9 @@ export async function listReservedRanges(networkId: string) {
   return rows.map((r) => ({ id: r.id, start: intToIpv4(Number(r.start)), end: intToIpv4(Number(r.end)), description: r.description }));
 }
 
-export async function addReservedRange(actor: Actor, network: { id: string; cidr: string }, input: z.infer<typeof reservedRangeSchema>, meta: RequestMeta) {
+export async function addReservedRange(actor: Actor, network: { id: string; cidr: string | null }, input: z.infer<typeof reservedRangeSchema>, meta: RequestMeta) {
+  // Reserved ranges are IPv4 ranges; an IPv6-only network's range is never scanned or carved up.
+  if (!network.cidr) throw new AppError("validation_failed", "Some fields are not valid", { start: ["Reserved ranges are IPv4 ranges: this network is IPv6-only"] });
   const parsed = parseNetworkCidr(network.cidr);
   if (!parsed.ok) throw new Error("bad network CIDR");
   const start = ipv4ToInt(input.start);

@@ -3,12 +3,6 @@
  * runs with nebula-cert 1.6.1 and 1.10.3 (NEBULA_CERT_BIN): 1.10.3 signs both networks into each
  * certificate; with 1.6.1 a network asking for v2/IPv6 is refused with a clear field error.
  */
-import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as networks from "@/app/api/v1/networks/route";
 import * as groups from "@/app/api/v1/networks/[networkId]/groups/route";
@@ -21,28 +15,12 @@ import * as assertions from "@/app/api/v1/networks/[networkId]/policy/assertions
 import * as enrollRoute from "@/app/api/v1/enroll/route";
 import { db } from "@/lib/db/client";
 import { call, createTestUser, freshCidr, type TestUser } from "@/lib/testing/api-harness";
-import { binaries, hostKeyPair, nebulaTestConfig } from "@/lib/testing/nebula-tools";
+import { hostKeyPair, nebulaTestConfig, printedNetworks, randomUla } from "@/lib/testing/nebula-tools";
 import { nebulaCert } from "@/lib/pki/nebula-cert";
 import { renderConfigFor } from "@/lib/nodes/node-config";
 
-const run = promisify(execFile);
 const v2Capable = await nebulaCert().supportsV2();
-/** A random ULA /64 per run, so reruns on one database never overlap. */
-const ula = () => `fd${randomBytes(1).toString("hex")}:${randomBytes(2).toString("hex")}:${randomBytes(2).toString("hex")}::/64`;
-
-/** The networks a certificate carries, as the real nebula-cert of this run prints them. */
-async function printedNetworks(pem: string): Promise<string[]> {
-  const dir = await mkdtemp(path.join(tmpdir(), "nc-ds-"));
-  try {
-    await writeFile(path.join(dir, "host.crt"), pem);
-    const { stdout } = await run(binaries().nebulaCert, ["print", "-json", "-path", path.join(dir, "host.crt")], { timeout: 10_000 });
-    const parsed = JSON.parse(stdout.trim().split("\n")[0]!) as unknown;
-    const first = (Array.isArray(parsed) ? parsed[0] : parsed) as { details: { networks?: string[]; ips?: string[] } };
-    return first.details.networks ?? first.details.ips ?? [];
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const ula = randomUla;
 
 let admin: TestUser;
 beforeAll(async () => {

@@ -22,10 +22,27 @@ function canonicalCidr6(v: string | null): string | null {
 }
 const description = descriptionText(500);
 
+/** An IPv6 range field (creation and update): canonical text when valid; the refinements report the rest. */
+const cidr6Field = (doc: string) =>
+  z
+    .string()
+    .max(64, "Enter an IPv6 range such as fd42:abcd:1234::/64")
+    .nullable()
+    .optional()
+    .transform((v) => (v === undefined ? undefined : canonicalCidr6(v)))
+    .meta({ description: doc, example: "fd42:abcd:1234::/64" });
+
 export const networkCreateSchema = z
   .object({
     name,
-    cidr: z.string().max(32, "Enter an IPv4 range such as 10.42.0.0/16"),
+    /** The IPv4 range; empty or null for an IPv6-only network (cidr6 then required, v2 certificates). */
+    cidr: z
+      .string()
+      .max(32, "Enter an IPv4 range such as 10.42.0.0/16")
+      .nullable()
+      .optional()
+      .transform((v) => v?.trim() || null)
+      .meta({ description: "IPv4 range; leave out (or null) for an IPv6-only network, which needs cidr6, certVersion 2 and nebulaTarget 1.10", example: "10.42.0.0/16" }),
     description: description.default(""),
     /** A public range is almost always a typo; it is accepted only when this is set. */
     confirmPublicRange: z.boolean().default(false),
@@ -40,17 +57,12 @@ export const networkCreateSchema = z
     certVersion: z.union([z.literal(1), z.literal(2)], { message: "Choose certificate version 1 or 2" }).default(1),
     nebulaTarget: z.enum(nebulaTargets, { message: "Choose 1.6, 1.7 or 1.10" }).default("1.6"),
     /**
-     * An IPv6 range beside the IPv4 one (dual-stack), v2 networks only. Hosts' IPv6 addresses are
-     * derived from their IPv4 leases (lib/ipam/cidr6.ts). Set at creation only: adding it later would
-     * have to re-sign every host at once. Empty or null means none.
+     * An IPv6 range beside the IPv4 one (dual-stack) or alone (IPv6-only), v2 networks only. A
+     * dual-stack host's IPv6 address is derived from its IPv4 lease (lib/ipam/cidr6.ts), an
+     * IPv6-only host's from its host index (lib/ipam/address-space.ts). It may also be added later (networkUpdateSchema),
+     * which re-signs every host. Empty or null means none.
      */
-    cidr6: z
-      .string()
-      .max(64, "Enter an IPv6 range such as fd42:abcd:1234::/64")
-      .nullable()
-      .optional()
-      .transform((v) => (v === undefined ? undefined : canonicalCidr6(v)))
-      .meta({ description: "IPv6 range for a dual-stack network (certVersion 2 and nebulaTarget 1.10 only)", example: "fd42:abcd:1234::/64" }),
+    cidr6: cidr6Field("IPv6 range for a dual-stack or IPv6-only network (certVersion 2 and nebulaTarget 1.10 only)"),
   })
   .strict()
   .superRefine((value, ctx) => {
@@ -59,13 +71,18 @@ export const networkCreateSchema = z
     }
     if (value.cidr6) {
       const parsed6 = parseNetworkCidr6(value.cidr6);
-      const parsed4 = parseNetworkCidr(value.cidr);
+      const parsed4 = value.cidr ? parseNetworkCidr(value.cidr) : null;
       if (value.certVersion !== 2) ctx.addIssue({ code: "custom", path: ["cidr6"], message: IPV6_NEEDS_V2 });
       else if (!parsed6.ok) ctx.addIssue({ code: "custom", path: ["cidr6"], message: parsed6.error });
-      else if (parsed4.ok) {
+      else if (parsed4?.ok) {
         const tooSmall = cidr6FitsIpv4(parsed6.cidr, parsed4.cidr);
         if (tooSmall) ctx.addIssue({ code: "custom", path: ["cidr6"], message: tooSmall });
       }
+    }
+    if (!value.cidr) {
+      // IPv6-only: fine when the IPv6 range is there (its own checks are above).
+      if (!value.cidr6) ctx.addIssue({ code: "custom", path: ["cidr"], message: "Enter an IPv4 range such as 10.42.0.0/16 (or leave it empty and give an IPv6 range, for an IPv6-only network)" });
+      return;
     }
     const parsed = parseNetworkCidr(value.cidr);
     if (!parsed.ok) {
@@ -98,8 +115,19 @@ export const networkUpdateSchema = z
     pollSeconds: pollSecondsSchema.optional(),
     inboundAction: firewallActionSchema.optional(),
     outboundAction: firewallActionSchema.optional(),
+    /**
+     * Adds an IPv6 range to a v2 network that has none (every host is then re-signed with its IPv6
+     * address). Once set it cannot be changed or removed: the addresses are in the hosts'
+     * certificates. Null or empty asks for removal, which network-service.ts refuses with that reason.
+     */
+    cidr6: cidr6Field("Add an IPv6 range (dual-stack) to a network with certVersion 2 and nebulaTarget 1.10; every host is re-signed with its IPv6 address. Cannot be changed or removed once set"),
   })
   .strict()
+  .superRefine((value, ctx) => {
+    if (!value.cidr6) return;
+    const parsed6 = parseNetworkCidr6(value.cidr6);
+    if (!parsed6.ok) ctx.addIssue({ code: "custom", path: ["cidr6"], message: parsed6.error });
+  })
   .refine((v) => Object.values(v).some((x) => x !== undefined), { message: "Nothing to change" });
 export type NetworkUpdateInput = z.infer<typeof networkUpdateSchema>;
 

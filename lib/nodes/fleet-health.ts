@@ -1,7 +1,7 @@
 /**
  * Expiry and health at a glance, for the networks dashboard and each network's overview: hosts
  * offline, with nebula down, or behind; certificates about to expire (or expired and still
- * unrevoked); CAs that expire within a year. Counted by Postgres with one aggregate query per
+ * unrevoked), each node's newest only; CAs that expire within a year. Counted by Postgres with one aggregate query per
  * table for any number of networks, so that 10,000 nodes are never loaded to count them.
  *
  * The host states follow hostStatus() in host-status.ts exactly (offline before down before
@@ -66,6 +66,8 @@ export async function fleetHealthOf(networkIds: string[], now = new Date()): Pro
              count(*) FILTER (WHERE c."notAfter" < ${at}::timestamptz)::int AS expired
       FROM "Certificate" c
       WHERE c."networkId" = ANY(${ids}) AND c."revokedAt" IS NULL AND c."notAfter" < ${certSoon}::timestamptz
+        -- Only each node's newest: one a mass re-sign kept valid (CA rotation, an IPv6 range added) is in no host's bundle.
+        AND NOT EXISTS (SELECT 1 FROM "Certificate" nc WHERE nc."nodeId" = c."nodeId" AND nc."createdAt" > c."createdAt")
       GROUP BY c."networkId"`,
     db.$queryRaw<Array<{ networkId: string; soon: number; first: Date | null }>>`
       SELECT "networkId", count(*)::int AS soon, min("notAfter") AS first

@@ -13,7 +13,7 @@ import { hotPathPool } from "@/lib/db/pg-pool";
 import { AppError } from "@/lib/core/app-error";
 import { ConfigRenderError, dnsResolversFor, renderNodeConfig, type DnsListener, type DnsResolver, type BodyMemo, type RenderedBody, type RenderedConfig, type RenderInput } from "@/lib/config/render-node-config";
 import { listRules } from "@/lib/firewall/rule-store";
-import { intToIpv4 } from "@/lib/ipam/cidr";
+import { leaseIp, type NetworkRanges } from "@/lib/ipam/address-space";
 import { blocklistFor } from "@/lib/pki/certificate-service";
 import { targetFromDb } from "@/lib/networks/network-service";
 import type { NodeOverrides } from "./node-schemas";
@@ -39,7 +39,7 @@ export interface NetworkSnapshot {
   /** Which load this is: two loads may carry the same revision yet differ (their queries are not one transaction). */
   serial: number;
   revision: number;
-  network: { name: string; cidr: string; target: RenderInput["target"]; certVersion: 1 | 2; firewallActions: NonNullable<RenderInput["firewallActions"]> };
+  network: { name: string; cidr: string | null; cidr6: string | null; target: RenderInput["target"]; certVersion: 1 | 2; firewallActions: NonNullable<RenderInput["firewallActions"]> };
   /** The trust bundle: every CA not retired, oldest first (during a rotation, both). */
   caPem: string | null;
   lighthouses: RenderInput["lighthouses"];
@@ -51,7 +51,8 @@ export interface NetworkSnapshot {
 
 let snapshotSerial = 0;
 
-const ipOf = (n: { lease: { address: bigint } | null }) => intToIpv4(Number(n.lease!.address));
+/** A node's primary overlay address (IPv4, or IPv6 on an IPv6-only network). */
+const ipOf = (network: NetworkRanges, n: { lease: { address: bigint } | null }) => leaseIp(network, n.lease!.address);
 
 async function loadSnapshot(client: Client, networkId: string): Promise<NetworkSnapshot> {
   const network = await client.network.findUniqueOrThrow({ where: { id: networkId } });
@@ -61,7 +62,7 @@ async function loadSnapshot(client: Client, networkId: string): Promise<NetworkS
     () => client.node.findMany({ where: { networkId, OR: [{ isLighthouse: true }, { isRelay: true }], status: "active", lease: { isNot: null } }, include: { lease: true } }),
     () => listRules(networkId, client),
     () => blocklistFor(networkId, client),
-    () => routedSubnets(client, networkId),
+    () => routedSubnets(client, network),
   ] as const;
   const [cas, infra, rules, blocklist, unsafeRoutes] = client === db
     ? await Promise.all([loaders[0](), loaders[1](), loaders[2](), loaders[3](), loaders[4]()])
@@ -72,6 +73,7 @@ async function loadSnapshot(client: Client, networkId: string): Promise<NetworkS
     network: {
       name: network.name,
       cidr: network.cidr,
+      cidr6: network.cidr6,
       target: targetFromDb[network.nebulaTarget],
       certVersion: network.certVersion === 2 ? 2 : 1,
       firewallActions: { inbound: network.inboundAction, outbound: network.outboundAction },
@@ -79,8 +81,8 @@ async function loadSnapshot(client: Client, networkId: string): Promise<NetworkS
     // Nebula reads every PEM block of pki.ca (and reloads it on SIGHUP), so a rotation's two CAs
     // are trusted side by side. A stable order keeps the ETag unchanged while the set is.
     caPem: cas.length ? cas.map((c) => (c.certPem.endsWith("\n") ? c.certPem : `${c.certPem}\n`)).join("") : null,
-    lighthouses: infra.filter((n) => n.isLighthouse).map((n) => ({ name: n.name, ip: ipOf(n), endpoints: n.endpoints, dns: dnsListenerOf(n, ipOf(n)) })),
-    relays: infra.filter((n) => n.isRelay).map((n) => ({ name: n.name, ip: ipOf(n) })),
+    lighthouses: infra.filter((n) => n.isLighthouse).map((n) => ({ name: n.name, ip: ipOf(network, n), endpoints: n.endpoints, dns: dnsListenerOf(n, ipOf(network, n)) })),
+    relays: infra.filter((n) => n.isRelay).map((n) => ({ name: n.name, ip: ipOf(network, n) })),
     rules,
     blocklist,
     unsafeRoutes,
@@ -91,13 +93,13 @@ async function loadSnapshot(client: Client, networkId: string): Promise<NetworkS
  * The subnets active hosts route, as their live certificates carry them (not as the node rows
  * say): a peer's nebula accepts a routed packet only from a host whose certificate names it.
  */
-async function routedSubnets(client: Client, networkId: string): Promise<NetworkSnapshot["unsafeRoutes"]> {
+async function routedSubnets(client: Client, network: { id: string } & NetworkRanges): Promise<NetworkSnapshot["unsafeRoutes"]> {
   const certs = await client.certificate.findMany({
-    where: { networkId, revokedAt: null, NOT: { unsafeNetworks: { isEmpty: true } }, node: { status: "active", lease: { isNot: null } } },
+    where: { networkId: network.id, revokedAt: null, NOT: { unsafeNetworks: { isEmpty: true } }, node: { status: "active", lease: { isNot: null } } },
     select: { unsafeNetworks: true, node: { select: { lease: { select: { address: true } } } } },
   });
   const routes = new Map<string, string>();
-  for (const c of certs) for (const route of c.unsafeNetworks) routes.set(route, intToIpv4(Number(c.node!.lease!.address)));
+  for (const c of certs) for (const route of c.unsafeNetworks) routes.set(route, leaseIp(network, c.node!.lease!.address));
   return [...routes].map(([route, via]) => ({ route, via }));
 }
 
@@ -157,17 +159,18 @@ export function dnsListenerOf(n: { serveDns: boolean; dnsHost: string | null; dn
   return n.serveDns ? { host: n.dnsHost ?? ip, port: n.dnsPort } : null;
 }
 
-export function renderFieldsFrom(row: RenderFieldRow, cert: NodeRenderFields["cert"]): NodeRenderFields {
+export function renderFieldsFrom(row: RenderFieldRow, cert: NodeRenderFields["cert"], network: NetworkRanges): NodeRenderFields {
   if (row.leaseAddress === null) throw new AppError("conflict", `${row.name} has no certificate yet: sign its public key or download a bundle first`);
+  const ip = leaseIp(network, BigInt(row.leaseAddress));
   return {
     name: row.name,
-    ip: intToIpv4(Number(row.leaseAddress)),
+    ip,
     groups: row.groups,
     isLighthouse: row.isLighthouse,
     isRelay: row.isRelay,
     listenPort: row.listenPort,
     overrides: row.overrides,
-    dns: dnsListenerOf(row, intToIpv4(Number(row.leaseAddress))),
+    dns: dnsListenerOf(row, ip),
     cert,
   };
 }
@@ -187,7 +190,7 @@ export async function renderPolledConfig(networkId: string, nodeId: string, dir:
   const row = rows.rows[0];
   if (!row) throw new AppError("not_found", "Node not found");
   // The version this very poll reports, not the stored one: that may be a poll old.
-  return renderFromSnapshot(snapshot, { nebulaVersion: hostVersion, ...renderFieldsFrom(row, row.certPem !== null && row.certIp !== null ? { pem: row.certPem, ip: row.certIp, ip6: row.certIp6, unsafeNetworks: row.certUnsafeNetworks ?? [], id: row.certId ?? undefined } : null) }, dir);
+  return renderFromSnapshot(snapshot, { nebulaVersion: hostVersion, ...renderFieldsFrom(row, row.certPem !== null && row.certIp !== null ? { pem: row.certPem, ip: row.certIp, ip6: row.certIp6, unsafeNetworks: row.certUnsafeNetworks ?? [], id: row.certId ?? undefined } : null, snapshot.network) }, dir);
 }
 
 /**
@@ -222,7 +225,7 @@ export function renderFromSnapshot(snapshot: NetworkSnapshot, node: NodeRenderFi
         hostVersion: node.nebulaVersion ?? null,
         certVersion: snapshot.network.certVersion,
         firewallActions: snapshot.network.firewallActions,
-        network: { name: snapshot.network.name, cidr: snapshot.network.cidr },
+        network: { name: snapshot.network.name, cidr: snapshot.network.cidr, cidr6: snapshot.network.cidr6 },
         node,
         pki: { mode: "paths", ca: `${dir}/ca.crt`, cert: `${dir}/host.crt`, key: `${dir}/host.key` },
         lighthouses: snapshot.lighthouses,
@@ -233,7 +236,7 @@ export function renderFromSnapshot(snapshot: NetworkSnapshot, node: NodeRenderFi
       },
       memoFor(snapshot),
     );
-    return { ...rendered, caPem: snapshot.caPem, certPem: cert.pem, certNetworks: [cert.ip, ...(cert.ip6 ? [cert.ip6] : []), ...cert.unsafeNetworks], dns: dnsResolversFor({ node, lighthouses: snapshot.lighthouses }), certId: cert.id ?? null, revision: snapshot.revision };
+    return { ...rendered, caPem: snapshot.caPem, certPem: cert.pem, certNetworks: [...new Set([cert.ip, ...(cert.ip6 ? [cert.ip6] : []), ...cert.unsafeNetworks])], dns: dnsResolversFor({ node, lighthouses: snapshot.lighthouses }), certId: cert.id ?? null, revision: snapshot.revision };
   } catch (error) {
     if (error instanceof ConfigRenderError) throw new AppError("conflict", `The config for ${node.name} cannot be rendered: ${error.message}`);
     throw error;
@@ -254,13 +257,13 @@ export async function renderConfigFor(networkId: string, nodeId: string, opts: {
   if (!node.lease) throw new AppError("conflict", `${node.name} has no certificate yet: sign its public key or download a bundle first`);
   const fields: NodeRenderFields = {
     name: node.name,
-    ip: ipOf(node),
+    ip: ipOf(snapshot.network, node),
     groups: node.groups.map((g) => g.group.name),
     isLighthouse: node.isLighthouse,
     isRelay: node.isRelay,
     listenPort: node.listenPort,
     overrides: node.overrides as NodeOverrides,
-    dns: dnsListenerOf(node, ipOf(node)),
+    dns: dnsListenerOf(node, ipOf(snapshot.network, node)),
     // As the host last reported it: what its next poll renders too, unless it changed version.
     nebulaVersion: node.nebulaVersion,
     cert: cert ? { pem: cert.pem, ip: cert.ip, ip6: cert.ip6, unsafeNetworks: cert.unsafeNetworks, id: cert.id } : null,

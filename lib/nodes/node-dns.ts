@@ -9,7 +9,7 @@ import { db } from "@/lib/db/client";
 import { dnsResolversFor, type DnsResolver } from "@/lib/config/render-node-config";
 import { evaluate } from "@/lib/firewall/evaluate";
 import { listRules } from "@/lib/firewall/rule-store";
-import { intToIpv4 } from "@/lib/ipam/cidr";
+import { leaseIp } from "@/lib/ipam/address-space";
 import { dnsListenerOf } from "./node-config";
 
 export interface DnsResolverView extends DnsResolver {
@@ -21,11 +21,11 @@ export async function dnsResolversForNode(networkId: string, node: { name: strin
   // As the config snapshot sees lighthouses: active, with an address.
   const rows = await db.node.findMany({
     where: { networkId, isLighthouse: true, serveDns: true, status: "active", lease: { isNot: null } },
-    include: { lease: true, groups: { include: { group: { select: { name: true } } } } },
+    include: { lease: true, groups: { include: { group: { select: { name: true } } } }, network: { select: { cidr: true, cidr6: true } } },
   });
   if (!rows.length) return [];
   const lighthouses = rows.map((n) => {
-    const ip = intToIpv4(Number(n.lease!.address));
+    const ip = leaseIp(n.network, n.lease!.address);
     return { name: n.name, ip, endpoints: n.endpoints, dns: dnsListenerOf(n, ip), groups: n.groups.map((g) => g.group.name) };
   });
   const resolvers = dnsResolversFor({ node: { ip: node.ip ?? "" }, lighthouses });

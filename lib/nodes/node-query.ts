@@ -4,10 +4,13 @@
  * GET /api/v1/networks/:id/nodes when it is given any of these parameters, and by the
  * reachability form's node picker (a search of a few names).
  */
+import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { db } from "@/lib/db/client";
 import { lineText } from "@/lib/core/text-schema";
 import type { Prisma } from "@/lib/generated/prisma/client";
+import { addressSpace } from "@/lib/ipam/address-space";
+import { anyCidrContains, bigIntToIpv6 } from "@/lib/ipam/cidr6";
 import { nodeInclude, toNodeView, type NodeView } from "./node-service";
 import { HOST_STATE_FILTERS, hostStateWhere, type HostStateFilter } from "./fleet-health";
 
@@ -48,6 +51,37 @@ export function addressRange(text: string): { lo: bigint; hi: bigint } | null {
   return { lo, hi };
 }
 
+/** Ranges of matching lease numbers at most: a broad fragment on a scattered network is cut short here. */
+const IPV6_MATCH_RANGES = 500;
+
+/**
+ * The leases whose IPv6 address contains `q` (a whole address in any spelling, or a piece such as
+ * "::1a" or "abcd:12"), as runs of consecutive lease numbers. A host's IPv6 address is derived, not
+ * stored (lib/ipam/cidr6.ts), so Postgres derives it too: the range's base as inet plus the host
+ * index, printed by host() in the same compressed lower-case form (RFC 5952) the UI shows.
+ * Only text with a colon is taken for IPv6, so a name search such as "db" never matches "::db".
+ */
+async function ipv6Matches(networkId: string, q: string): Promise<Array<{ lo: bigint; hi: bigint }>> {
+  const text = q.trim().toLowerCase();
+  if (!text.includes(":") || !/^[0-9a-f:]+$/.test(text)) return [];
+  const network = await db.network.findUniqueOrThrow({ where: { id: networkId }, select: { cidr: true, cidr6: true } });
+  if (!network.cidr6) return [];
+  const space = addressSpace(network);
+  const base = bigIntToIpv6(space.v6!.start);
+  // Lease numbers are IPv4 addresses on a dual-stack network, host indexes on an IPv6-only one.
+  const offset = BigInt(space.v4 ? space.v4.start : 0);
+  // A whole address of the range in any spelling matches exactly; anything else ("::1a" is a valid
+  // address too, but outside the range) as a piece of the printed address.
+  const whole = ipaddr.IPv6.isValid(text) ? ipaddr.IPv6.parse(text).toString() : null;
+  const inRange = whole !== null && anyCidrContains(space.v6!.text, whole);
+  const pattern = inRange ? whole : `%${text}%`;
+  return db.$queryRaw<Array<{ lo: bigint; hi: bigint }>>`
+    SELECT min(m.address) AS lo, max(m.address) AS hi FROM (
+      SELECT l.address, l.address - row_number() OVER (ORDER BY l.address) AS run FROM "Lease" l
+      WHERE l."networkId" = ${networkId}::uuid AND l."nodeId" IS NOT NULL AND host(${base}::inet + (l.address - ${offset})) LIKE ${pattern}
+    ) m GROUP BY m.run ORDER BY lo LIMIT ${IPV6_MATCH_RANGES}`;
+}
+
 const kindWhere: Record<Exclude<NodeKindFilter, HostStateFilter>, Prisma.NodeWhereInput> = {
   lighthouse: { isLighthouse: true },
   relay: { isRelay: true },
@@ -71,6 +105,7 @@ async function whereOf(networkId: string, query: NodeQuery, now: Date): Promise<
     const or: Prisma.NodeWhereInput[] = [{ name: contains }, { description: contains }, { groups: { some: { group: { name: contains } } } }];
     const range = addressRange(query.q);
     if (range) or.push({ lease: { address: { gte: range.lo, lte: range.hi } } });
+    for (const r of await ipv6Matches(networkId, query.q)) or.push({ lease: { address: { gte: r.lo, lte: r.hi } } });
     and.push({ OR: or });
   }
   return { AND: and };

@@ -95,9 +95,11 @@ export const nodeCreateSchema = z
       .trim()
       // "" once meant "allocate"; a client that sends it more likely lost the address it meant.
       .min(1, "Enter an IPv4 address, or leave ip out to allocate one")
-      .max(15, "Enter an IPv4 address")
+      // An IPv6-only network's hosts are addressed by IPv6 (lib/ipam/address-space.ts); the
+      // allocator checks the family against the network's range.
+      .max(45, "Enter an IP address")
       .optional()
-      .meta({ description: "A static address inside the network's range. Leave it out to have the lowest free address allocated; an empty string is refused.", example: "10.42.0.7" }),
+      .meta({ description: "A static address inside the network's range (IPv4; IPv6 on an IPv6-only network). Leave it out to have the lowest free address allocated; an empty string is refused.", example: "10.42.0.7" }),
     /** The host's own public key (preferred): signed now, and the node is active. */
     publicKeyPem: publicKeyPemSchema.optional(),
   })

@@ -12,7 +12,7 @@ import { recordAudit, type AuditActor } from "@/lib/audit/record-audit";
 import { emitWebhookEvent } from "@/lib/webhooks/emit";
 import { bumpConfigRevision } from "@/lib/networks/config-revision";
 import { allocateLease, releaseLease } from "@/lib/ipam/lease-allocator";
-import { intToIpv4, prefixOf } from "@/lib/ipam/cidr";
+import { addressSpace, hostAddresses, leaseIp } from "@/lib/ipam/address-space";
 import { ipv6Of } from "@/lib/ipam/cidr6";
 import { certificateSummary, issueCertificate, revokeCertificate, type IssueRequest } from "@/lib/pki/certificate-service";
 import { DNS_NEEDS_LIGHTHOUSE, type NodeCreateInput, type NodeOverrides, type NodeUpdateInput } from "./node-schemas";
@@ -38,8 +38,9 @@ export function toNodeView(row: NodeRow) {
     id: row.id,
     name: row.name,
     description: row.description,
-    ip: row.lease ? intToIpv4(Number(row.lease.address)) : null,
-    /** Its IPv6 address on a dual-stack network (null otherwise): derived from the IPv4 lease. */
+    /** Its primary address: IPv4, or IPv6 on an IPv6-only network (lib/ipam/address-space.ts). */
+    ip: row.lease ? leaseIp(row.network, row.lease.address) : null,
+    /** Its IPv6 address on a dual-stack or IPv6-only network (null otherwise). */
     ip6: row.lease ? (ipv6Of(row.network, row.lease.address)?.ip ?? null) : null,
     groups: row.groups.map((g) => g.group.name).sort(),
     isLighthouse: row.isLighthouse,
@@ -117,13 +118,16 @@ function settingsOf<T extends NodeUpdateInput>(input: T): Pick<T, EditableNodeFi
 function assertDnsSetting(v: { isLighthouse: boolean; serveDns: boolean; dnsHost: string | null }, ip: string | null): void {
   const fields: Record<string, string[]> = {};
   if (v.serveDns && !v.isLighthouse) fields.serveDns = [DNS_NEEDS_LIGHTHOUSE];
+  // Nebula joins the DNS listener's host and port without brackets, so it cannot listen on an
+  // IPv6 address: an IPv6-only network's lighthouse has no overlay address to serve DNS on.
+  else if (v.serveDns && v.dnsHost === null && ip?.includes(":")) fields.serveDns = ["Lighthouse DNS needs an IPv4 overlay address (nebula cannot listen on IPv6 for DNS): this network is IPv6-only"];
   if (v.dnsHost !== null && v.dnsHost !== ip && !v.dnsHost.startsWith("127.")) {
     fields.dnsHost = [`Use this lighthouse's overlay address${ip ? ` (${ip})` : ""} or a loopback address: any other address is on the underlay, where anyone could list the host names`];
   }
   if (Object.keys(fields).length) throw new AppError("validation_failed", "Some fields are not valid", fields);
 }
 
-export async function createNode(actor: Actor, network: { id: string; cidr: string }, input: NodeCreateInput, meta: RequestMeta) {
+export async function createNode(actor: Actor, network: { id: string; cidr: string | null }, input: NodeCreateInput, meta: RequestMeta) {
   return transaction(async (tx) => {
     await nameTaken(tx, network.id, input.name);
     const ids = await groupIds(tx, network.id, input.groups);
@@ -161,12 +165,13 @@ export async function signNodeAsStored(tx: Tx, networkId: string, nodeId: string
   });
   if (!row) throw new AppError("not_found", "Node not found");
   if (!row.lease) throw new AppError("conflict", "This node has no address");
+  const addresses = hostAddresses(addressSpace(row.network), row.lease.address);
   const issued = await issueCertificate(tx, {
     networkId,
     nodeId,
     name: row.name,
-    ipWithPrefix: `${intToIpv4(Number(row.lease.address))}/${prefixOf(row.network.cidr)}`,
-    ip6WithPrefix: ipv6Of(row.network, row.lease.address)?.withPrefix ?? null,
+    ipWithPrefix: addresses.ipWithPrefix,
+    ip6WithPrefix: addresses.ip6WithPrefix,
     groups: row.groups.map((g) => g.group.name),
     unsafeNetworks: row.unsafeNetworks,
     publicKeyPem,
@@ -200,7 +205,7 @@ export async function updateNode(actor: Actor, networkId: string, nodeId: string
       await tx.nodeGroup.createMany({ data: ids.map((groupId) => ({ nodeId, groupId })) });
     }
     const routesChanged = input.unsafeNetworks !== undefined && input.unsafeNetworks.join() !== before.unsafeNetworks.join();
-    if (routesChanged) await checkRouteConflicts(tx, { id: networkId, cidr: (await tx.network.findUniqueOrThrow({ where: { id: networkId }, select: { cidr: true } })).cidr }, nodeId, input.unsafeNetworks!);
+    if (routesChanged) await checkRouteConflicts(tx, await tx.network.findUniqueOrThrow({ where: { id: networkId }, select: { id: true, cidr: true, cidr6: true } }), nodeId, input.unsafeNetworks!);
     await tx.node.update({ where: { id: nodeId }, data: { ...settingsOf(input), ...(routesChanged ? { unsafeNetworks: input.unsafeNetworks } : {}) } });
     // The routes are signed into the certificate, so a change of them re-signs it like a change of groups.
     const identityChanged = routesChanged || (input.name !== undefined && input.name !== before.name) || (input.groups !== undefined && [...input.groups].sort().join() !== before.groups.join());
@@ -239,7 +244,7 @@ export async function removeNode(tx: Tx, actor: AuditActor, networkId: string, n
  * Signs a public key the host generated itself (the preferred path), or, with `publicKeyPem`
  * null, makes a key pair here for a one-time bundle. Returns the private key only in that case.
  */
-export async function issueNodeCertificate(actor: Actor, network: { id: string; cidr: string }, nodeId: string, publicKeyPem: string | null, meta: RequestMeta) {
+export async function issueNodeCertificate(actor: Actor, network: { id: string; cidr: string | null }, nodeId: string, publicKeyPem: string | null, meta: RequestMeta) {
   return transaction(async (tx) => {
     const row = await findNodeRow(tx, network.id, nodeId);
     if (!row) throw new AppError("not_found", "Node not found");
@@ -289,7 +294,7 @@ export async function blockNode(actor: Actor, networkId: string, nodeId: string,
 }
 
 /** Approving a node that enrolled through an approval link signs the public key it sent. */
-export async function approveNode(actor: Actor, network: { id: string; cidr: string }, nodeId: string, meta: RequestMeta) {
+export async function approveNode(actor: Actor, network: { id: string; cidr: string | null }, nodeId: string, meta: RequestMeta) {
   return transaction(async (tx) => {
     const row = await findNodeRow(tx, network.id, nodeId);
     if (!row) throw new AppError("not_found", "Node not found");

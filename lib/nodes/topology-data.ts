@@ -5,7 +5,7 @@
  * nodes is a picture of its shape rather than 10,000 overlapping dots.
  */
 import { db } from "@/lib/db/client";
-import { intToIpv4 } from "@/lib/ipam/cidr";
+import { addressSpace, hostAddresses, type AddressSpace } from "@/lib/ipam/address-space";
 
 /** Up to this many hosts are drawn one by one; more are drawn as clusters. */
 export const HOSTS_DRAWN_ONE_BY_ONE = 48;
@@ -18,6 +18,8 @@ export interface TopologyNode {
   id: string;
   name: string;
   ip: string | null;
+  /** Its IPv6 address on a dual-stack network, else null. */
+  ip6: string | null;
   isLighthouse: boolean;
   isRelay: boolean;
   status: "pending" | "active" | "blocked";
@@ -44,13 +46,19 @@ export interface TopologyData {
 
 const nodeSelect = { id: true, name: true, isLighthouse: true, isRelay: true, status: true, lease: { select: { address: true } } } as const;
 
-function toTopologyNode(n: { id: string; name: string; isLighthouse: boolean; isRelay: boolean; status: TopologyNode["status"]; lease: { address: bigint } | null }): TopologyNode {
-  return { id: n.id, name: n.name, ip: n.lease ? intToIpv4(Number(n.lease.address)) : null, isLighthouse: n.isLighthouse, isRelay: n.isRelay, status: n.status };
+type NodeRow = { id: string; name: string; isLighthouse: boolean; isRelay: boolean; status: TopologyNode["status"]; lease: { address: bigint } | null };
+
+function toTopologyNode(space: AddressSpace): (n: NodeRow) => TopologyNode {
+  return (n) => {
+    const addresses = n.lease ? hostAddresses(space, n.lease.address) : null;
+    return { id: n.id, name: n.name, ip: addresses?.ip ?? null, ip6: addresses?.ip6 ?? null, isLighthouse: n.isLighthouse, isRelay: n.isRelay, status: n.status };
+  };
 }
 
 export async function topologyOf(networkId: string): Promise<TopologyData> {
   const hostWhere = { networkId, isLighthouse: false, isRelay: false };
-  const [byStatus, lighthouseCount, relayCount, hostCount, lighthouses, relays] = await Promise.all([
+  const [network, byStatus, lighthouseCount, relayCount, hostCount, lighthouses, relays] = await Promise.all([
+    db.network.findUniqueOrThrow({ where: { id: networkId }, select: { cidr: true, cidr6: true } }),
     db.node.groupBy({ by: ["status"], where: { networkId }, _count: { _all: true } }),
     db.node.count({ where: { networkId, isLighthouse: true } }),
     db.node.count({ where: { networkId, isRelay: true, isLighthouse: false } }),
@@ -61,11 +69,12 @@ export async function topologyOf(networkId: string): Promise<TopologyData> {
   const nodes = byStatus.reduce((sum, s) => sum + s._count._all, 0);
   const active = byStatus.find((s) => s.status === "active")?._count._all ?? 0;
   const counts = { nodes, active, lighthouses: lighthouseCount, relays: relayCount, hosts: hostCount };
+  const toNode = toTopologyNode(addressSpace(network));
   if (hostCount <= HOSTS_DRAWN_ONE_BY_ONE) {
     const hosts = await db.node.findMany({ where: hostWhere, select: nodeSelect, orderBy: { name: "asc" } });
-    return { counts, lighthouses: lighthouses.map(toTopologyNode), relays: relays.map(toTopologyNode), hosts: hosts.map(toTopologyNode), clusters: [] };
+    return { counts, lighthouses: lighthouses.map(toNode), relays: relays.map(toNode), hosts: hosts.map(toNode), clusters: [] };
   }
-  return { counts, lighthouses: lighthouses.map(toTopologyNode), relays: relays.map(toTopologyNode), hosts: null, clusters: await hostClusters(networkId) };
+  return { counts, lighthouses: lighthouses.map(toNode), relays: relays.map(toNode), hosts: null, clusters: await hostClusters(networkId) };
 }
 
 /** Hosts counted once each, under their first group by name, largest clusters first. */

@@ -55,7 +55,9 @@ export async function signHost(req: SignRequest, runner: NebulaCert = nebulaCert
     if (req.ip6WithPrefix && (!current || req.ca.version !== 2)) {
       throw new AppError("conflict", "IPv6 addresses need v2 certificates: this network's CA or this server's nebula-cert (older than 1.10) cannot sign them");
     }
-    args.push(current ? "-networks" : "-ip", req.ip6WithPrefix ? `${req.ipWithPrefix},${req.ip6WithPrefix}` : req.ipWithPrefix);
+    // Dual-stack: both addresses. IPv6-only: the primary address is the IPv6 one, given once.
+    const networks = [...new Set([req.ipWithPrefix, req.ip6WithPrefix].filter((n): n is string => Boolean(n)))];
+    args.push(current ? "-networks" : "-ip", networks.join(","));
     if (current) args.push("-version", String(req.ca.version));
     if (req.groups.length) args.push("-groups", req.groups.join(","));
     // 1.10 renamed -subnets to -unsafe-networks (keeping the old name as an alias).

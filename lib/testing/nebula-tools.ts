@@ -1,5 +1,6 @@
 /** Test helpers that use the real nebula binaries: make host keys, verify certificates, test configs. */
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -57,4 +58,21 @@ export async function nebulaTestConfig(render: (dir: string) => Promise<{ yaml: 
       return { ok: false, output: `${err.message}\n${err.stdout ?? ""}${err.stderr ?? ""}` };
     }
   });
+}
+
+/** The networks a certificate carries, as the real nebula-cert of this run prints them (v1 `ips` or v2 `networks`). */
+export async function printedNetworks(pem: string): Promise<string[]> {
+  return inTemp(async (dir) => {
+    await writeFile(path.join(dir, "host.crt"), pem);
+    const { stdout } = await run(binaries().nebulaCert, ["print", "-json", "-path", path.join(dir, "host.crt")], { timeout: 10_000 });
+    const parsed = JSON.parse(stdout.trim().split("\n")[0]!) as unknown;
+    const first = (Array.isArray(parsed) ? parsed[0] : parsed) as { details: { networks?: string[]; ips?: string[] } };
+    return first.details.networks ?? first.details.ips ?? [];
+  });
+}
+
+/** A random unique local /64 per call, so reruns on one database never overlap. */
+export function randomUla(): string {
+  const hex = (bytes: number) => randomBytes(bytes).toString("hex");
+  return `fd${hex(1)}:${hex(2)}:${hex(2)}::/64`;
 }

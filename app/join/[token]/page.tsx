@@ -7,6 +7,7 @@ import { publicBaseUrl } from "@/lib/enroll/link-service";
 import { AuthCard } from "../../_components/auth-card";
 import { CopyButton } from "../../_components/copy-button";
 import { QrCode } from "../../_components/qr-code";
+import { rangesText } from "@/lib/ipam/address-space";
 
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Join a Nebula network", robots: { index: false } };
@@ -54,7 +55,7 @@ export default async function JoinPage({ params }: { params: Promise<{ token: st
       <header className="space-y-1">
         <h1 className="text-2xl font-semibold">Join “{info.networkName}”</h1>
         <p className="text-sm text-slate-500 dark:text-slate-400">
-          A Nebula overlay network ({info.cidr}). This link expires {info.expiresAt.toLocaleString()}.
+          A Nebula overlay network ({rangesText(info)}). This link expires {info.expiresAt.toLocaleString()}.
           {info.presetGroups.length > 0 && ` New hosts join the groups ${info.presetGroups.join(", ")}.`}
           {info.requiresApproval && " An administrator approves each host before it gets its certificate."}
         </p>

@@ -18,7 +18,7 @@ export default async function NetworkOverviewPage({ params }: { params: Promise<
     nebulaVersionSummary(network.id),
   ]);
   const facts: Array<[string, React.ReactNode]> = [
-    ["Address range", <code key="c" className="font-mono">{network.cidr}</code>],
+    ...(network.cidr ? [["Address range", <code key="c" className="font-mono">{network.cidr}</code>] satisfies [string, React.ReactNode]] : []),
     ...(details.cidr6 ? [["IPv6 range", <code key="c6" className="font-mono">{details.cidr6}</code>] satisfies [string, React.ReactNode]] : []),
     ["Description", network.description || <span className="text-slate-600 dark:text-slate-400">None</span>],
     ["Nodes", `${topology.counts.nodes.toLocaleString("en")} (${topology.counts.active.toLocaleString("en")} active, ${topology.counts.lighthouses} lighthouses)`],

@@ -55,7 +55,6 @@ export function CreateNetworkForm({ suggestedCidr, supportsV2 }: { suggestedCidr
       <Field
         label="Address range (CIDR)"
         name="cidr"
-        required
         value={cidr}
         onChange={(e) => setCidr(e.target.value)}
         errors={fields.cidr}
@@ -66,6 +65,7 @@ export function CreateNetworkForm({ suggestedCidr, supportsV2 }: { suggestedCidr
             <button type="button" className="font-mono text-indigo-600 underline dark:text-indigo-400" onClick={() => setCidr(suggestedCidr)}>
               {suggestedCidr}
             </button>
+            . Leave it empty for an IPv6-only network (v2 certificates and an IPv6 range, below).
           </>
         }
       />

@@ -86,7 +86,7 @@ export function NodesPanel({ networkId, cidr, page, query, groups, canEdit }: Pr
                   cell: (n) => (
                     <span className="flex flex-col">
                       <code className="font-mono text-xs">{n.ip ?? "—"}</code>
-                      {n.ip6 && <code className="font-mono text-xs text-slate-500 dark:text-slate-400">{n.ip6}</code>}
+                      {n.ip6 && n.ip6 !== n.ip && <code className="font-mono text-xs text-slate-500 dark:text-slate-400">{n.ip6}</code>}
                     </span>
                   ),
                 },

@@ -16,5 +16,5 @@ export default async function NodesPage({ params, searchParams }: { params: Prom
   const parsed = nodeQuerySchema.safeParse(given);
   const query = parsed.success ? parsed.data : nodeQuerySchema.parse({});
   const [page, groups] = await Promise.all([listNodesPage(network.id, query), listGroups(network.id)]);
-  return <NodesPanel networkId={network.id} cidr={network.cidr} page={page} query={{ q: query.q, group: query.group, kind: query.kind ?? "" }} groups={groups.map((g) => g.name)} canEdit={hasRole(role, "admin")} />;
+  return <NodesPanel networkId={network.id} cidr={network.cidr ?? network.cidr6 ?? ""} page={page} query={{ q: query.q, group: query.group, kind: query.kind ?? "" }} groups={groups.map((g) => g.name)} canEdit={hasRole(role, "admin")} />;
 }

@@ -30,10 +30,14 @@ export function NodeDetail({ networkId, node, groups, config, canEdit, dnsResolv
       <div className="flex flex-wrap items-center gap-3">
         <h2 className="text-xl font-semibold">{node.name}</h2>
         <code className="font-mono text-sm">{node.ip}</code>
-        {node.ip6 && (
-          <code className="font-mono text-sm" title="IPv6 address (dual-stack network)">
-            {node.ip6}
-          </code>
+        {node.ip6 && node.ip6 !== node.ip && (
+          // A long IPv6 address is copied, not retyped.
+          <span className="flex items-center gap-1">
+            <code className="font-mono text-sm" title="IPv6 address (dual-stack network)" data-testid="node-ip6">
+              {node.ip6}
+            </code>
+            <CopyButton text={node.ip6} label="Copy IPv6" className="px-1.5 py-0.5 text-xs" />
+          </span>
         )}
         <NodeStatusPill status={node.status} />
         <RolePills isLighthouse={node.isLighthouse} isRelay={node.isRelay} />
@@ -155,7 +159,7 @@ function CertificateCard({ node }: { node: NodeView }) {
           <dt className="text-slate-500 dark:text-slate-400">Signed for</dt>
           <dd>
             <code className="font-mono text-xs">{c.ip}</code>
-            {c.ip6 && <code className="font-mono text-xs">, {c.ip6}</code>} · {c.groups.join(", ") || "no groups"}
+            {c.ip6 && c.ip6 !== c.ip && <code className="font-mono text-xs">, {c.ip6}</code>} · {c.groups.join(", ") || "no groups"}
           </dd>
           <dt className="text-slate-500 dark:text-slate-400">Valid</dt>
           <dd>

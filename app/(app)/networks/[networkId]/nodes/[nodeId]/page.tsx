@@ -8,7 +8,7 @@ import { getNode } from "@/lib/nodes/node-service";
 import { dnsResolversForNode } from "@/lib/nodes/node-dns";
 import { NodeDetail } from "./node-detail";
 import { db } from "@/lib/db/client";
-import { intToIpv4 } from "@/lib/ipam/cidr";
+import { leaseIp } from "@/lib/ipam/address-space";
 import { CopyButton } from "../../../../../_components/copy-button";
 import { QrCode } from "../../../../../_components/qr-code";
 
@@ -18,10 +18,10 @@ async function MobileNebula({ networkId, nodeId }: { networkId: string; nodeId: 
     // Every trusted CA (two during a rotation), as the agents' ca.crt has them.
     db.ca.findMany({ where: { networkId, state: { not: "retired" } }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { certPem: true } }).then((cas) => (cas.length ? { certPem: cas.map((c) => c.certPem.trimEnd() + "\n").join("") } : null)),
     db.certificate.findFirst({ where: { nodeId, revokedAt: null }, orderBy: { createdAt: "desc" }, select: { pem: true } }),
-    db.node.findMany({ where: { networkId, isLighthouse: true, status: "active" }, include: { lease: true } }),
+    db.node.findMany({ where: { networkId, isLighthouse: true, status: "active" }, include: { lease: true, network: { select: { cidr: true, cidr6: true } } } }),
   ]);
   if (!ca || !cert) return null;
-  const hostMap = lighthouses.filter((l) => l.lease).map((l) => `${intToIpv4(Number(l.lease!.address))} → ${l.endpoints.join(", ")}`);
+  const hostMap = lighthouses.filter((l) => l.lease).map((l) => `${leaseIp(l.network, l.lease!.address)} → ${l.endpoints.join(", ")}`);
   return (
     <section className="space-y-4 rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900" aria-label="Mobile Nebula">
       <div>
