@@ -744,7 +744,7 @@ test("dual-stack network: the IPv6 field says why it needs v2, a bad range is re
   await page.getByRole("button", { name: "Create network" }).click();
   await expect(page.getByRole("heading", { name: "Dual stack" })).toBeVisible();
   await expect(page.getByText("IPv6 range")).toBeVisible();
-  await expect(page.getByText("fd42:abcd:1234::/64")).toBeVisible();
+  await expect(page.getByText("fd42:abcd:1234::/64", { exact: true })).toBeVisible();
 
   await page.getByRole("link", { name: "Nodes" }).click();
   await page.getByRole("button", { name: "Add node" }).first().click();
