@@ -1,6 +1,6 @@
 /** Test helpers that use the real nebula binaries: make host keys, verify certificates, test configs. */
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -71,8 +71,12 @@ export async function printedNetworks(pem: string): Promise<string[]> {
   });
 }
 
-/** A random unique local /64 per call, so reruns on one database never overlap. */
+/**
+ * A random unique local /64 per call, so reruns on one database never overlap. Each group is four
+ * hex digits without a leading zero, so the text is already the canonical (RFC 5952) form the app
+ * stores ("0c58" would be stored "c58") and tests may compare it as given.
+ */
 export function randomUla(): string {
-  const hex = (bytes: number) => randomBytes(bytes).toString("hex");
-  return `fd${hex(1)}:${hex(2)}:${hex(2)}::/64`;
+  const group = () => (0x1000 + randomInt(0xf000)).toString(16);
+  return `fd${randomBytes(1).toString("hex")}:${group()}:${group()}::/64`;
 }
