@@ -806,3 +806,30 @@ test("IPv6-only network: created from the form with the IPv4 range left empty, i
   await page.getByRole("link", { name: "six-1" }).click();
   await expect(page.getByText("fd42:6666:1::1/64").first()).toBeVisible();
 });
+
+// ---- issue 12 part 5: policy tests on group membership ----
+
+test("policy tests on groups: moving db-1 into web would let db reach db, so the node form shows the refusal and nothing changes", async ({ page }) => {
+  await signIn(page, admin.password);
+  await page.getByRole("link", { name: "Home lab" }).click();
+  await page.getByRole("link", { name: "Policy" }).click();
+  await page.getByRole("button", { name: "Add assertion" }).click();
+  const form = page.getByRole("form", { name: "New assertion" });
+  await form.getByLabel("From group").selectOption("db");
+  await form.getByLabel("To group").selectOption("db");
+  await form.getByLabel("Port").fill("5432");
+  await form.getByLabel("Expect").selectOption("denied");
+  await form.getByRole("button", { name: "Add assertion" }).click();
+  await expect(page.getByText("Assertion added: it passes")).toBeVisible();
+
+  await page.getByRole("link", { name: "Nodes" }).click();
+  await page.getByRole("link", { name: "db-1" }).click();
+  const settings = page.locator("form", { has: page.getByRole("heading", { name: "Settings" }) });
+  await settings.locator("label", { hasText: /^web$/ }).click();
+  await settings.getByRole("button", { name: "Save" }).click();
+  const refusal = settings.locator("[data-policy-refusal]");
+  await expect(refusal).toContainText("Refused by the policy tests: nothing was changed.");
+  await expect(refusal).toContainText('"group db → group db tcp/5432 denied"');
+  await page.reload();
+  await expect(page.locator("form", { has: page.getByRole("heading", { name: "Settings" }) }).locator("label", { hasText: /^web$/ }).locator("input")).not.toBeChecked();
+});

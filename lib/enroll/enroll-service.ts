@@ -25,6 +25,7 @@ import { linkState } from "./link-service";
 import { generateToken, hashToken, JOIN_TOKEN_PREFIX, looksLikeToken, NODE_CREDENTIAL_PREFIX } from "./tokens";
 import type { EnrollInput } from "./link-schemas";
 import { hostnameTaken, UNUSABLE_LINK_TEXT } from "./join-messages";
+import { enrollmentGuard } from "@/lib/firewall/host-groups-guard";
 
 /** One message for every unusable token, so a probe learns nothing about which links exist. */
 const unusable = () => new AppError("not_found", UNUSABLE_LINK_TEXT);
@@ -107,6 +108,9 @@ export async function enroll(input: EnrollInput, meta: RequestMeta): Promise<Enr
     const signed = ca ? await signHost({ ca, name, ipWithPrefix: lease.ipWithPrefix, ip6WithPrefix: lease.ip6WithPrefix, groups: groupNames, publicKeyPem: input.publicKeyPem, durationHours: HOST_CERT_HOURS }) : null;
     const credential = generateToken(NODE_CREDENTIAL_PREFIX);
     return await transaction(async (tx) => {
+      // The link's groups were tested when the link was made (link-service.ts); the rules may have
+      // changed since, so a host that would now break a policy assertion is refused, naming it.
+      const guard = groupNames.length ? await enrollmentGuard(tx, network.id) : null;
       const node = await tx.node.create({
         data: {
           networkId: network.id,
@@ -121,6 +125,7 @@ export async function enroll(input: EnrollInput, meta: RequestMeta): Promise<Enr
           groups: { create: link.groups.map((g) => ({ groupId: g.id })) },
         },
       });
+      await guard?.check({ actor: { id: null, displayName: `join link ${link.description || link.id.slice(0, 8)}` }, meta, change: `enrolling "${name}" in ${groupNames.join(", ")} through a join link`, hostsChanged: true });
       await tx.nodeCredential.create({ data: { nodeId: node.id, tokenHash: hashToken(credential) } });
       await attachClaimedLease(tx, lease.leaseId, node.id);
       if (ca && signed) {

@@ -7,6 +7,8 @@ import { recordAudit } from "@/lib/audit/record-audit";
 import { checkStaticAddress } from "@/lib/ipam/lease-allocator";
 import { generateToken, hashToken, JOIN_TOKEN_PREFIX } from "./tokens";
 import type { LinkCreateInput } from "./link-schemas";
+import { hostGroupsGuard } from "@/lib/firewall/host-groups-guard";
+import type { PolicyOptions } from "@/lib/firewall/policy-guard";
 
 export function publicBaseUrl(): string {
   return (process.env.NEXTAUTH_URL ?? "http://localhost:3000").replace(/\/$/, "");
@@ -48,13 +50,18 @@ async function checkFixedFields(tx: Tx, network: { id: string; cidr: string | nu
   return fixedIp;
 }
 
-export async function createLink(actor: Actor, network: { id: string; cidr: string | null; cidr6: string | null }, input: LinkCreateInput, meta: RequestMeta) {
+export async function createLink(actor: Actor, network: { id: string; cidr: string | null; cidr6: string | null }, input: LinkCreateInput, meta: RequestMeta, policy: PolicyOptions = {}) {
   const networkId = network.id;
   const token = generateToken(JOIN_TOKEN_PREFIX);
   return transaction(async (tx) => {
     if (input.presetGroups.length) {
       const found = await tx.group.count({ where: { networkId, name: { in: input.presetGroups } } });
       if (found !== input.presetGroups.length) throw new AppError("validation_failed", "Some fields are not valid", { presetGroups: ["Every preset group must exist in this network"] });
+      // Tested now, when an admin picks the groups, rather than only when a host enrolls far away:
+      // the link's future hosts join the world as one host holding the preset groups.
+      const guard = await hostGroupsGuard(tx, networkId);
+      const future = { id: "join-link-host", name: input.fixedName ?? "a host enrolled through this link", ip: null, ip6: null, groups: [...input.presetGroups].sort() };
+      await guard.check({ actor, meta, options: policy, change: `a join link for hosts in ${future.groups.join(", ")}`, extraHosts: [future] });
     }
     const fixedIp = await checkFixedFields(tx, network, input);
     const link = await tx.enrollLink.create({

@@ -35,6 +35,11 @@ export interface PolicyCheck {
   change: string;
   /** Set when the change touched which groups nodes hold, so the hosts are read again. */
   hostsChanged?: boolean;
+  /**
+   * Hosts that do not exist yet but would after the change: a join link's future host, with the
+   * link's preset groups. They count in the world after the change only.
+   */
+  extraHosts?: PolicyHost[];
 }
 
 /**
@@ -54,7 +59,7 @@ export async function policyGuard(tx: Tx, networkId: string, loadRules: () => Pr
   return {
     async check(check: PolicyCheck): Promise<AssertionVerdict[]> {
       if (!before) return [];
-      const hosts: PolicyHost[] = check.hostsChanged ? await loadPolicyHosts(tx, networkId) : before.hosts;
+      const hosts: PolicyHost[] = [...(check.hostsChanged ? await loadPolicyHosts(tx, networkId) : before.hosts), ...(check.extraHosts ?? [])];
       const assertions = rows.map(toAssertionModel);
       const { breaks, verdicts } = policyBreaks(assertions, before, { rules: await loadRules(), hosts });
       if (breaks.length) await refuseOrOverride(tx, networkId, breaks, check);

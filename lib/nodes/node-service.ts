@@ -18,6 +18,13 @@ import { certificateSummary, issueCertificate, revokeCertificate, type IssueRequ
 import { DNS_NEEDS_LIGHTHOUSE, type NodeCreateInput, type NodeOverrides, type NodeUpdateInput } from "./node-schemas";
 import { hostStatus } from "./host-status";
 import { checkRouteConflicts } from "./node-routes";
+import { hostGroupsGuard } from "@/lib/firewall/host-groups-guard";
+import type { PolicyOptions } from "@/lib/firewall/policy-guard";
+
+/** "groups web, db" or "no group", as refusals and the audit trail name a host's groups. */
+function groupsText(groups: string[]): string {
+  return groups.length ? `group${groups.length > 1 ? "s" : ""} ${[...groups].sort().join(", ")}` : "no group";
+}
 
 export const nodeInclude = {
   groups: { include: { group: { select: { name: true } } } },
@@ -127,10 +134,12 @@ function assertDnsSetting(v: { isLighthouse: boolean; serveDns: boolean; dnsHost
   if (Object.keys(fields).length) throw new AppError("validation_failed", "Some fields are not valid", fields);
 }
 
-export async function createNode(actor: Actor, network: { id: string; cidr: string | null }, input: NodeCreateInput, meta: RequestMeta) {
+export async function createNode(actor: Actor, network: { id: string; cidr: string | null }, input: NodeCreateInput, meta: RequestMeta, policy: PolicyOptions = {}) {
   return transaction(async (tx) => {
     await nameTaken(tx, network.id, input.name);
     const ids = await groupIds(tx, network.id, input.groups);
+    // A new host in groups can reach, or be reached by, hosts a policy assertion speaks of.
+    const guard = input.groups.length ? await hostGroupsGuard(tx, network.id) : null;
     await checkRouteConflicts(tx, network, null, input.unsafeNetworks);
     const node = await tx.node.create({
       data: {
@@ -143,6 +152,7 @@ export async function createNode(actor: Actor, network: { id: string; cidr: stri
     });
     const lease = await allocateLease(tx, network, node.id, input.ip);
     assertDnsSetting(input, lease.ipWithPrefix.split("/")[0]!);
+    await guard?.check({ actor, meta, options: policy, change: `adding node "${node.name}" in ${groupsText(input.groups)}`, hostsChanged: true });
     if (input.publicKeyPem) {
       await issueCertificate(tx, { networkId: network.id, nodeId: node.id, name: node.name, ipWithPrefix: lease.ipWithPrefix, ip6WithPrefix: lease.ip6WithPrefix, groups: input.groups, unsafeNetworks: input.unsafeNetworks, publicKeyPem: input.publicKeyPem });
     }
@@ -187,9 +197,12 @@ export async function resignNode(tx: Tx, networkId: string, nodeId: string): Pro
   if (current) await signNodeAsStored(tx, networkId, nodeId, current.publicKeyPem);
 }
 
-export async function updateNode(actor: Actor, networkId: string, nodeId: string, input: NodeUpdateInput, meta: RequestMeta) {
+export async function updateNode(actor: Actor, networkId: string, nodeId: string, input: NodeUpdateInput, meta: RequestMeta, policy: PolicyOptions = {}) {
   return transaction(async (tx) => {
     const before = await getNode(networkId, nodeId, tx);
+    const groupsChanged = input.groups !== undefined && [...input.groups].sort().join() !== before.groups.join();
+    // Moving a host between groups changes what reaches it just as a rule change does.
+    const guard = groupsChanged ? await hostGroupsGuard(tx, networkId) : null;
     if (input.name && input.name !== before.name) await nameTaken(tx, networkId, input.name, nodeId);
     const merged = { ...before, ...input };
     if ((merged.isLighthouse || merged.isRelay) && (!merged.endpoints.length || !merged.listenPort)) {
@@ -203,6 +216,7 @@ export async function updateNode(actor: Actor, networkId: string, nodeId: string
       const ids = await groupIds(tx, networkId, input.groups);
       await tx.nodeGroup.deleteMany({ where: { nodeId } });
       await tx.nodeGroup.createMany({ data: ids.map((groupId) => ({ nodeId, groupId })) });
+      await guard?.check({ actor, meta, options: policy, change: `moving node "${before.name}" from ${groupsText(before.groups)} to ${groupsText(input.groups)}`, hostsChanged: true });
     }
     const routesChanged = input.unsafeNetworks !== undefined && input.unsafeNetworks.join() !== before.unsafeNetworks.join();
     if (routesChanged) await checkRouteConflicts(tx, await tx.network.findUniqueOrThrow({ where: { id: networkId }, select: { id: true, cidr: true, cidr6: true } }), nodeId, input.unsafeNetworks!);

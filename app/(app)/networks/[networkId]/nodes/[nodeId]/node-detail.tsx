@@ -7,6 +7,7 @@ import { apiCall, apiFetch } from "../../../../../_components/api-client";
 import { ExpiryText, HostStatePill, NodeStatusPill, Pill, RolePills } from "../../../../../_components/badges";
 import { CopyButton } from "../../../../../_components/copy-button";
 import { HostVersionNote } from "../../../../../_components/nebula-versions";
+import { PolicyRefusal } from "../../firewall/policy-refusal";
 import { buttonClass, ChipPicker, dangerButtonClass, RoleToggles, Field, FormError, secondaryButtonClass, SelectField, Spinner, TextAreaField } from "../../../../../_components/form-controls";
 import { useToast } from "../../../../../_components/toast";
 import { useApiAction } from "../../../../../_components/use-api-action";
@@ -17,13 +18,15 @@ interface Props {
   groups: string[];
   config: { yaml: string | null; etag: string | null; error: string | null };
   canEdit: boolean;
+  /** Owners may override the policy tests (a group change that breaks an assertion). */
+  canOverridePolicy?: boolean;
   /** The lighthouse DNS servers this node can query (issue 12 part 3). */
   dnsResolvers?: DnsResolverView[];
 }
 
 const card = "rounded-lg border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900";
 
-export function NodeDetail({ networkId, node, groups, config, canEdit, dnsResolvers = [] }: Props) {
+export function NodeDetail({ networkId, node, groups, config, canEdit, canOverridePolicy = false, dnsResolvers = [] }: Props) {
   const base = `/api/v1/networks/${networkId}/nodes/${node.id}`;
   return (
     <div className="space-y-6">
@@ -55,7 +58,7 @@ export function NodeDetail({ networkId, node, groups, config, canEdit, dnsResolv
       </div>
       <ConfigPreview base={base} config={config} />
       {canEdit && <NodeActions base={base} node={node} />}
-      {canEdit && <EditNode base={base} node={node} groups={groups} networkId={networkId} />}
+      {canEdit && <EditNode base={base} node={node} groups={groups} networkId={networkId} canOverridePolicy={canOverridePolicy} />}
     </div>
   );
 }
@@ -263,7 +266,7 @@ function ConfigPreview({ base, config }: { base: string; config: Props["config"]
   );
 }
 
-function EditNode({ base, node, groups, networkId }: { base: string; node: NodeView; groups: string[]; networkId: string }) {
+function EditNode({ base, node, groups, networkId, canOverridePolicy }: { base: string; node: NodeView; groups: string[]; networkId: string; canOverridePolicy: boolean }) {
   const { fields, error, busy, run } = useApiAction();
   const router = useRouter();
   const [picked, setPicked] = useState(node.groups);
@@ -277,7 +280,8 @@ function EditNode({ base, node, groups, networkId }: { base: string; node: NodeV
     const mtu = text("tunMtu");
     await run(
       () =>
-        apiCall("PATCH", base, {
+        // A group change is policy-tested; an owner's ticked override goes with the request (audited).
+        apiCall("PATCH", data.get("overridePolicy") === "on" ? `${base}?overridePolicy=true` : base, {
           description: text("description"),
           groups: picked,
           ...roles,
@@ -310,7 +314,7 @@ function EditNode({ base, node, groups, networkId }: { base: string; node: NodeV
       <form onSubmit={save} noValidate className="grid gap-4 md:grid-cols-2">
         <h3 className="font-medium md:col-span-2">Settings</h3>
         <div className="md:col-span-2">
-          <FormError message={error} />
+          {fields.policy ? <PolicyRefusal messages={fields.policy} canOverride={canOverridePolicy} /> : <FormError message={error} />}
         </div>
         <div className="md:col-span-2">
           <ChipPicker label="Groups" name="groups" options={groups} value={picked} onChange={setPicked} errors={fields.groups} />

@@ -64,7 +64,7 @@ export default async function NodePage({ params }: { params: Promise<{ networkId
   ]);
   return (
     <div className="space-y-6">
-      <NodeDetail networkId={network.id} node={node} groups={groups.map((g) => g.name)} config={config} canEdit={hasRole(role, "admin")} dnsResolvers={dnsResolvers} />
+      <NodeDetail networkId={network.id} node={node} groups={groups.map((g) => g.name)} config={config} canEdit={hasRole(role, "admin")} canOverridePolicy={role === "owner"} dnsResolvers={dnsResolvers} />
       <MobileNebula networkId={network.id} nodeId={node.id} />
     </div>
   );
