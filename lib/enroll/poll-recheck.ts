@@ -128,7 +128,7 @@ async function answerChunk(chunk: Recheck[]): Promise<void> {
     }
     try {
       const snapshot = await snapshotFor(row.networkId, row.configRevision, undefined);
-      const node = renderFieldsFrom(row, { pem: row.certPem, ip: row.certIp, ip6: row.certIp6, unsafeNetworks: row.certUnsafeNetworks ?? [], id: row.certId ?? undefined }, snapshot.network);
+      const node = renderFieldsFrom(row, { pem: row.certPem, ip: row.certIp, ip6: row.certIp6, unsafeNetworks: row.certUnsafeNetworks ?? [], id: row.certId ?? undefined }, snapshot.network.space);
       const result = await answerPoll(row, hostReportFrom(item.req.headers), new URL(item.req.url), {
         render: (dir, hostVersion) => renderFromSnapshot(snapshot, { ...node, nebulaVersion: hostVersion }, dir),
         saveRendered: async (etag, revision, certId) => void rendered.push({ nodeId: row.nodeId, etag, revision, certId }),

@@ -4,8 +4,7 @@
  * the guard.
  */
 import { db, type Tx } from "@/lib/db/client";
-import { leaseIp } from "@/lib/ipam/address-space";
-import { ipv6Of } from "@/lib/ipam/cidr6";
+import { addressSpace, hostAddresses } from "@/lib/ipam/address-space";
 import type { PolicyHost } from "./policy-evaluate";
 import type { PolicyAssertion, PolicySelector } from "./policy-schema";
 
@@ -52,17 +51,17 @@ export function lastResultOf(row: Pick<AssertionRow, "lastPassed" | "lastDetail"
 }
 
 /** Every node with the groups and address its certificate carries (or will carry once signed). */
-export async function loadPolicyHosts(client: Pick<Tx, "node"> = db, networkId: string): Promise<PolicyHost[]> {
+export async function loadPolicyHosts(client: Pick<Tx, "node" | "network"> = db, networkId: string): Promise<PolicyHost[]> {
+  // One after the other: `client` may be a transaction, which runs one query at a time.
+  const network = await client.network.findUniqueOrThrow({ where: { id: networkId }, select: { cidr: true, cidr6: true } });
   const rows = await client.node.findMany({
     where: { networkId },
-    select: { id: true, name: true, lease: { select: { address: true } }, groups: { select: { group: { select: { name: true } } } }, network: { select: { cidr: true, cidr6: true } } },
+    select: { id: true, name: true, lease: { select: { address: true } }, groups: { select: { group: { select: { name: true } } } } },
   });
-  return rows.map((row) => ({
-    id: row.id,
-    name: row.name,
-    ip: row.lease ? leaseIp(row.network, row.lease.address) : null,
+  const space = addressSpace(network);
+  return rows.map((row) => {
     // Derived like the node view's, so IPv6 CIDR rules are judged as the hosts' nebula judges them.
-    ip6: row.lease ? (ipv6Of(row.network, row.lease.address)?.ip ?? null) : null,
-    groups: row.groups.map((g) => g.group.name),
-  }));
+    const addresses = row.lease ? hostAddresses(space, row.lease.address) : null;
+    return { id: row.id, name: row.name, ip: addresses?.ip ?? null, ip6: addresses?.ip6 ?? null, groups: row.groups.map((g) => g.group.name) };
+  });
 }

@@ -9,7 +9,7 @@
  * IPv4 address that is quarantined holds its IPv6 twin too; and a re-signed host keeps both.
  */
 import ipaddr from "ipaddr.js";
-import { parseNetworkCidr, type Ipv4Cidr } from "./cidr";
+import type { Ipv4Cidr } from "./cidr";
 
 export interface Ipv6Cidr {
   /** The canonical (RFC 5952) "fd42:abcd:1234::/64" text. */
@@ -92,23 +92,6 @@ export function hostIpv6(cidr6: Ipv6Cidr, cidr4: Ipv4Cidr, ipv4: number): { ip: 
   if (ipv4 < cidr4.start || ipv4 > cidr4.end) throw new Error(`address ${ipv4} is outside ${cidr4.text}`);
   const ip = bigIntToIpv6(cidr6.start + BigInt(ipv4 - cidr4.start));
   return { ip, withPrefix: `${ip}/${cidr6.prefix}` };
-}
-
-/**
- * The IPv6 address of the host holding lease number `address`: derived from the IPv4 address on a
- * dual-stack network, the host index on an IPv6-only one (lib/ipam/address-space.ts); null on
- * IPv4-only networks.
- */
-export function ipv6Of(network: { cidr: string | null; cidr6: string | null }, address: bigint | number): { ip: string; withPrefix: string } | null {
-  if (!network.cidr6) return null;
-  const cidr6 = storedCidr6(network.cidr6);
-  if (!network.cidr) {
-    const ip = bigIntToIpv6(cidr6.start + BigInt(address));
-    return { ip, withPrefix: `${ip}/${cidr6.prefix}` };
-  }
-  const cidr4 = parseNetworkCidr(network.cidr);
-  if (!cidr4.ok) throw new Error(`stored CIDR ${network.cidr} is invalid`);
-  return hostIpv6(storedCidr6(network.cidr6), cidr4.cidr, Number(address));
 }
 
 /** For stored ranges, which were validated on the way in. */

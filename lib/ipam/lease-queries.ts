@@ -8,14 +8,17 @@ export async function listLeases(networkId: string) {
     db.lease.findMany({ where: { networkId }, include: { node: { select: { name: true } } }, orderBy: { address: "asc" }, take: 5000 }),
   ]);
   const space = addressSpace(network);
-  return rows.map((l) => ({
-    address: Number(l.address),
-    // The primary address: IPv4, or IPv6 on an IPv6-only network (lib/ipam/address-space.ts).
-    ip: hostAddresses(space, l.address).ip,
-    /** The IPv6 address of the lease on a dual-stack or IPv6-only network (null on an IPv4-only one). */
-    ip6: hostAddresses(space, l.address).ip6,
-    nodeId: l.nodeId,
-    nodeName: l.node?.name ?? null,
-    quarantinedUntil: l.quarantinedUntil?.toISOString() ?? null,
-  }));
+  return rows.map((l) => {
+    const { ip, ip6 } = hostAddresses(space, l.address);
+    return {
+      address: Number(l.address),
+      // The primary address: IPv4, or IPv6 on an IPv6-only network (lib/ipam/address-space.ts).
+      ip,
+      /** The IPv6 address of the lease on a dual-stack or IPv6-only network (null on an IPv4-only one). */
+      ip6,
+      nodeId: l.nodeId,
+      nodeName: l.node?.name ?? null,
+      quarantinedUntil: l.quarantinedUntil?.toISOString() ?? null,
+    };
+  });
 }

@@ -13,7 +13,7 @@ import { hotPathPool } from "@/lib/db/pg-pool";
 import { AppError } from "@/lib/core/app-error";
 import { ConfigRenderError, dnsResolversFor, renderNodeConfig, type DnsListener, type DnsResolver, type BodyMemo, type RenderedBody, type RenderedConfig, type RenderInput } from "@/lib/config/render-node-config";
 import { listRules } from "@/lib/firewall/rule-store";
-import { leaseIp, type NetworkRanges } from "@/lib/ipam/address-space";
+import { addressSpace, hostAddresses, type AddressSpace } from "@/lib/ipam/address-space";
 import { blocklistFor } from "@/lib/pki/certificate-service";
 import { targetFromDb } from "@/lib/networks/network-service";
 import type { NodeOverrides } from "./node-schemas";
@@ -39,7 +39,8 @@ export interface NetworkSnapshot {
   /** Which load this is: two loads may carry the same revision yet differ (their queries are not one transaction). */
   serial: number;
   revision: number;
-  network: { name: string; cidr: string | null; cidr6: string | null; target: RenderInput["target"]; certVersion: 1 | 2; firewallActions: NonNullable<RenderInput["firewallActions"]> };
+  /** `space`: the ranges parsed once per snapshot, so that a poll's render parses nothing (lib/ipam/address-space.ts). */
+  network: { name: string; cidr: string | null; cidr6: string | null; space: AddressSpace; target: RenderInput["target"]; certVersion: 1 | 2; firewallActions: NonNullable<RenderInput["firewallActions"]> };
   /** The trust bundle: every CA not retired, oldest first (during a rotation, both). */
   caPem: string | null;
   lighthouses: RenderInput["lighthouses"];
@@ -52,17 +53,18 @@ export interface NetworkSnapshot {
 let snapshotSerial = 0;
 
 /** A node's primary overlay address (IPv4, or IPv6 on an IPv6-only network). */
-const ipOf = (network: NetworkRanges, n: { lease: { address: bigint } | null }) => leaseIp(network, n.lease!.address);
+const ipOf = (space: AddressSpace, n: { lease: { address: bigint } | null }) => hostAddresses(space, n.lease!.address).ip;
 
 async function loadSnapshot(client: Client, networkId: string): Promise<NetworkSnapshot> {
   const network = await client.network.findUniqueOrThrow({ where: { id: networkId } });
+  const space = addressSpace(network);
   // In parallel on the pool, one after another inside a transaction (one connection, one query at a time).
   const loaders = [
     () => client.ca.findMany({ where: { networkId, state: { not: "retired" } }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { certPem: true } }),
     () => client.node.findMany({ where: { networkId, OR: [{ isLighthouse: true }, { isRelay: true }], status: "active", lease: { isNot: null } }, include: { lease: true } }),
     () => listRules(networkId, client),
     () => blocklistFor(networkId, client),
-    () => routedSubnets(client, network),
+    () => routedSubnets(client, networkId, space),
   ] as const;
   const [cas, infra, rules, blocklist, unsafeRoutes] = client === db
     ? await Promise.all([loaders[0](), loaders[1](), loaders[2](), loaders[3](), loaders[4]()])
@@ -74,6 +76,7 @@ async function loadSnapshot(client: Client, networkId: string): Promise<NetworkS
       name: network.name,
       cidr: network.cidr,
       cidr6: network.cidr6,
+      space,
       target: targetFromDb[network.nebulaTarget],
       certVersion: network.certVersion === 2 ? 2 : 1,
       firewallActions: { inbound: network.inboundAction, outbound: network.outboundAction },
@@ -81,8 +84,8 @@ async function loadSnapshot(client: Client, networkId: string): Promise<NetworkS
     // Nebula reads every PEM block of pki.ca (and reloads it on SIGHUP), so a rotation's two CAs
     // are trusted side by side. A stable order keeps the ETag unchanged while the set is.
     caPem: cas.length ? cas.map((c) => (c.certPem.endsWith("\n") ? c.certPem : `${c.certPem}\n`)).join("") : null,
-    lighthouses: infra.filter((n) => n.isLighthouse).map((n) => ({ name: n.name, ip: ipOf(network, n), endpoints: n.endpoints, dns: dnsListenerOf(n, ipOf(network, n)) })),
-    relays: infra.filter((n) => n.isRelay).map((n) => ({ name: n.name, ip: ipOf(network, n) })),
+    lighthouses: infra.filter((n) => n.isLighthouse).map((n) => ({ name: n.name, ip: ipOf(space, n), endpoints: n.endpoints, dns: dnsListenerOf(n, ipOf(space, n)) })),
+    relays: infra.filter((n) => n.isRelay).map((n) => ({ name: n.name, ip: ipOf(space, n) })),
     rules,
     blocklist,
     unsafeRoutes,
@@ -93,13 +96,13 @@ async function loadSnapshot(client: Client, networkId: string): Promise<NetworkS
  * The subnets active hosts route, as their live certificates carry them (not as the node rows
  * say): a peer's nebula accepts a routed packet only from a host whose certificate names it.
  */
-async function routedSubnets(client: Client, network: { id: string } & NetworkRanges): Promise<NetworkSnapshot["unsafeRoutes"]> {
+async function routedSubnets(client: Client, networkId: string, space: AddressSpace): Promise<NetworkSnapshot["unsafeRoutes"]> {
   const certs = await client.certificate.findMany({
-    where: { networkId: network.id, revokedAt: null, NOT: { unsafeNetworks: { isEmpty: true } }, node: { status: "active", lease: { isNot: null } } },
+    where: { networkId, revokedAt: null, NOT: { unsafeNetworks: { isEmpty: true } }, node: { status: "active", lease: { isNot: null } } },
     select: { unsafeNetworks: true, node: { select: { lease: { select: { address: true } } } } },
   });
   const routes = new Map<string, string>();
-  for (const c of certs) for (const route of c.unsafeNetworks) routes.set(route, leaseIp(network, c.node!.lease!.address));
+  for (const c of certs) for (const route of c.unsafeNetworks) routes.set(route, ipOf(space, c.node!));
   return [...routes].map(([route, via]) => ({ route, via }));
 }
 
@@ -159,9 +162,9 @@ export function dnsListenerOf(n: { serveDns: boolean; dnsHost: string | null; dn
   return n.serveDns ? { host: n.dnsHost ?? ip, port: n.dnsPort } : null;
 }
 
-export function renderFieldsFrom(row: RenderFieldRow, cert: NodeRenderFields["cert"], network: NetworkRanges): NodeRenderFields {
+export function renderFieldsFrom(row: RenderFieldRow, cert: NodeRenderFields["cert"], space: AddressSpace): NodeRenderFields {
   if (row.leaseAddress === null) throw new AppError("conflict", `${row.name} has no certificate yet: sign its public key or download a bundle first`);
-  const ip = leaseIp(network, BigInt(row.leaseAddress));
+  const ip = hostAddresses(space, BigInt(row.leaseAddress)).ip;
   return {
     name: row.name,
     ip,
@@ -190,7 +193,7 @@ export async function renderPolledConfig(networkId: string, nodeId: string, dir:
   const row = rows.rows[0];
   if (!row) throw new AppError("not_found", "Node not found");
   // The version this very poll reports, not the stored one: that may be a poll old.
-  return renderFromSnapshot(snapshot, { nebulaVersion: hostVersion, ...renderFieldsFrom(row, row.certPem !== null && row.certIp !== null ? { pem: row.certPem, ip: row.certIp, ip6: row.certIp6, unsafeNetworks: row.certUnsafeNetworks ?? [], id: row.certId ?? undefined } : null, snapshot.network) }, dir);
+  return renderFromSnapshot(snapshot, { nebulaVersion: hostVersion, ...renderFieldsFrom(row, row.certPem !== null && row.certIp !== null ? { pem: row.certPem, ip: row.certIp, ip6: row.certIp6, unsafeNetworks: row.certUnsafeNetworks ?? [], id: row.certId ?? undefined } : null, snapshot.network.space) }, dir);
 }
 
 /**
@@ -257,13 +260,13 @@ export async function renderConfigFor(networkId: string, nodeId: string, opts: {
   if (!node.lease) throw new AppError("conflict", `${node.name} has no certificate yet: sign its public key or download a bundle first`);
   const fields: NodeRenderFields = {
     name: node.name,
-    ip: ipOf(snapshot.network, node),
+    ip: ipOf(snapshot.network.space, node),
     groups: node.groups.map((g) => g.group.name),
     isLighthouse: node.isLighthouse,
     isRelay: node.isRelay,
     listenPort: node.listenPort,
     overrides: node.overrides as NodeOverrides,
-    dns: dnsListenerOf(node, ipOf(snapshot.network, node)),
+    dns: dnsListenerOf(node, ipOf(snapshot.network.space, node)),
     // As the host last reported it: what its next poll renders too, unless it changed version.
     nebulaVersion: node.nebulaVersion,
     cert: cert ? { pem: cert.pem, ip: cert.ip, ip6: cert.ip6, unsafeNetworks: cert.unsafeNetworks, id: cert.id } : null,

@@ -12,8 +12,7 @@ import { recordAudit, type AuditActor } from "@/lib/audit/record-audit";
 import { emitWebhookEvent } from "@/lib/webhooks/emit";
 import { bumpConfigRevision } from "@/lib/networks/config-revision";
 import { allocateLease, releaseLease } from "@/lib/ipam/lease-allocator";
-import { addressSpace, hostAddresses, leaseIp } from "@/lib/ipam/address-space";
-import { ipv6Of } from "@/lib/ipam/cidr6";
+import { addressSpace, hostAddresses } from "@/lib/ipam/address-space";
 import { certificateSummary, issueCertificate, revokeCertificate, type IssueRequest } from "@/lib/pki/certificate-service";
 import { DNS_NEEDS_LIGHTHOUSE, type NodeCreateInput, type NodeOverrides, type NodeUpdateInput } from "./node-schemas";
 import { hostStatus } from "./host-status";
@@ -41,14 +40,15 @@ function findNodeRow(client: Pick<Tx, "node">, networkId: string, nodeId: string
 }
 
 export function toNodeView(row: NodeRow) {
+  const addresses = row.lease ? hostAddresses(addressSpace(row.network), row.lease.address) : null;
   return {
     id: row.id,
     name: row.name,
     description: row.description,
     /** Its primary address: IPv4, or IPv6 on an IPv6-only network (lib/ipam/address-space.ts). */
-    ip: row.lease ? leaseIp(row.network, row.lease.address) : null,
+    ip: addresses?.ip ?? null,
     /** Its IPv6 address on a dual-stack or IPv6-only network (null otherwise). */
-    ip6: row.lease ? (ipv6Of(row.network, row.lease.address)?.ip ?? null) : null,
+    ip6: addresses?.ip6 ?? null,
     groups: row.groups.map((g) => g.group.name).sort(),
     isLighthouse: row.isLighthouse,
     isRelay: row.isRelay,
@@ -222,7 +222,7 @@ export async function updateNode(actor: Actor, networkId: string, nodeId: string
     if (routesChanged) await checkRouteConflicts(tx, await tx.network.findUniqueOrThrow({ where: { id: networkId }, select: { id: true, cidr: true, cidr6: true } }), nodeId, input.unsafeNetworks!);
     await tx.node.update({ where: { id: nodeId }, data: { ...settingsOf(input), ...(routesChanged ? { unsafeNetworks: input.unsafeNetworks } : {}) } });
     // The routes are signed into the certificate, so a change of them re-signs it like a change of groups.
-    const identityChanged = routesChanged || (input.name !== undefined && input.name !== before.name) || (input.groups !== undefined && [...input.groups].sort().join() !== before.groups.join());
+    const identityChanged = routesChanged || groupsChanged || (input.name !== undefined && input.name !== before.name);
     if (identityChanged && before.status === "active") await resignNode(tx, networkId, nodeId);
     await bumpConfigRevision(tx, networkId);
     const after = await getNode(networkId, nodeId, tx);
