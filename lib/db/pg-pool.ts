@@ -1,7 +1,7 @@
 /**
- * A plain node-postgres pool for the one query on the agents' hot path (the credential lookup of
- * every config poll), where Prisma's per-query overhead is most of the cost. Everything else goes
- * through Prisma.
+ * A plain node-postgres pool for the agents' hot paths, where Prisma's per-query overhead is most
+ * of the cost: a config poll's credential lookup and woken polls' reads and writes, and an
+ * enrollment's address claim. Everything else goes through Prisma.
  */
 import pg from "pg";
 import { pgConfigFromUrl } from "./pg-config";

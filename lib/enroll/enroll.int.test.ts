@@ -10,12 +10,16 @@ import * as rules from "@/app/api/v1/networks/[networkId]/rules/route";
 import * as enrollRoute from "@/app/api/v1/enroll/route";
 import * as configRoute from "@/app/api/v1/node/config/route";
 import * as renewRoute from "@/app/api/v1/node/renew/route";
-import { db } from "@/lib/db/client";
+import { db, transaction } from "@/lib/db/client";
 import { call, createTestUser, enrollmentCounts, freshCidr, type TestUser } from "@/lib/testing/api-harness";
 import { ipv4ToInt } from "@/lib/ipam/cidr";
 import { hostKeyPair, nebulaTestConfig, verifyCert } from "@/lib/testing/nebula-tools";
 import { hashToken } from "./tokens";
 import { UNUSABLE_LINK_TEXT } from "./join-messages";
+import { insertEnrollment, isUniqueViolation, type EnrollmentWrite } from "./enroll-statements";
+import { claimLease, releaseClaimedLease } from "@/lib/ipam/lease-allocator";
+import { hotPathPool } from "@/lib/db/pg-pool";
+import { onPg, onPrisma } from "@/lib/db/sql-runner";
 import * as nodeRoute from "@/app/api/v1/networks/[networkId]/nodes/[nodeId]/route";
 import * as revokeCertRoute from "@/app/api/v1/networks/[networkId]/certificates/[certificateId]/revoke/route";
 import * as retireRoute from "@/app/api/v1/node/retire/route";
@@ -187,6 +191,42 @@ describe("enrollment", () => {
     const next = await enroll(token, "after-doomed");
     expect(next.status).toBe(201);
     expect(ipv4ToInt(next.json.ip)).toBe(expected);
+  });
+
+  it("its one write writes nothing when the claim was taken back or the link used up since the read, and a taken name is a unique violation", async () => {
+    const { link } = await newLink({ maxUses: 1 });
+    const network = await db.network.findUniqueOrThrow({ where: { id: networkId } });
+    const write = (leaseId: string, name: string): EnrollmentWrite => ({
+      networkId, linkId: link.id, leaseId, name, status: "pending", isLighthouse: false, isRelay: false, endpoints: [], listenPort: null,
+      pendingPublicKeyPem: "key", description: "", groupIds: [], credentialHash: hashToken(randomCredential()), certificate: null,
+      audit: { actorName: "test", after: {}, clientIp: null, requestId: null }, clientIp: null,
+    });
+    const sql = onPg(hotPathPool());
+    const gone = await claimLease(network);
+    await releaseClaimedLease(networkId, gone.leaseId);
+    const before = await counts();
+    expect(await insertEnrollment(sql, write(gone.leaseId, "never-claimed"))).toEqual({ nodeId: null, claimHeld: false });
+    expect(await counts()).toEqual(before);
+    expect((await db.enrollLink.findUniqueOrThrow({ where: { id: link.id } })).usedCount).toBe(0);
+
+    const claim = await claimLease(network);
+    await db.enrollLink.update({ where: { id: link.id }, data: { usedCount: 1 } });
+    expect(await insertEnrollment(sql, write(claim.leaseId, "link-used-up"))).toEqual({ nodeId: null, claimHeld: true });
+    expect(await db.node.count({ where: { networkId, name: "link-used-up" } })).toBe(0);
+    expect(await db.enrollUse.count({ where: { linkId: link.id } })).toBe(0);
+
+    // A name taken by a racing enrollment after the read: the unique key refuses the whole statement.
+    await db.enrollLink.update({ where: { id: link.id }, data: { usedCount: 0 } });
+    await db.node.create({ data: { networkId, name: "raced-name", endpoints: [] } });
+    const refused = await insertEnrollment(sql, write(claim.leaseId, "raced-name")).catch((error: unknown) => error);
+    expect(isUniqueViolation(refused)).toBe(true);
+    // The same in a transaction (a guarded or watched enrollment), where Prisma wraps the error.
+    const refusedInTx = await transaction((tx) => insertEnrollment(onPrisma(tx), write(claim.leaseId, "raced-name"))).catch((error: unknown) => error);
+    expect(isUniqueViolation(refusedInTx)).toBe(true);
+    expect(isUniqueViolation(new Error("other"))).toBe(false);
+    expect((await db.enrollLink.findUniqueOrThrow({ where: { id: link.id } })).usedCount).toBe(0);
+    expect((await db.lease.findUniqueOrThrow({ where: { id: claim.leaseId } })).nodeId).toBeNull();
+    await releaseClaimedLease(networkId, claim.leaseId);
   });
 
   it("lets exactly N enrollments through an N-use link, even when raced", async () => {

@@ -15,14 +15,3 @@ import { listRules } from "./rule-store";
 export async function hostGroupsGuard(tx: Tx, networkId: string) {
   return policyGuard(tx, networkId, () => listRules(networkId, tx));
 }
-
-/**
- * The enrollment path's guard: it takes the policy lock only when the network has assertions, so
- * that enrollments into a network without any (most) stay parallel. The race this leaves open is
- * a host enrolling while the network's first assertion is being added: that assertion's badge may
- * then miss the host until the next test (the "test now" button, or any checked change).
- */
-export async function enrollmentGuard(tx: Tx, networkId: string) {
-  const any = await tx.policyAssertion.findFirst({ where: { networkId }, select: { id: true } });
-  return any ? hostGroupsGuard(tx, networkId) : null;
-}

@@ -6,7 +6,7 @@ import { db, transaction } from "@/lib/db/client";
 import { call, createTestUser, type TestUser } from "@/lib/testing/api-harness";
 import { AppError } from "@/lib/core/app-error";
 import { ipv4ToInt } from "./cidr";
-import { allocateLease, attachClaimedLease, claimLease, releaseClaimedLease, releaseLease } from "./lease-allocator";
+import { allocateLease, CLAIM_SECONDS, claimLease, releaseClaimedLease, releaseLease } from "./lease-allocator";
 
 const run = promisify(execFile);
 let user: TestUser;
@@ -30,7 +30,8 @@ async function allocate(network: { id: string; cidr: string }, ip?: string) {
 }
 
 describe("claimed addresses (enrollment signs without the lease lock)", () => {
-  it("holds a claim from other allocations, gives it to its node, and returns a released one first", async () => {
+  // Giving a claim to its node is part of enrollment's write (enroll-statements.ts, tested in enroll.int.test.ts).
+  it("holds a claim from other allocations, and returns a released one first", async () => {
     const net = await newNetwork("10.200.9.0/29"); // hosts .1-.6
     const claim = await claimLease(net);
     expect(claim.ip).toBe("10.200.9.1");
@@ -38,22 +39,25 @@ describe("claimed addresses (enrollment signs without the lease lock)", () => {
     expect((await allocate(net)).ip).toBe("10.200.9.2");
     const second = await claimLease(net);
     expect(second.ip).toBe("10.200.9.3");
-    await transaction(async (tx) => {
-      const node = await tx.node.create({ data: { networkId: net.id, name: "claimed", endpoints: [] } });
-      await attachClaimedLease(tx, claim.leaseId, node.id);
-    });
-    expect((await db.lease.findUniqueOrThrow({ where: { id: claim.leaseId } })).quarantinedUntil).toBeNull();
+    // Held for CLAIM_SECONDS, like a quarantined address, and by no node.
+    const held = await db.lease.findUniqueOrThrow({ where: { id: claim.leaseId } });
+    expect(held.nodeId).toBeNull();
+    expect(held.quarantinedUntil!.getTime()).toBeGreaterThan(Date.now() + (CLAIM_SECONDS - 30) * 1000);
     // A failed enrollment returns its claim at once, and it is the next address handed out.
     await releaseClaimedLease(net.id, second.leaseId);
     expect(await db.lease.findUnique({ where: { id: second.leaseId } })).toBeNull();
     expect((await allocate(net)).ip).toBe("10.200.9.3");
-    // A released (or attached) claim can never be attached again.
-    await expect(
-      transaction(async (tx) => {
-        const node = await tx.node.create({ data: { networkId: net.id, name: "late", endpoints: [] } });
-        await attachClaimedLease(tx, second.leaseId, node.id);
-      }),
-    ).rejects.toThrow(/taken back/);
+  });
+
+  it("claims a requested address, and refuses one already leased or claimed", async () => {
+    const net = await newNetwork("10.200.11.0/29");
+    const claim = await claimLease(net, "10.200.11.5");
+    expect(claim.ip).toBe("10.200.11.5");
+    await expect(claimLease(net, "10.200.11.5")).rejects.toMatchObject({ fields: { ip: [expect.stringMatching(/held until/)] } });
+    expect((await allocate(net, "10.200.11.4")).ip).toBe("10.200.11.4");
+    await expect(claimLease(net, "10.200.11.4")).rejects.toMatchObject({ fields: { ip: [expect.stringMatching(/already leased/)] } });
+    // A refused claim holds nothing, and leaves the lock free for the next one.
+    expect((await claimLease(net)).ip).toBe("10.200.11.1");
   });
 
   it("takes back a claim whose enrollment never finished, once it expires", async () => {

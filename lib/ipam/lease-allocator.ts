@@ -5,6 +5,8 @@
  * claims its address in a transaction of its own (claimLease) so as not to sign under that lock.
  */
 import { advisoryLock, transaction, type Tx } from "@/lib/db/client";
+import { hotPathPool } from "@/lib/db/pg-pool";
+import { onPg, onPrisma, type SqlRunner } from "@/lib/db/sql-runner";
 import { AppError } from "@/lib/core/app-error";
 import { addressSpace, hostAddresses, leaseNumberOf, type AddressSpace, type NetworkRanges } from "./address-space";
 
@@ -31,31 +33,35 @@ function result(address: number, space: AddressSpace): LeaseResult {
  * One round trip for the allocation's preamble: frees quarantined addresses whose certificates
  * have expired, and returns the cursor (lowered to anything just freed) and the reserved ranges.
  */
-async function preamble(tx: Tx, networkId: string): Promise<{ cursor: number; reserved: Array<{ start: number; end: number }>; space: AddressSpace }> {
-  const rows = await tx.$queryRaw<Array<{ cursor: bigint; reserved: Array<[number, number]>; cidr: string | null; cidr6: string | null }>>`
-    WITH freed AS (
-      DELETE FROM "Lease" WHERE "networkId" = ${networkId}::uuid AND "nodeId" IS NULL AND "quarantinedUntil" < now()
-      RETURNING "address"
-    )
-    SELECT LEAST(n."leaseCursor", (SELECT min("address") FROM freed)) AS cursor,
-           COALESCE((SELECT json_agg(json_build_array(r."start", r."end") ORDER BY r."start") FROM "ReservedRange" r WHERE r."networkId" = n.id), '[]'::json) AS reserved,
-           n."cidr", n."cidr6"
-    FROM "Network" n WHERE n.id = ${networkId}::uuid`;
+async function preamble(sql: SqlRunner, networkId: string): Promise<{ cursor: number; reserved: Array<{ start: number; end: number }>; space: AddressSpace }> {
+  const rows = await sql.rows<{ cursor: bigint | string; reserved: Array<[number, number]>; cidr: string | null; cidr6: string | null }>(
+    `WITH freed AS (
+       DELETE FROM "Lease" WHERE "networkId" = $1::uuid AND "nodeId" IS NULL AND "quarantinedUntil" < now()
+       RETURNING "address"
+     )
+     SELECT LEAST(n."leaseCursor", (SELECT min("address") FROM freed)) AS cursor,
+            COALESCE((SELECT json_agg(json_build_array(r."start", r."end") ORDER BY r."start") FROM "ReservedRange" r WHERE r."networkId" = n.id), '[]'::json) AS reserved,
+            n."cidr", n."cidr6"
+     FROM "Network" n WHERE n.id = $1::uuid`,
+    [networkId],
+  );
   const row = rows[0];
   if (!row) throw new AppError("not_found", "Network not found");
   return { cursor: Number(row.cursor), reserved: row.reserved.map(([start, end]) => ({ start: Number(start), end: Number(end) })), space: addressSpace(row) };
 }
 
 /** The lowest unleased address at or above `from`: `from` itself, or the first lease whose successor is free. */
-async function firstFreeFrom(tx: Tx, networkId: string, from: number): Promise<number | null> {
-  const rows = await tx.$queryRaw<Array<{ free: bigint | null }>>`
-    SELECT CASE
-      WHEN NOT EXISTS (SELECT 1 FROM "Lease" WHERE "networkId" = ${networkId}::uuid AND "address" = ${from}) THEN ${from}::bigint
-      ELSE (SELECT l."address" + 1 FROM "Lease" l
-            WHERE l."networkId" = ${networkId}::uuid AND l."address" >= ${from}
-              AND NOT EXISTS (SELECT 1 FROM "Lease" n WHERE n."networkId" = ${networkId}::uuid AND n."address" = l."address" + 1)
-            ORDER BY l."address" LIMIT 1)
-    END AS free`;
+async function firstFreeFrom(sql: SqlRunner, networkId: string, from: number): Promise<number | null> {
+  const rows = await sql.rows<{ free: bigint | string | null }>(
+    `SELECT CASE
+       WHEN NOT EXISTS (SELECT 1 FROM "Lease" WHERE "networkId" = $1::uuid AND "address" = $2::bigint) THEN $2::bigint
+       ELSE (SELECT l."address" + 1 FROM "Lease" l
+             WHERE l."networkId" = $1::uuid AND l."address" >= $2::bigint
+               AND NOT EXISTS (SELECT 1 FROM "Lease" n WHERE n."networkId" = $1::uuid AND n."address" = l."address" + 1)
+             ORDER BY l."address" LIMIT 1)
+     END AS free`,
+    [networkId, from],
+  );
   const free = rows[0]?.free;
   return free === null || free === undefined ? null : Number(free);
 }
@@ -105,8 +111,13 @@ export async function checkStaticAddress(tx: Tx, network: { id: string } & Netwo
 }
 
 export async function allocateLease(tx: Tx, network: { id: string }, nodeId: string, requestedIp?: string | null): Promise<LeaseResult> {
-  return insertLease(tx, network, requestedIp, { nodeId });
+  await advisoryLock(tx, leaseLockKey(network.id));
+  return insertLease(onPrisma(tx), network, requestedIp, { nodeId });
 }
+
+
+/** Every allocation and release of a network's addresses is serialised on this advisory lock. */
+const leaseLockKey = (networkId: string) => `leases:${networkId}`;
 
 /** How long a claimed address waits for its enrollment to commit; past that, allocations take it back. */
 export const CLAIM_SECONDS = 300;
@@ -118,29 +129,38 @@ export interface ClaimedLease extends LeaseResult {
 /**
  * Claims an address in a short transaction of its own, so that an enrollment can sign its
  * certificate without holding the network's lease lock. The claim is a lease without a node,
- * held for CLAIM_SECONDS (longer than an enrollment may take) like a quarantined address; attachClaimedLease gives it to the node in
- * the enrollment's transaction, releaseClaimedLease returns it when the enrollment fails, and if
- * the process dies in between, the first allocation after it expires takes it back (preamble).
+ * held for CLAIM_SECONDS (longer than an enrollment may take) like a quarantined address.
+ * Enrollment's write gives it to the node (lib/enroll/enroll-statements.ts), releaseClaimedLease
+ * returns it when the enrollment fails, and if the process dies in between, the first allocation
+ * after it expires takes it back (preamble). It runs on the plain pg pool: through Prisma its six
+ * statements cost more than the rest of the enrollment's database work.
  */
 export async function claimLease(network: { id: string }, requestedIp?: string | null): Promise<ClaimedLease> {
-  return transaction(async (tx) => {
-    // No wait for the disk: the claim matters only if the enrollment commits, and that commit's
-    // flush writes the claim's (earlier) WAL too. Lost in a crash, it was never used.
-    await tx.$executeRaw`SET LOCAL synchronous_commit = off`;
-    return insertLease(tx, network, requestedIp, { claimSeconds: CLAIM_SECONDS });
-  });
-}
-
-/** Gives a claimed address to its node; refuses (and so rolls back) if the claim is gone. */
-export async function attachClaimedLease(tx: Tx, leaseId: string, nodeId: string): Promise<void> {
-  const attached = await tx.$executeRaw`UPDATE "Lease" SET "nodeId" = ${nodeId}::uuid, "quarantinedUntil" = NULL WHERE id = ${leaseId}::uuid AND "nodeId" IS NULL`;
-  if (attached !== 1) throw new AppError("conflict", "The address claimed for this enrollment was taken back after a long wait; try again");
+  const client = await hotPathPool().connect();
+  let broken: unknown = undefined;
+  try {
+    await client.query("BEGIN");
+    try {
+      // No wait for the disk: the claim matters only if the enrollment commits, and that commit's
+      // flush writes the claim's (earlier) WAL too. Lost in a crash, it was never used.
+      await client.query(`SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(hashtextextended($1, 0))`, [leaseLockKey(network.id)]);
+      const claimed = await insertLease(onPg(client), network, requestedIp, { claimSeconds: CLAIM_SECONDS });
+      await client.query("COMMIT");
+      return claimed;
+    } catch (error) {
+      await client.query("ROLLBACK").catch((rollbackError: unknown) => (broken = rollbackError));
+      throw error;
+    }
+  } finally {
+    // A connection whose rollback failed is in an unknown state: the pool drops it.
+    client.release(broken instanceof Error ? broken : undefined);
+  }
 }
 
 /** Returns a claimed address at once, and lowers the cursor to it, so that no address is lost. */
 export async function releaseClaimedLease(networkId: string, leaseId: string): Promise<void> {
   await transaction(async (tx) => {
-    await advisoryLock(tx, `leases:${networkId}`);
+    await advisoryLock(tx, leaseLockKey(networkId));
     await tx.$executeRaw`
       WITH freed AS (DELETE FROM "Lease" WHERE id = ${leaseId}::uuid AND "nodeId" IS NULL RETURNING "address")
       UPDATE "Network" SET "leaseCursor" = LEAST("leaseCursor", (SELECT "address" FROM freed))
@@ -151,29 +171,32 @@ export async function releaseClaimedLease(networkId: string, leaseId: string): P
 /** For a node now, or as a claim held for `claimSeconds`. */
 type LeaseHolder = { nodeId: string } | { claimSeconds: number };
 
-async function insertLease(tx: Tx, network: { id: string }, requestedIp: string | null | undefined, holder: LeaseHolder): Promise<ClaimedLease> {
-  await advisoryLock(tx, `leases:${network.id}`);
+/** Leases the lowest free address (or the requested one); the caller holds the network's lease lock. */
+async function insertLease(sql: SqlRunner, network: { id: string }, requestedIp: string | null | undefined, holder: LeaseHolder): Promise<ClaimedLease> {
   // The ranges are read here, with the cursor, so that no caller has to carry them.
-  const { cursor, reserved, space } = await preamble(tx, network.id);
+  const { cursor, reserved, space } = await preamble(sql, network.id);
   const cidr = space.index;
   const nodeId = "nodeId" in holder ? holder.nodeId : null;
   const heldSeconds = "claimSeconds" in holder ? holder.claimSeconds : null;
 
   if (requestedIp) {
     const address = checkStatic(requestedIp, space, reserved);
-    const taken = await tx.lease.findUnique({ where: { networkId_address: { networkId: network.id, address: BigInt(address) } } });
+    const [taken] = await sql.rows<{ nodeId: string | null }>(`SELECT "nodeId" FROM "Lease" WHERE "networkId" = $1::uuid AND "address" = $2::bigint`, [network.id, address]);
     if (taken) throw leaseTaken(requestedIp, taken);
-    const lease = await tx.lease.create({
-      data: { networkId: network.id, address: BigInt(address), nodeId, quarantinedUntil: heldSeconds === null ? null : new Date(Date.now() + heldSeconds * 1000) },
-    });
-    return { ...result(address, space), leaseId: lease.id };
+    const [lease] = await sql.rows<{ id: string }>(
+      `INSERT INTO "Lease" ("id", "networkId", "address", "nodeId", "quarantinedUntil", "createdAt")
+       VALUES (gen_random_uuid(), $1::uuid, $2::bigint, $3::uuid, CASE WHEN $4::int IS NULL THEN NULL ELSE now() + make_interval(secs => $4::int) END, now())
+       RETURNING id::text AS id`,
+      [network.id, address, nodeId, heldSeconds],
+    );
+    return { ...result(address, space), leaseId: lease!.id };
   }
 
   const lastHost = cidr.end - 1;
   let from = Math.max(cursor, cidr.start + 1);
   // Bounded: each pass either succeeds or skips past one reserved range.
   for (let pass = 0; pass <= reserved.length + 1; pass++) {
-    const free = await firstFreeFrom(tx, network.id, from);
+    const free = await firstFreeFrom(sql, network.id, from);
     if (free === null || free > lastHost) break;
     const inReserved = reserved.find((r) => free >= r.start && free <= r.end);
     if (inReserved) {
@@ -181,16 +204,18 @@ async function insertLease(tx: Tx, network: { id: string }, requestedIp: string 
       continue;
     }
     // Insert and move the cursor in one statement; the unique key still guards the address.
-    const rows = await tx.$queryRaw<Array<{ id: string }>>`
-      WITH leased AS (
-        INSERT INTO "Lease" ("id", "networkId", "address", "nodeId", "quarantinedUntil", "createdAt")
-        VALUES (gen_random_uuid(), ${network.id}::uuid, ${free}, ${nodeId}::uuid,
-                CASE WHEN ${heldSeconds}::int IS NULL THEN NULL ELSE now() + make_interval(secs => ${heldSeconds}::int) END, now())
-        RETURNING "id", "address"
-      ), moved AS (
-        UPDATE "Network" SET "leaseCursor" = (SELECT "address" + 1 FROM leased) WHERE id = ${network.id}::uuid
-      )
-      SELECT id::text AS id FROM leased`;
+    const rows = await sql.rows<{ id: string }>(
+      `WITH leased AS (
+         INSERT INTO "Lease" ("id", "networkId", "address", "nodeId", "quarantinedUntil", "createdAt")
+         VALUES (gen_random_uuid(), $1::uuid, $2::bigint, $3::uuid,
+                 CASE WHEN $4::int IS NULL THEN NULL ELSE now() + make_interval(secs => $4::int) END, now())
+         RETURNING "id", "address"
+       ), moved AS (
+         UPDATE "Network" SET "leaseCursor" = (SELECT "address" + 1 FROM leased) WHERE id = $1::uuid
+       )
+       SELECT id::text AS id FROM leased`,
+      [network.id, free, nodeId, heldSeconds],
+    );
     return { ...result(free, space), leaseId: rows[0]!.id };
   }
   throw new AppError("conflict", `No free addresses left in ${cidr.text}`);
@@ -203,7 +228,7 @@ async function insertLease(tx: Tx, network: { id: string }, requestedIp: string 
 export async function releaseLease(tx: Tx, networkId: string, nodeId: string, holdUntil: Date | null): Promise<void> {
   const lease = await tx.lease.findUnique({ where: { nodeId } });
   if (!lease) return;
-  await advisoryLock(tx, `leases:${networkId}`);
+  await advisoryLock(tx, leaseLockKey(networkId));
   if (holdUntil && holdUntil > new Date()) {
     await tx.lease.update({ where: { id: lease.id }, data: { nodeId: null, quarantinedUntil: holdUntil } });
     return;

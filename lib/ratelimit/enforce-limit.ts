@@ -18,7 +18,11 @@ function refuse(limit: Limit, what: string): never {
 
 /** Counts this attempt against every limit; refuses if any is exceeded. */
 export async function consume(limits: Limit[], what: string): Promise<void> {
-  const counts = await Promise.all(limits.map((l) => hitCounter(l.key, l.windowSeconds)));
+  refuseOver(limits, await Promise.all(limits.map((l) => hitCounter(l.key, l.windowSeconds))), what);
+}
+
+/** Refuses when any limit's new count (counts[i] for limits[i], this attempt included) is past its max. */
+export function refuseOver(limits: Limit[], counts: number[], what: string): void {
   const over = limits.find((l, i) => counts[i]! > l.max);
   if (over) refuse(over, what);
 }

@@ -20,6 +20,22 @@ export async function hitCounter(key: string, windowSeconds: number): Promise<nu
   return rows[0]?.count ?? 1;
 }
 
+/**
+ * hitCounter for several keys as a CTE named `hits` ("key", "count"), for a hot path that folds
+ * its counting into a statement of its own (enrollment reads everything it needs in one). Its two
+ * parameters are $first and $first+1.
+ */
+export function hitCountersCte(keys: string[], windowSeconds: number, first: number): { text: string; values: unknown[] } {
+  prunePeriodically();
+  return {
+    text: `hits AS (
+      INSERT INTO "RateCounter" ("key", "windowStart", "count") SELECT k, $${first + 1}::timestamptz, 1 FROM unnest($${first}::text[]) AS k
+      ON CONFLICT ("key", "windowStart") DO UPDATE SET "count" = "RateCounter"."count" + 1
+      RETURNING "key", "count")`,
+    values: [keys, windowStart(windowSeconds)],
+  };
+}
+
 export async function readCounter(key: string, windowSeconds: number): Promise<number> {
   const row = await db.rateCounter.findUnique({ where: { key_windowStart: { key, windowStart: windowStart(windowSeconds) } } });
   return row?.count ?? 0;
