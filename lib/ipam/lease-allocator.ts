@@ -50,20 +50,36 @@ async function preamble(sql: SqlRunner, networkId: string): Promise<{ cursor: nu
   return { cursor: Number(row.cursor), reserved: row.reserved.map(([start, end]) => ({ start: Number(start), end: Number(end) })), space: addressSpace(row) };
 }
 
-/** The lowest unleased address at or above `from`: `from` itself, or the first lease whose successor is free. */
-async function firstFreeFrom(sql: SqlRunner, networkId: string, from: number): Promise<number | null> {
-  const rows = await sql.rows<{ free: bigint | string | null }>(
-    `SELECT CASE
-       WHEN NOT EXISTS (SELECT 1 FROM "Lease" WHERE "networkId" = $1::uuid AND "address" = $2::bigint) THEN $2::bigint
-       ELSE (SELECT l."address" + 1 FROM "Lease" l
-             WHERE l."networkId" = $1::uuid AND l."address" >= $2::bigint
-               AND NOT EXISTS (SELECT 1 FROM "Lease" n WHERE n."networkId" = $1::uuid AND n."address" = l."address" + 1)
-             ORDER BY l."address" LIMIT 1)
-     END AS free`,
-    [networkId, from],
+/**
+ * Leases the lowest unleased address at or above `from` (`from` itself, or the first lease whose
+ * successor is free) and moves the cursor past it, in one statement, unless that address is past
+ * `lastHost` or reserved: then nothing is written and `free` says where it was, for the caller
+ * to skip. The unique key still guards the address.
+ */
+async function leaseFirstFree(sql: SqlRunner, networkId: string, from: number, lastHost: number, reserved: Array<{ start: number; end: number }>, nodeId: string | null, heldSeconds: number | null): Promise<{ id: string | null; free: number | null }> {
+  const [row] = await sql.rows<{ id: string | null; free: bigint | string | null }>(
+    `WITH f AS (
+       SELECT CASE
+         WHEN NOT EXISTS (SELECT 1 FROM "Lease" WHERE "networkId" = $1::uuid AND "address" = $2::bigint) THEN $2::bigint
+         ELSE (SELECT l."address" + 1 FROM "Lease" l
+               WHERE l."networkId" = $1::uuid AND l."address" >= $2::bigint
+                 AND NOT EXISTS (SELECT 1 FROM "Lease" n WHERE n."networkId" = $1::uuid AND n."address" = l."address" + 1)
+               ORDER BY l."address" LIMIT 1)
+       END AS free
+     ), leased AS (
+       INSERT INTO "Lease" ("id", "networkId", "address", "nodeId", "quarantinedUntil", "createdAt")
+       SELECT gen_random_uuid(), $1::uuid, f.free, $3::uuid, CASE WHEN $4::int IS NULL THEN NULL ELSE now() + make_interval(secs => $4::int) END, now()
+       FROM f
+       WHERE f.free IS NOT NULL AND f.free <= $5::bigint
+         AND NOT EXISTS (SELECT 1 FROM unnest($6::bigint[], $7::bigint[]) AS r("start", "end") WHERE f.free BETWEEN r."start" AND r."end")
+       RETURNING "id", "address"
+     ), moved AS (
+       UPDATE "Network" SET "leaseCursor" = (SELECT "address" + 1 FROM leased) WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM leased)
+     )
+     SELECT (SELECT id::text FROM leased) AS id, (SELECT free FROM f) AS free`,
+    [networkId, from, nodeId, heldSeconds, lastHost, reserved.map((r) => r.start), reserved.map((r) => r.end)],
   );
-  const free = rows[0]?.free;
-  return free === null || free === undefined ? null : Number(free);
+  return { id: row?.id ?? null, free: row?.free === null || row?.free === undefined ? null : Number(row.free) };
 }
 
 /** Validates a requested static address: inside the range, a host address, not reserved. */
@@ -196,27 +212,12 @@ async function insertLease(sql: SqlRunner, network: { id: string }, requestedIp:
   let from = Math.max(cursor, cidr.start + 1);
   // Bounded: each pass either succeeds or skips past one reserved range.
   for (let pass = 0; pass <= reserved.length + 1; pass++) {
-    const free = await firstFreeFrom(sql, network.id, from);
+    const { id, free } = await leaseFirstFree(sql, network.id, from, lastHost, reserved, nodeId, heldSeconds);
+    if (id !== null && free !== null) return { ...result(free, space), leaseId: id };
     if (free === null || free > lastHost) break;
     const inReserved = reserved.find((r) => free >= r.start && free <= r.end);
-    if (inReserved) {
-      from = inReserved.end + 1;
-      continue;
-    }
-    // Insert and move the cursor in one statement; the unique key still guards the address.
-    const rows = await sql.rows<{ id: string }>(
-      `WITH leased AS (
-         INSERT INTO "Lease" ("id", "networkId", "address", "nodeId", "quarantinedUntil", "createdAt")
-         VALUES (gen_random_uuid(), $1::uuid, $2::bigint, $3::uuid,
-                 CASE WHEN $4::int IS NULL THEN NULL ELSE now() + make_interval(secs => $4::int) END, now())
-         RETURNING "id", "address"
-       ), moved AS (
-         UPDATE "Network" SET "leaseCursor" = (SELECT "address" + 1 FROM leased) WHERE id = $1::uuid
-       )
-       SELECT id::text AS id FROM leased`,
-      [network.id, free, nodeId, heldSeconds],
-    );
-    return { ...result(free, space), leaseId: rows[0]!.id };
+    if (!inReserved) throw new Error(`lease ${free} in ${cidr.text} was neither leased nor skipped`);
+    from = inReserved.end + 1;
   }
   throw new AppError("conflict", `No free addresses left in ${cidr.text}`);
 }
