@@ -17,6 +17,7 @@ import { startWebhookWorker, type WebhookWorker } from "./lib/webhooks/worker";
 import { retrySettings } from "./lib/webhooks/queue";
 import { urlPolicyFromEnv } from "./lib/webhooks/url-safety";
 import { auditRetentionDays, startAuditRetention } from "./lib/audit/audit-retention";
+import { serveDirect, type RouteHandler } from "./lib/api/direct-route";
 
 const dev = process.argv.includes("--dev");
 const port = Number(process.env.PORT ?? 3000);
@@ -43,12 +44,35 @@ const handle = app.getRequestHandler();
 
 const securityHeaders = Object.entries(everyResponseHeaders(process.env.NEXTAUTH_URL));
 
+/**
+ * The agents' hot routes, served by their own handlers without Next's router (lib/api/direct-route.ts):
+ * a change wakes thousands of held polls at once, and Next's per-request work was most of each
+ * answer's CPU. Not in development, where Next recompiles the routes as they are edited. Imported
+ * only now: the routes' modules need what Next sets up when it starts.
+ */
+const directRoutes = new Map<string, RouteHandler>(
+  dev
+    ? []
+    : [
+        ["GET /api/v1/node/config", (await import("./app/api/v1/node/config/route")).GET as RouteHandler],
+        ["POST /api/v1/enroll", (await import("./app/api/v1/enroll/route")).POST as RouteHandler],
+      ],
+);
+
+function directRouteFor(req: { method?: string; url?: string }): RouteHandler | undefined {
+  if (directRoutes.size === 0 || !req.url) return undefined;
+  const query = req.url.indexOf("?");
+  return directRoutes.get(`${req.method} ${query === -1 ? req.url : req.url.slice(0, query)}`);
+}
+
 const server = createServer((req, res) => {
   for (const [name, value] of securityHeaders) res.setHeader(name, value);
   // Whatever the client claims is discarded; only the socket is believed.
   req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "";
   if (refuseUnsupportedMethod(req, res)) return;
-  void handle(req, res);
+  const direct = directRouteFor(req);
+  if (direct) void serveDirect(req, res, direct);
+  else void handle(req, res);
 });
 server.listen(port, hostname, () => {
   console.log(`[server] Nebula Commander on http://localhost:${port} (${dev ? "development" : "production"}, ${mode} sign-in)`);

@@ -1,0 +1,81 @@
+/**
+ * Serves a route handler straight from the Node server, without Next's router in between: for the
+ * agents' two hot routes (config polls, enrollment), where Next's per-request work (routing, its
+ * request and response adapters, compression) cost more CPU than the answer itself, most of all
+ * when a change wakes thousands of held polls at once. The handler is the route's own exported
+ * function, so what it checks and answers is exactly what Next would run; only the adapters
+ * differ, and they are these few lines.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+
+export type RouteHandler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
+
+/** Headers Next adds to every answer through next.config.ts's headers(); the direct path adds them too. */
+export const FRAME_AND_SNIFF_HEADERS: ReadonlyArray<[string, string]> = [
+  ["X-Frame-Options", "DENY"],
+  ["X-Content-Type-Options", "nosniff"],
+  ["Referrer-Policy", "same-origin"],
+];
+
+/** Requests that serveDirect is serving, so that jsonResponse knows whose answer it writes. */
+const directRequests = new WeakSet<Request>();
+/** The JSON text of answers to those requests, written as is instead of through a body stream. */
+const preparedBodies = new WeakMap<Response, string>();
+
+/**
+ * A JSON answer. To a request that serveDirect serves, the text rides beside a bodiless Response
+ * and is written as is: a Web body stream made and read back per answer was a fifth of a woken
+ * poll's CPU. To any other caller (Next, tests) it is an ordinary JSON Response.
+ */
+export function jsonResponse(req: Request, body: unknown, init: { status?: number; headers?: Record<string, string> } = {}): Response {
+  const text = JSON.stringify(body);
+  const headers = { "content-type": "application/json", ...init.headers };
+  if (!directRequests.has(req)) return new Response(text, { status: init.status, headers });
+  const response = new Response(null, { status: init.status, headers });
+  preparedBodies.set(response, text);
+  return response;
+}
+
+function webHeaders(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.set(name, value);
+  }
+  return headers;
+}
+
+/** Runs `handler` for a Node request and writes its answer; a client that goes away aborts the request's signal (ending a held poll). */
+export async function serveDirect(req: IncomingMessage, res: ServerResponse, handler: RouteHandler): Promise<void> {
+  const aborted = new AbortController();
+  res.on("close", () => {
+    if (!res.writableFinished) aborted.abort();
+  });
+  const method = req.method ?? "GET";
+  const hasBody = method !== "GET" && method !== "HEAD";
+  const request = new Request(new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`), {
+    method,
+    headers: webHeaders(req),
+    signal: aborted.signal,
+    ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: "half" } : {}),
+  } as RequestInit);
+  directRequests.add(request);
+  let response: Response;
+  try {
+    response = await handler(request, { params: Promise.resolve({}) });
+  } catch (error) {
+    // The route wrappers answer every error themselves; this is only for a bug in them.
+    console.error(`[server] ${method} ${request.url.split("?")[0]} failed: ${error instanceof Error ? error.message : String(error)}`);
+    response = Response.json({ error: { code: "internal", message: "Internal error" } }, { status: 500 });
+  }
+  if (res.destroyed) return;
+  const prepared = preparedBodies.get(response);
+  const body = prepared !== undefined ? Buffer.from(prepared) : response.body ? Buffer.from(await response.arrayBuffer()) : null;
+  for (const [name, value] of FRAME_AND_SNIFF_HEADERS) res.setHeader(name, value);
+  response.headers.forEach((value, name) => res.setHeader(name, value));
+  if (body) res.setHeader("content-length", body.byteLength);
+  res.writeHead(response.status);
+  res.end(body);
+}
