@@ -41,6 +41,17 @@ async function bundle(entry: string, outfile: string): Promise<void> {
   });
 }
 
+/**
+ * The server bundle may import Next only by its package name: Next has no "exports" map, so Node's
+ * ESM loader cannot resolve a subpath such as `next/server`, and Next's trace does not ship its
+ * entry files anyway. server.ts imports route handlers (its direct routes), so a route module that
+ * imports `next/server` would break the image at start; this fails the build instead.
+ */
+function assertOnlyNextItself(file: string): void {
+  const subpaths = [...readFileSync(file, "utf8").matchAll(/from\s+"(next\/[^"]+)"/g)].map((m) => m[1]);
+  if (subpaths.length) throw new Error(`${path.basename(file)} imports ${[...new Set(subpaths)].join(", ")}: keep Next's subpaths out of what server.ts imports`);
+}
+
 /** Never run by Node here: TypeScript sources and declarations, source maps, other databases' engines. */
 const NOT_RUN = /(\.[cm]?ts|\.map|_bg\.(mysql|sqlite|sqlserver|cockroachdb)\.wasm)$/;
 
@@ -56,6 +67,7 @@ async function main(): Promise<void> {
   // (Next would otherwise look for next.config.ts, which is not shipped).
   rmSync(path.join(out, "server.js"), { force: true });
   await bundle("server.ts", "server-main.mjs");
+  assertOnlyNextItself(path.join(out, "server-main.mjs"));
   writeFileSync(
     path.join(out, "server.mjs"),
     [

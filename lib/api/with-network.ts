@@ -6,7 +6,6 @@
  * and every failure leaves as the same JSON error shape. A token's scope and network limit only
  * narrow what its owner's current role allows; a route that declares no scope refuses tokens.
  */
-import { NextResponse } from "next/server";
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { actorFromCookies, type Actor } from "@/lib/auth/session";
@@ -84,7 +83,7 @@ export function errorResponse(error: unknown, requestId: string): Response {
   const body: ErrorBody = {
     error: { code: apiError.code, message: apiError.message, requestId, ...(apiError.fields ? { fields: apiError.fields } : {}) },
   };
-  return NextResponse.json(body, { status: apiError.status, headers: { "x-request-id": requestId, ...apiError.headers } });
+  return Response.json(body, { status: apiError.status, headers: { "x-request-id": requestId, ...apiError.headers } });
 }
 
 function toApiError(error: unknown, requestId: string): AppError {
@@ -107,8 +106,10 @@ function respond(result: Response | object | null, status: number, requestId: st
     result.headers.set("x-request-id", requestId);
     return result;
   }
-  if (result === null) return new NextResponse(null, { status: 204, headers: { "x-request-id": requestId } });
-  return NextResponse.json(result, { status, headers: { "x-request-id": requestId } });
+  if (result === null) return new Response(null, { status: 204, headers: { "x-request-id": requestId } });
+  // Plain Web Responses, not NextResponse: server.ts serves the agents' routes without Next
+  // (lib/api/direct-route.ts), and its image bundle cannot load next/server by itself.
+  return Response.json(result, { status, headers: { "x-request-id": requestId } });
 }
 
 async function parseInputs<B extends z.ZodType | undefined, Q extends z.ZodType | undefined>(
