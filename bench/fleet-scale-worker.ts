@@ -1,13 +1,14 @@
 /**
- * One replica's share of bench/fleet-scale.ts's long-polling hosts, in a process of its own: a
- * process may hold only so many sockets (its open-file limit), and one replica's hosts are all
- * one process can hold. Started by the bench with fork(); gets its hosts in a message, answers
+ * A share of one replica's long-polling hosts for bench/fleet-scale.ts, in a process of its own:
+ * a process may hold only so many sockets (its open-file limit), so the bench splits each
+ * replica's hosts over as many workers as that takes. Started with fork(); gets its hosts in a message, answers
  * "started" once every host has sent its first poll, hears when the rule changed, and sends its
  * tallies when the phase is over.
  *
  * Each host does what nc-agent does: it asks to wait (`Prefer: wait=55`) and polls again as soon
  * as it is answered; when the replica answers at once without Preference-Applied (its bound of
- * held polls is reached), the host falls back to plain polling and asks again after the interval.
+ * held polls is reached), the host falls back to plain polling and asks again after the interval;
+ * after a failure it backs off as nc-agent does.
  */
 import { HttpClient, StatusCounter, type Answer } from "./http-client";
 import { pollSpec } from "./app-fixtures";
@@ -55,6 +56,7 @@ async function run(job: WorkerJob): Promise<void> {
     await sleep(Math.random() * job.rampMs);
     const node = job.hosts[i]!;
     let first = true;
+    let failures = 0;
     while (Date.now() < endAt) {
       const spec = pollSpec(node.credential, node.etag);
       const sentAt = Date.now();
@@ -73,8 +75,16 @@ async function run(job: WorkerJob): Promise<void> {
         if (sentAt < changedAt && Date.now() >= changedAt) tallies.arrivals.push(Date.now() - changedAt);
       }
       if (answer.status !== 200 && answer.status !== 304) {
-        await sleep(1_000); // a failure: back off, as the agents do
-      } else if (answer.status === 304 && !answer.preferenceApplied) {
+        // A failure: back off as nc-agent does (lib/agent/agent.ts), the interval doubled per failure
+        // in a row, at most 300 s, give or take 10%. (Bench hosts that retried after 1 s turned a
+        // replica short of descriptors into a storm of their own.)
+        failures++;
+        const backoffMs = Math.min(300, job.pollSeconds * 2 ** Math.min(failures, 5)) * (0.9 + Math.random() * 0.2) * 1000;
+        await sleep(Math.max(0, Math.min(backoffMs, endAt - Date.now())));
+        continue;
+      }
+      failures = 0;
+      if (answer.status === 304 && !answer.preferenceApplied) {
         // Not held (past the replica's bound): poll again after the interval, as the agents do.
         tallies.plain.push(answer.ms);
         await sleep(job.pollSeconds * 1000);

@@ -15,8 +15,8 @@
  * where the open-file limit is lower (and cannot be raised: prlimit needs CAP_SYS_RESOURCE), each
  * replica is started with NC_LONG_POLL_MAX_WAITING just under it, and the hosts past that bound
  * are answered at once and fall back to plain polling, as the agents do. The long-polling hosts
- * of each replica run in a worker process of their own (bench/fleet-scale-worker.ts), for the
- * same reason. The report says which bound applied.
+ * run in worker processes (bench/fleet-scale-worker.ts), each replica's hosts split over as many
+ * as keep each worker within the same limit. The report says which bound applied.
  */
 import { execFileSync, fork, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -49,9 +49,15 @@ const HELD_TIMEOUT_MS = (WAIT_SECONDS + 30) * 1000;
 const BASELINE_MS = 15_000;
 const OPEN_FILES = 200_000;
 const HELD_GOAL = 25_000;
-/** Descriptors a replica needs besides held polls: its pools, logs, modules. */
-const DESCRIPTOR_MARGIN = 2_000;
+/**
+ * Descriptors a replica needs besides held polls: its pools, logs, modules, and the connections of
+ * hosts between polls (answered, or past the bound and about to close). With 2,000 a replica at
+ * the bound ran out of descriptors and Node reset new connections (ECONNRESET by the thousand).
+ */
+const DESCRIPTOR_MARGIN = Number(process.env.FLEET_SCALE_DESCRIPTOR_MARGIN ?? 5_000);
 const HELD_SETTLE_TIMEOUT_MS = 180_000;
+/** Descriptors a long-poll worker needs besides its hosts' sockets. */
+const WORKER_DESCRIPTOR_MARGIN = 1_000;
 
 interface Tally {
   latencies: number[];
@@ -114,7 +120,7 @@ export async function run(): Promise<void> {
 
     reportPolling({ primeMs, prime, baseline, plain, plainMs, plainScheduled: schedule.length, setupSeconds });
     console.log(`[fleet-scale] long polling for ${PHASE_MS / 1000} s; a rule change halfway`);
-    const long = await longPollPhase(nodes, replicaOf, heldBound, async () => {
+    const long = await longPollPhase(nodes, replicaOf, heldBound, openFiles, async () => {
       await createRule(actor, networkId, ruleInputSchema.parse({ direction: "inbound", port: "7444", proto: "tcp", peer: { kind: "any" }, appliesTo: { kind: "all" }, description: "bench: fleet scale" }), benchMeta());
     });
 
@@ -156,17 +162,24 @@ interface LongPollResult {
 }
 
 /**
- * Every node long-polls until the phase ends, one worker process per replica. When the held
+ * Every node long-polls until the phase ends, in worker processes (split to stay within the open-file limit). When the held
  * polls have settled, memory is read; halfway, `change` runs and the workers time its arrival.
  */
-async function longPollPhase(nodes: FleetNode[], replicaOf: (i: number) => number, heldBound: number, change: () => Promise<void>): Promise<LongPollResult> {
+async function longPollPhase(nodes: FleetNode[], replicaOf: (i: number) => number, heldBound: number, openFiles: number, change: () => Promise<void>): Promise<LongPollResult> {
   const idleMemoryMb = await Promise.all(PORTS.map((port) => residentMegabytes(port)));
   const started = performance.now();
   const workers: ChildProcess[] = [];
   const done: Array<Promise<WorkerTallies>> = [];
   const allStarted: Array<Promise<void>> = [];
   try {
-    PORTS.forEach((port, k) => {
+    // A worker process may open only so many sockets as well: each replica's hosts are split over
+    // as many workers as it takes to keep every worker within the open-file limit.
+    const shards = PORTS.flatMap((port, k) => {
+      const hosts = nodes.filter((_, i) => replicaOf(i) === k).map((n) => ({ credential: n.credential, etag: n.etag }));
+      const count = Math.ceil(hosts.length / Math.max(1, openFiles - WORKER_DESCRIPTOR_MARGIN));
+      return Array.from({ length: count }, (_, w) => ({ port, hosts: hosts.filter((_, i) => i % count === w) }));
+    });
+    shards.forEach(({ port, hosts }) => {
       const worker = fork(path.join(import.meta.dirname, "fleet-scale-worker.ts"), [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
       workers.push(worker);
       allStarted.push(new Promise((resolve) => worker.on("message", (m: { started?: boolean }) => m.started && resolve())));
@@ -180,7 +193,7 @@ async function longPollPhase(nodes: FleetNode[], replicaOf: (i: number) => numbe
       const job: WorkerJob = {
         host: APP_HOST,
         port,
-        hosts: nodes.filter((_, i) => replicaOf(i) === k).map((n) => ({ credential: n.credential, etag: n.etag })),
+        hosts,
         phaseMs: PHASE_MS,
         rampMs: RAMP_MS,
         waitSeconds: WAIT_SECONDS,
