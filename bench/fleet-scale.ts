@@ -30,7 +30,7 @@ import { createFleet, type FleetNode } from "./fleet-fixture";
 import type { WorkerJob, WorkerTallies } from "./fleet-scale-worker";
 import { HttpClient, StatusCounter, type Answer } from "./http-client";
 import { forEachParallel, formatMs, openLoop, percentile, sleep } from "./measure";
-import { residentMegabytes, waitUntilHeld } from "./replica-metrics";
+import { openDescriptors, residentMegabytes, waitUntilHeld } from "./replica-metrics";
 import { printReport } from "./table";
 
 /** FLEET_SCALE_NODES and FLEET_SCALE_PHASE_SECONDS shrink a run for a quick look; the figures are for the defaults. */
@@ -56,6 +56,8 @@ const HELD_GOAL = 25_000;
  */
 const DESCRIPTOR_MARGIN = Number(process.env.FLEET_SCALE_DESCRIPTOR_MARGIN ?? 5_000);
 const HELD_SETTLE_TIMEOUT_MS = 180_000;
+/** How often each replica's open descriptors are read during the long-poll phase. */
+const DESCRIPTOR_SAMPLE_MS = 5_000;
 /** Descriptors a long-poll worker needs besides its hosts' sockets. */
 const WORKER_DESCRIPTOR_MARGIN = 1_000;
 
@@ -159,6 +161,9 @@ interface LongPollResult {
   heldPerReplica: number[];
   memoryMb: number[];
   idleMemoryMb: number[];
+  /** Each replica's open descriptors when its polls were held, and the most seen in the samples after that. */
+  descriptorsHeld: number[];
+  descriptorsPeak: number[];
 }
 
 /**
@@ -207,11 +212,28 @@ async function longPollPhase(nodes: FleetNode[], replicaOf: (i: number) => numbe
     // Nearly all: a few are always between one answer and their next poll.
     const heldPerReplica = await waitUntilHeld(PORTS, Math.floor(expectedHeld.reduce((a, b) => a + b, 0) * 0.98), HELD_SETTLE_TIMEOUT_MS);
     const memoryMb = await Promise.all(PORTS.map((port) => residentMegabytes(port)));
-    await sleep(started + PHASE_MS / 2 - performance.now());
-    const changedAt = Date.now();
-    await change();
-    for (const worker of workers) worker.send({ changedAt });
-    return { tallies: await Promise.all(done), heldPerReplica, memoryMb, idleMemoryMb };
+    const descriptorsHeld = await Promise.all(PORTS.map((port) => openDescriptors(port)));
+    // Sampled until the phase ends: where a replica runs short of descriptors, this says by how much.
+    const descriptorsPeak = [...descriptorsHeld];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        await sleep(DESCRIPTOR_SAMPLE_MS);
+        const now = await Promise.all(PORTS.map((port) => openDescriptors(port).catch(() => 0)));
+        now.forEach((n, k) => (descriptorsPeak[k] = Math.max(descriptorsPeak[k]!, n)));
+      }
+    })();
+    try {
+      await sleep(started + PHASE_MS / 2 - performance.now());
+      const changedAt = Date.now();
+      await change();
+      for (const worker of workers) worker.send({ changedAt });
+      const tallies = await Promise.all(done);
+      return { tallies, heldPerReplica, memoryMb, idleMemoryMb, descriptorsHeld, descriptorsPeak };
+    } finally {
+      sampling = false;
+      await sampler;
+    }
   } finally {
     for (const worker of workers) if (worker.exitCode === null) worker.kill();
   }
@@ -279,6 +301,7 @@ function reportLongPolling(r: { long: LongPollResult; heldBound: number; openFil
       `errors: ${statuses.unexpected([200, 304])} of ${polls} polls (${statuses.describe()}) (goal 0)`,
       `${bound}; held when all hosts had started: ${r.long.heldPerReplica.map((n) => n.toLocaleString("en")).join(" + ")}`,
       `memory (resident): ${PORTS.map((_, k) => `replica ${k + 1} ${r.long.memoryMb[k]} MB holding ${r.long.heldPerReplica[k]!.toLocaleString("en")} polls (${r.long.idleMemoryMb[k]} MB before)`).join("; ")}`,
+      `open descriptors (limit ${r.openFiles.toLocaleString("en")}): ${PORTS.map((_, k) => `replica ${k + 1} ${r.long.descriptorsHeld[k]!.toLocaleString("en")} when held, at most ${r.long.descriptorsPeak[k]!.toLocaleString("en")} afterwards (sampled every ${DESCRIPTOR_SAMPLE_MS / 1000} s)`).join("; ")}`,
       arrivals.length
         ? `rule change halfway: ${arrivals.length.toLocaleString("en")} held polls answered with it; p50 ${formatMs(percentile(arrivals, 50))}, p99 ${formatMs(percentile(arrivals, 99))}, last ${formatMs(arrivals[arrivals.length - 1]!)} (hosts past the bound get it at their next plain poll)`
         : "rule change halfway: no held poll was answered with it",

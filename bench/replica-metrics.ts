@@ -32,6 +32,11 @@ export async function residentMegabytes(port: number): Promise<number> {
   return Math.round((await metric(port, "nc_process_process_resident_memory_bytes")) / 1e6);
 }
 
+/** The replica's open file descriptors (sockets, pools, files), from prom-client's process metrics. */
+export function openDescriptors(port: number): Promise<number> {
+  return metric(port, "nc_process_process_open_fds");
+}
+
 /** Polls nc_long_polls_waiting on every replica until together they hold `count`; the per-replica counts. */
 export async function waitUntilHeld(ports: number[], count: number, timeoutMs: number): Promise<number[]> {
   const deadline = Date.now() + timeoutMs;
