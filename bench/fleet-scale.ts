@@ -122,7 +122,7 @@ export async function run(): Promise<void> {
 
     reportPolling({ primeMs, prime, baseline, plain, plainMs, plainScheduled: schedule.length, setupSeconds });
     console.log(`[fleet-scale] long polling for ${PHASE_MS / 1000} s; a rule change halfway`);
-    const long = await longPollPhase(nodes, replicaOf, heldBound, openFiles, async () => {
+    const long = await longPollPhase(nodes, replicaOf, heldBound, openFiles, replicas.map((r) => r.child.pid ?? 0), async () => {
       await createRule(actor, networkId, ruleInputSchema.parse({ direction: "inbound", port: "7444", proto: "tcp", peer: { kind: "any" }, appliesTo: { kind: "all" }, description: "bench: fleet scale" }), benchMeta());
     });
 
@@ -170,7 +170,7 @@ interface LongPollResult {
  * Every node long-polls until the phase ends, in worker processes (split to stay within the open-file limit). When the held
  * polls have settled, memory is read; halfway, `change` runs and the workers time its arrival.
  */
-async function longPollPhase(nodes: FleetNode[], replicaOf: (i: number) => number, heldBound: number, openFiles: number, change: () => Promise<void>): Promise<LongPollResult> {
+async function longPollPhase(nodes: FleetNode[], replicaOf: (i: number) => number, heldBound: number, openFiles: number, replicaPids: number[], change: () => Promise<void>): Promise<LongPollResult> {
   const idleMemoryMb = await Promise.all(PORTS.map((port) => residentMegabytes(port)));
   const started = performance.now();
   const workers: ChildProcess[] = [];
@@ -211,16 +211,19 @@ async function longPollPhase(nodes: FleetNode[], replicaOf: (i: number) => numbe
     const expectedHeld = PORTS.map((_, k) => Math.min(heldBound, nodes.filter((_, i) => replicaOf(i) === k).length));
     // Nearly all: a few are always between one answer and their next poll.
     const heldPerReplica = await waitUntilHeld(PORTS, Math.floor(expectedHeld.reduce((a, b) => a + b, 0) * 0.98), HELD_SETTLE_TIMEOUT_MS);
-    const memoryMb = await Promise.all(PORTS.map((port) => residentMegabytes(port)));
-    const descriptorsHeld = await Promise.all(PORTS.map((port) => openDescriptors(port)));
+    const descriptorsHeld = replicaPids.map((pid) => openDescriptors(pid) ?? Number.NaN);
+    // A replica out of descriptors cannot answer /metrics either: its memory is then unknown.
+    const memoryMb = await Promise.all(PORTS.map((port) => residentMegabytes(port).catch(() => Number.NaN)));
     // Sampled until the phase ends: where a replica runs short of descriptors, this says by how much.
     const descriptorsPeak = [...descriptorsHeld];
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
         await sleep(DESCRIPTOR_SAMPLE_MS);
-        const now = await Promise.all(PORTS.map((port) => openDescriptors(port).catch(() => 0)));
-        now.forEach((n, k) => (descriptorsPeak[k] = Math.max(descriptorsPeak[k]!, n)));
+        replicaPids.forEach((pid, k) => {
+          const now = openDescriptors(pid);
+          if (now !== null) descriptorsPeak[k] = Number.isNaN(descriptorsPeak[k]!) ? now : Math.max(descriptorsPeak[k]!, now);
+        });
       }
     })();
     try {
@@ -300,7 +303,7 @@ function reportLongPolling(r: { long: LongPollResult; heldBound: number; openFil
     notes: [
       `errors: ${statuses.unexpected([200, 304])} of ${polls} polls (${statuses.describe()}) (goal 0)`,
       `${bound}; held when all hosts had started: ${r.long.heldPerReplica.map((n) => n.toLocaleString("en")).join(" + ")}`,
-      `memory (resident): ${PORTS.map((_, k) => `replica ${k + 1} ${r.long.memoryMb[k]} MB holding ${r.long.heldPerReplica[k]!.toLocaleString("en")} polls (${r.long.idleMemoryMb[k]} MB before)`).join("; ")}`,
+      `memory (resident): ${PORTS.map((_, k) => `replica ${k + 1} ${Number.isNaN(r.long.memoryMb[k]!) ? "unknown (its /metrics did not answer)" : `${r.long.memoryMb[k]} MB`} holding ${r.long.heldPerReplica[k]!.toLocaleString("en")} polls (${r.long.idleMemoryMb[k]} MB before)`).join("; ")}`,
       `open descriptors (limit ${r.openFiles.toLocaleString("en")}): ${PORTS.map((_, k) => `replica ${k + 1} ${r.long.descriptorsHeld[k]!.toLocaleString("en")} when held, at most ${r.long.descriptorsPeak[k]!.toLocaleString("en")} afterwards (sampled every ${DESCRIPTOR_SAMPLE_MS / 1000} s)`).join("; ")}`,
       arrivals.length
         ? `rule change halfway: ${arrivals.length.toLocaleString("en")} held polls answered with it; p50 ${formatMs(percentile(arrivals, 50))}, p99 ${formatMs(percentile(arrivals, 99))}, last ${formatMs(arrivals[arrivals.length - 1]!)} (hosts past the bound get it at their next plain poll)`

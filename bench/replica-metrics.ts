@@ -1,4 +1,5 @@
 /** What the HTTP benchmarks read from a running replica's /metrics (opened by the bench's METRICS_TOKEN). */
+import { readdirSync, readFileSync } from "node:fs";
 import { APP_HOST, BENCH_METRICS_TOKEN } from "./app-server";
 import { sleep } from "./measure";
 
@@ -32,9 +33,46 @@ export async function residentMegabytes(port: number): Promise<number> {
   return Math.round((await metric(port, "nc_process_process_resident_memory_bytes")) / 1e6);
 }
 
-/** The replica's open file descriptors (sockets, pools, files), from prom-client's process metrics. */
-export function openDescriptors(port: number): Promise<number> {
-  return metric(port, "nc_process_process_open_fds");
+/**
+ * The open file descriptors (sockets, pools, files) of the busiest process under `rootPid` (the
+ * replica's server under npx and tsx), read from /proc: unlike /metrics, this still answers when
+ * the replica has none left to accept a connection with. Null where /proc cannot tell.
+ */
+export function openDescriptors(rootPid: number): number | null {
+  try {
+    const parentOf = new Map<number, number>();
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        // The parent is the 4th field, after "(comm)", which may itself hold spaces.
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+    const tree = new Set([rootPid]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const [pid, parent] of parentOf) {
+        if (tree.has(parent) && !tree.has(pid)) {
+          tree.add(pid);
+          grew = true;
+        }
+      }
+    }
+    let most: number | null = null;
+    for (const pid of tree) {
+      try {
+        most = Math.max(most ?? 0, readdirSync(`/proc/${pid}/fd`).length);
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+    return most;
+  } catch {
+    return null;
+  }
 }
 
 /** Polls nc_long_polls_waiting on every replica until together they hold `count`; the per-replica counts. */
@@ -42,7 +80,8 @@ export async function waitUntilHeld(ports: number[], count: number, timeoutMs: n
   const deadline = Date.now() + timeoutMs;
   let held: number[] = [];
   for (let attempt = 0; attempt < 1_000 && Date.now() < deadline; attempt++) {
-    held = await Promise.all(ports.map((port) => metric(port, "nc_long_polls_waiting")));
+    // A replica short of descriptors may not answer one read; its last count stands until the next.
+    held = await Promise.all(ports.map((port, k) => metric(port, "nc_long_polls_waiting").catch(() => held[k] ?? 0)));
     if (held.reduce((a, b) => a + b, 0) >= count) return held;
     await sleep(500);
   }
