@@ -1,6 +1,7 @@
 import type { NextConfig } from "next";
 import { PHASE_DEVELOPMENT_SERVER, PHASE_PRODUCTION_BUILD } from "next/constants";
 import { buildAgentBundle } from "./scripts/lib/agent-bundle";
+import { FRAME_AND_SNIFF_HEADERS } from "./lib/api/security-headers";
 
 const nextConfig: NextConfig = {
   // The container image ships Next's standalone output (only the files the app was traced to use),
@@ -25,11 +26,7 @@ const nextConfig: NextConfig = {
     return [
       {
         source: "/:path*",
-        headers: [
-          { key: "X-Frame-Options", value: "DENY" },
-          { key: "X-Content-Type-Options", value: "nosniff" },
-          { key: "Referrer-Policy", value: "same-origin" },
-        ],
+        headers: FRAME_AND_SNIFF_HEADERS.map(([key, value]) => ({ key, value })),
       },
     ];
   },

@@ -15,7 +15,8 @@ import { CLIENT_IP_HEADER } from "@/lib/core/client-ip";
 import { configChangeFeed } from "@/lib/db/config-change-feed";
 import { call, createTestUser, freshCidr, type TestUser } from "@/lib/testing/api-harness";
 import { hostKeyPair } from "@/lib/testing/nebula-tools";
-import { FRAME_AND_SNIFF_HEADERS, jsonResponse, serveDirect, type RouteHandler } from "./direct-route";
+import { jsonResponse, serveDirect, type RouteHandler } from "./direct-route";
+import { FRAME_AND_SNIFF_HEADERS } from "./security-headers";
 
 let admin: TestUser;
 let networkId: string;

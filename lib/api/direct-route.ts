@@ -8,15 +8,9 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
+import { FRAME_AND_SNIFF_HEADERS } from "./security-headers";
 
 export type RouteHandler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
-
-/** Headers Next adds to every answer through next.config.ts's headers(); the direct path adds them too. */
-export const FRAME_AND_SNIFF_HEADERS: ReadonlyArray<[string, string]> = [
-  ["X-Frame-Options", "DENY"],
-  ["X-Content-Type-Options", "nosniff"],
-  ["Referrer-Policy", "same-origin"],
-];
 
 /** Requests that serveDirect is serving, so that jsonResponse knows whose answer it writes. */
 const directRequests = new WeakSet<Request>();

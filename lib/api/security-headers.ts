@@ -39,6 +39,16 @@ export const PERMISSIONS_POLICY = ["camera", "microphone", "geolocation", "payme
   .map((feature) => `${feature}=()`)
   .join(", ");
 
+/**
+ * Headers every answer carries: Next adds them through next.config.ts's headers(), and the
+ * agents' routes served without Next (direct-route.ts) add them themselves.
+ */
+export const FRAME_AND_SNIFF_HEADERS: ReadonlyArray<readonly [string, string]> = [
+  ["X-Frame-Options", "DENY"],
+  ["X-Content-Type-Options", "nosniff"],
+  ["Referrer-Policy", "same-origin"],
+];
+
 /** Headers every response carries. HSTS only when the public URL is https: over plain http it is ignored, and it would pin a name that is not served over TLS. */
 export function everyResponseHeaders(publicUrl: string | undefined): Record<string, string> {
   const headers: Record<string, string> = { "permissions-policy": PERMISSIONS_POLICY };

@@ -6,6 +6,7 @@
  */
 import type pg from "pg";
 import type { Tx } from "./client";
+import { Prisma } from "@/lib/generated/prisma/client";
 
 export interface SqlRunner {
   rows<T>(text: string, values: unknown[]): Promise<T[]>;
@@ -18,4 +19,14 @@ export function onPrisma(tx: Pick<Tx, "$queryRawUnsafe">): SqlRunner {
 /** A pool (each statement on its own connection, autocommitted) or a client holding a transaction. */
 export function onPg(client: pg.Pool | pg.PoolClient): SqlRunner {
   return { rows: async <T>(text: string, values: unknown[]) => (await client.query(text, values)).rows as T[] };
+}
+
+/** A unique key refused a statement, on either runner: pg passes Postgres's code, Prisma wraps it. */
+export function isUniqueViolation(error: unknown): boolean {
+  // node-postgres hands Postgres's own error code through.
+  if (error instanceof Error && (error as { code?: unknown }).code === "23505") return true;
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (error.code === "P2002") return true;
+  const cause = (error.meta as { driverAdapterError?: { cause?: { kind?: string; originalCode?: string } } } | undefined)?.driverAdapterError?.cause;
+  return cause?.kind === "UniqueConstraintViolation" || cause?.originalCode === "23505";
 }

@@ -13,7 +13,7 @@
  */
 import { transaction, type Tx } from "@/lib/db/client";
 import { hotPathPool } from "@/lib/db/pg-pool";
-import { onPg, onPrisma } from "@/lib/db/sql-runner";
+import { isUniqueViolation, onPg, onPrisma } from "@/lib/db/sql-runner";
 import { AppError } from "@/lib/core/app-error";
 import type { RequestMeta } from "@/lib/core/request-meta";
 import { auditActorName } from "@/lib/audit/record-audit";
@@ -31,7 +31,7 @@ import { generateToken, hashToken, JOIN_TOKEN_PREFIX, looksLikeToken, NODE_CREDE
 import type { EnrollInput } from "./link-schemas";
 import { hostnameTaken, UNUSABLE_LINK_TEXT } from "./join-messages";
 import { hostGroupsGuard } from "@/lib/firewall/host-groups-guard";
-import { insertEnrollment, isUniqueViolation, readEnrollPreflight } from "./enroll-statements";
+import { insertEnrollment, readEnrollPreflight } from "./enroll-statements";
 
 /** One message for every unusable token, so a probe learns nothing about which links exist. */
 const unusable = () => new AppError("not_found", UNUSABLE_LINK_TEXT);
@@ -105,7 +105,7 @@ export async function enroll(input: EnrollInput, meta: RequestMeta): Promise<Enr
               unsafeNetworks: signed.details.unsafeNetworks,
             }
           : null,
-      audit: { actorName: auditActorName(actor), after: { ip: lease.ip, groups: groupNames, status, linkId: link.id }, clientIp: meta.clientIp ?? null, requestId: meta.requestId ?? null },
+      audit: { actorName: auditActorName(actor), after: { ip: lease.ip, groups: groupNames, status, linkId: link.id }, requestId: meta.requestId ?? null },
       clientIp: meta.clientIp,
     } as const;
     // Only a new lighthouse or relay appears in other nodes' configs (static_host_map, relays).

@@ -1,12 +1,11 @@
 /**
  * The two statements an enrollment costs besides claiming its address: one read before signing and
  * one write after it. Each Prisma round trip cost about a millisecond and a half of the app's CPU
- * here, and an enrollment used to make twenty of them; folded into two (and a claim of six short
- * ones, lib/ipam/lease-allocator.ts) on the plain pg pool, an enrollment is mostly its signature.
+ * here, and an enrollment used to make twenty of them; folded into two (and a claim of five short
+ * round trips, lib/ipam/lease-allocator.ts) on the plain pg pool, an enrollment is mostly its signature.
  */
 import { hotPathPool } from "@/lib/db/pg-pool";
 import { onPg, type SqlRunner } from "@/lib/db/sql-runner";
-import { Prisma } from "@/lib/generated/prisma/client";
 import { hitCountersCte } from "@/lib/ratelimit/rate-counter";
 import type { Limit } from "@/lib/ratelimit/enforce-limit";
 
@@ -66,9 +65,7 @@ type PreflightRow = Omit<EnrollLinkRow, "id"> & {
  * The counting happens whatever the link turns out to be, as a rate limit must.
  */
 export async function readEnrollPreflight(tokenHash: string, hostname: string, limits: Limit[]): Promise<EnrollPreflight> {
-  const windows = new Set(limits.map((l) => l.windowSeconds));
-  if (windows.size > 1) throw new Error("readEnrollPreflight counts limits of one window only");
-  const hits = hitCountersCte(limits.map((l) => l.key), limits[0]?.windowSeconds ?? 60, 3);
+  const hits = hitCountersCte(limits, 3);
   const rows = await onPg(hotPathPool()).rows<PreflightRow>(
     `WITH ${hits.text}
      SELECT (SELECT json_object_agg("key", "count") FROM hits) AS hits,
@@ -125,7 +122,8 @@ export interface EnrollmentWrite {
     groups: string[];
     unsafeNetworks: string[];
   } | null;
-  audit: { actorName: string; after: unknown; clientIp: string | null; requestId: string | null };
+  audit: { actorName: string; after: unknown; requestId: string | null };
+  /** The enrolling host's address, in the link's use and the audit event. */
   clientIp: string | null;
 }
 
@@ -164,10 +162,10 @@ export async function insertEnrollment(sql: SqlRunner, w: EnrollmentWrite): Prom
        FROM node WHERE $14::uuid IS NOT NULL
      ), audited AS (
        INSERT INTO "AuditEvent" (id, "networkId", "actorName", action, "targetType", "targetId", "targetName", after, "clientIp", "requestId")
-       SELECT gen_random_uuid(), $1::uuid, $24, 'node.enroll', 'node', node.id::text, $4, $25::jsonb, $26, $27
+       SELECT gen_random_uuid(), $1::uuid, $24, 'node.enroll', 'node', node.id::text, $4, $25::jsonb, $27, $26
        FROM node
      ), used AS (
-       INSERT INTO "EnrollUse" (id, "linkId", "nodeId", "nodeName", "clientIp") SELECT gen_random_uuid(), counted.id, node.id, $4, $28 FROM counted, node
+       INSERT INTO "EnrollUse" (id, "linkId", "nodeId", "nodeName", "clientIp") SELECT gen_random_uuid(), counted.id, node.id, $4, $27 FROM counted, node
      )
      SELECT (SELECT id::text FROM node) AS "nodeId", EXISTS (SELECT 1 FROM claim) AS "claimHeld"`,
     [
@@ -175,18 +173,8 @@ export async function insertEnrollment(sql: SqlRunner, w: EnrollmentWrite): Prom
       w.groupIds, w.credentialHash,
       cert?.caId ?? null, cert?.pem ?? null, cert?.publicKeyPem ?? null, cert?.fingerprint ?? null, cert?.notBefore ?? null, cert?.notAfter ?? null,
       cert?.ip ?? null, cert?.ip6 ?? null, cert?.groups ?? null, cert?.unsafeNetworks ?? null,
-      w.audit.actorName, JSON.stringify(w.audit.after), w.audit.clientIp, w.audit.requestId, w.clientIp,
+      w.audit.actorName, JSON.stringify(w.audit.after), w.audit.requestId, w.clientIp,
     ],
   );
   return rows[0]!;
-}
-
-/** A unique key refused the write (a name taken by a racing enrollment, in practice). */
-export function isUniqueViolation(error: unknown): boolean {
-  // node-postgres hands Postgres's own error code through.
-  if (error instanceof Error && (error as { code?: unknown }).code === "23505") return true;
-  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
-  if (error.code === "P2002") return true;
-  const cause = (error.meta as { driverAdapterError?: { cause?: { kind?: string; originalCode?: string } } } | undefined)?.driverAdapterError?.cause;
-  return cause?.kind === "UniqueConstraintViolation" || cause?.originalCode === "23505";
 }

@@ -16,10 +16,10 @@ import { ipv4ToInt } from "@/lib/ipam/cidr";
 import { hostKeyPair, nebulaTestConfig, verifyCert } from "@/lib/testing/nebula-tools";
 import { hashToken } from "./tokens";
 import { UNUSABLE_LINK_TEXT } from "./join-messages";
-import { insertEnrollment, isUniqueViolation, type EnrollmentWrite } from "./enroll-statements";
+import { insertEnrollment, type EnrollmentWrite } from "./enroll-statements";
 import { claimLease, releaseClaimedLease } from "@/lib/ipam/lease-allocator";
 import { hotPathPool } from "@/lib/db/pg-pool";
-import { onPg, onPrisma } from "@/lib/db/sql-runner";
+import { isUniqueViolation, onPg, onPrisma } from "@/lib/db/sql-runner";
 import * as nodeRoute from "@/app/api/v1/networks/[networkId]/nodes/[nodeId]/route";
 import * as revokeCertRoute from "@/app/api/v1/networks/[networkId]/certificates/[certificateId]/revoke/route";
 import * as retireRoute from "@/app/api/v1/node/retire/route";
@@ -199,7 +199,7 @@ describe("enrollment", () => {
     const write = (leaseId: string, name: string): EnrollmentWrite => ({
       networkId, linkId: link.id, leaseId, name, status: "pending", isLighthouse: false, isRelay: false, endpoints: [], listenPort: null,
       pendingPublicKeyPem: "key", description: "", groupIds: [], credentialHash: hashToken(randomCredential()), certificate: null,
-      audit: { actorName: "test", after: {}, clientIp: null, requestId: null }, clientIp: null,
+      audit: { actorName: "test", after: {}, requestId: null }, clientIp: null,
     });
     const sql = onPg(hotPathPool());
     const gone = await claimLease(network);

@@ -131,7 +131,6 @@ export async function allocateLease(tx: Tx, network: { id: string }, nodeId: str
   return insertLease(onPrisma(tx), network, requestedIp, { nodeId });
 }
 
-
 /** Every allocation and release of a network's addresses is serialised on this advisory lock. */
 const leaseLockKey = (networkId: string) => `leases:${networkId}`;
 
@@ -148,7 +147,7 @@ export interface ClaimedLease extends LeaseResult {
  * held for CLAIM_SECONDS (longer than an enrollment may take) like a quarantined address.
  * Enrollment's write gives it to the node (lib/enroll/enroll-statements.ts), releaseClaimedLease
  * returns it when the enrollment fails, and if the process dies in between, the first allocation
- * after it expires takes it back (preamble). It runs on the plain pg pool: through Prisma its six
+ * after it expires takes it back (preamble). It runs on the plain pg pool: through Prisma its
  * statements cost more than the rest of the enrollment's database work.
  */
 export async function claimLease(network: { id: string }, requestedIp?: string | null): Promise<ClaimedLease> {

@@ -21,18 +21,18 @@ export async function hitCounter(key: string, windowSeconds: number): Promise<nu
 }
 
 /**
- * hitCounter for several keys as a CTE named `hits` ("key", "count"), for a hot path that folds
+ * hitCounter for several limits as a CTE named `hits` ("key", "count"), for a hot path that folds
  * its counting into a statement of its own (enrollment reads everything it needs in one). Its two
  * parameters are $first and $first+1.
  */
-export function hitCountersCte(keys: string[], windowSeconds: number, first: number): { text: string; values: unknown[] } {
+export function hitCountersCte(limits: Array<{ key: string; windowSeconds: number }>, first: number): { text: string; values: unknown[] } {
   prunePeriodically();
   return {
     text: `hits AS (
-      INSERT INTO "RateCounter" ("key", "windowStart", "count") SELECT k, $${first + 1}::timestamptz, 1 FROM unnest($${first}::text[]) AS k
+      INSERT INTO "RateCounter" ("key", "windowStart", "count") SELECT k, w, 1 FROM unnest($${first}::text[], $${first + 1}::timestamptz[]) AS t(k, w)
       ON CONFLICT ("key", "windowStart") DO UPDATE SET "count" = "RateCounter"."count" + 1
       RETURNING "key", "count")`,
-    values: [keys, windowStart(windowSeconds)],
+    values: [limits.map((l) => l.key), limits.map((l) => windowStart(l.windowSeconds))],
   };
 }
 
