@@ -10,7 +10,7 @@ import { setupLink } from "./lib/auth/setup-code";
 import { hotPathPool } from "./lib/db/pg-pool";
 import { enrollLimits } from "./lib/enroll/enroll-limits";
 import { configChangeFeed } from "./lib/db/config-change-feed";
-import { longPollMaxWaiting } from "./lib/enroll/long-poll-limit";
+import { DEFAULT_MAX_WAITING, longPollMaxWaiting, openFileLimit } from "./lib/enroll/long-poll-limit";
 import { refuseUnsupportedMethod } from "./lib/api/unsupported-method";
 import { everyResponseHeaders } from "./lib/api/security-headers";
 import { startWebhookWorker, type WebhookWorker } from "./lib/webhooks/worker";
@@ -29,7 +29,11 @@ try {
   mode = authMode();
   sessionLifetimes();
   enrollLimits();
-  longPollMaxWaiting();
+  const held = longPollMaxWaiting();
+  // Said once, so an operator whose replicas hold fewer polls than they expect sees why.
+  if (held < DEFAULT_MAX_WAITING && !process.env.NC_LONG_POLL_MAX_WAITING?.trim()) {
+    console.log(`[server] long polling: up to ${held} held polls on this replica (the open-file limit is ${openFileLimit()}); past that, hosts poll every interval`);
+  }
   retrySettings();
   urlPolicyFromEnv();
   auditRetentionDays();

@@ -13,16 +13,16 @@
  *
  * A replica can hold only as many polls as it may open files. The goal is 25,000 per replica;
  * where the open-file limit is lower (and cannot be raised: prlimit needs CAP_SYS_RESOURCE), each
- * replica is started with NC_LONG_POLL_MAX_WAITING just under it, and the hosts past that bound
+ * replica keeps its default bound (three quarters of that limit), and the hosts past that bound
  * are answered at once and fall back to plain polling, as the agents do. The long-polling hosts
  * run in worker processes (bench/fleet-scale-worker.ts), each replica's hosts split over as many
  * as keep each worker within the same limit. The report says which bound applied.
  */
 import { execFileSync, fork, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { ruleInputSchema } from "@/lib/firewall/rule-schema";
 import { createRule } from "@/lib/firewall/rule-store";
+import { longPollMaxWaiting, openFileLimit } from "@/lib/enroll/long-poll-limit";
 import type { Started } from "../scripts/lib/processes";
 import { benchActor, benchMeta, pollSpec } from "./app-fixtures";
 import { APP_HOST, startAppAt } from "./app-server";
@@ -49,12 +49,6 @@ const HELD_TIMEOUT_MS = (WAIT_SECONDS + 30) * 1000;
 const BASELINE_MS = 15_000;
 const OPEN_FILES = 200_000;
 const HELD_GOAL = 25_000;
-/**
- * Descriptors a replica needs besides held polls: its pools, logs, modules, and the connections of
- * hosts between polls (answered, or past the bound and about to close). With 2,000 a replica at
- * the bound ran out of descriptors and Node reset new connections (ECONNRESET by the thousand).
- */
-const DESCRIPTOR_MARGIN = Number(process.env.FLEET_SCALE_DESCRIPTOR_MARGIN ?? 5_000);
 const HELD_SETTLE_TIMEOUT_MS = 180_000;
 /** How often each replica's open descriptors are read during the long-poll phase. */
 const DESCRIPTOR_SAMPLE_MS = 5_000;
@@ -70,11 +64,12 @@ const tally = (): Tally => ({ latencies: [], statuses: new StatusCounter() });
 
 export async function run(): Promise<void> {
   const openFiles = raiseOpenFileLimit();
-  const heldBound = Math.min(HELD_GOAL, openFiles - DESCRIPTOR_MARGIN);
+  // The replicas' own default (lib/enroll/long-poll-limit.ts): the bound an operator gets.
+  const heldBound = longPollMaxWaiting({}, openFiles);
   const replicas: Started[] = [];
   try {
     for (const port of PORTS) {
-      replicas.push(await startAppAt({ host: APP_HOST, port, publicUrl: `http://${APP_HOST}:${port}` }, { NC_LONG_POLL_MAX_WAITING: String(heldBound) }));
+      replicas.push(await startAppAt({ host: APP_HOST, port, publicUrl: `http://${APP_HOST}:${port}` }));
     }
     const setupStarted = performance.now();
     const actor = await benchActor();
@@ -142,8 +137,8 @@ function raiseOpenFileLimit(): number {
   } catch (error) {
     console.log(`[fleet-scale] could not raise the open-file limit (${error instanceof Error ? error.message.split("\n")[0] : String(error)}); working within it`);
   }
-  const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max open files"));
-  return Number(line?.trim().split(/\s+/)[3] ?? 1024);
+  // Read after prlimit: the replicas and workers, started later, inherit what this process has.
+  return openFileLimit() ?? OPEN_FILES;
 }
 
 /** Each node's polls within the phase: a random phase in the first period, then one each period; by time. */
@@ -293,7 +288,7 @@ function reportLongPolling(r: { long: LongPollResult; heldBound: number; openFil
   const polls = r.long.tallies.reduce((sum, t) => sum + t.polls, 0);
   const bound =
     r.heldBound < HELD_GOAL
-      ? `each replica held at most ${r.heldBound.toLocaleString("en")} (NC_LONG_POLL_MAX_WAITING; this machine's open-file limit is ${r.openFiles.toLocaleString("en")} and could not be raised), the other hosts fell back to plain polling`
+      ? `each replica held at most ${r.heldBound.toLocaleString("en")} (its default bound, three quarters of the open-file limit: this machine's is ${r.openFiles.toLocaleString("en")} and could not be raised), the other hosts fell back to plain polling`
       : `each replica could hold ${HELD_GOAL.toLocaleString("en")}`;
   printReport({
     title: `Fleet at scale: ${NODE_COUNT.toLocaleString("en")} nodes on ${PORTS.length} replicas long-polling for ${PHASE_MS / 1000} s (Prefer: wait=${WAIT_SECONDS}, production build)`,

@@ -18,8 +18,14 @@ describe("the long-poll preference (RFC 7240)", () => {
     expect(appliedWait(`wait=${LONG_POLL_MAX_SECONDS}`)).toBe(LONG_POLL_MAX_SECONDS);
   });
 
-  it("bounds held polls per replica by NC_LONG_POLL_MAX_WAITING, and refuses nonsense at start", () => {
-    expect(longPollMaxWaiting({})).toBe(DEFAULT_MAX_WAITING);
+  it("bounds held polls per replica by NC_LONG_POLL_MAX_WAITING or the open-file limit, and refuses nonsense at start", () => {
+    expect(longPollMaxWaiting({}, null)).toBe(DEFAULT_MAX_WAITING);
+    expect(longPollMaxWaiting({}, 1_048_576)).toBe(DEFAULT_MAX_WAITING);
+    // Where descriptors are short, the default leaves a quarter of them (at least 1,000) for the rest.
+    expect(longPollMaxWaiting({}, 20_000)).toBe(15_000);
+    expect(longPollMaxWaiting({}, 1_024)).toBe(24);
+    expect(longPollMaxWaiting({}, 800)).toBe(0);
+    expect(longPollMaxWaiting({ NC_LONG_POLL_MAX_WAITING: "18000" }, 20_000)).toBe(18_000);
     expect(longPollMaxWaiting({ NC_LONG_POLL_MAX_WAITING: "0" })).toBe(0);
     expect(longPollMaxWaiting({ NC_LONG_POLL_MAX_WAITING: " 5000 " })).toBe(5000);
     expect(() => longPollMaxWaiting({ NC_LONG_POLL_MAX_WAITING: "-1" })).toThrow(/whole number/);

@@ -1,14 +1,42 @@
 /** How many polls one replica may hold open at once (long polling, lib/enroll/poll-wait.ts). */
+import { readFileSync } from "node:fs";
 
 export const DEFAULT_MAX_WAITING = 25_000;
 
 /**
- * NC_LONG_POLL_MAX_WAITING, or the default; 0 turns long polling off. Past it, polls are answered
- * at once and their hosts poll every interval instead. Validated when the server starts.
+ * Descriptors a replica keeps for everything but held polls: its database pools, the LISTEN
+ * connection, files, and the connections of hosts between polls or polling plainly. A change
+ * answers every held poll at once and, while those answers go out, the plain pollers keep
+ * arriving; a replica that had let held polls take all but a sliver of its descriptors then
+ * failed to open database connections (500s) and reset new ones (measured by bench/fleet-scale.ts).
  */
-export function longPollMaxWaiting(env: Record<string, string | undefined> = process.env): number {
+export function descriptorReserve(openFiles: number): number {
+  return Math.max(1_000, Math.ceil(openFiles / 4));
+}
+
+let cachedOpenFiles: number | null | undefined;
+
+/** This process's open-file limit (the soft one, which Node raises to the hard one at start), or null when unknown or unlimited. */
+export function openFileLimit(): number | null {
+  if (cachedOpenFiles !== undefined) return cachedOpenFiles;
+  try {
+    const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max open files"));
+    const soft = Number(line?.trim().split(/\s+/)[3]);
+    cachedOpenFiles = Number.isSafeInteger(soft) && soft > 0 ? soft : null;
+  } catch {
+    cachedOpenFiles = null;
+  }
+  return cachedOpenFiles;
+}
+
+/**
+ * NC_LONG_POLL_MAX_WAITING, or the default: 25,000, less where the open-file limit leaves no room
+ * for that many beside descriptorReserve. 0 turns long polling off. Past it, polls are answered at
+ * once and their hosts poll every interval instead. Validated when the server starts.
+ */
+export function longPollMaxWaiting(env: Record<string, string | undefined> = process.env, openFiles: number | null = openFileLimit()): number {
   const raw = env.NC_LONG_POLL_MAX_WAITING?.trim();
-  if (!raw) return DEFAULT_MAX_WAITING;
+  if (!raw) return openFiles === null ? DEFAULT_MAX_WAITING : Math.min(DEFAULT_MAX_WAITING, Math.max(0, openFiles - descriptorReserve(openFiles)));
   if (!/^[0-9]{1,7}$/.test(raw)) throw new Error(`NC_LONG_POLL_MAX_WAITING must be a whole number of requests (0 to 9999999), not "${raw}"`);
   return Number(raw);
 }

@@ -18,17 +18,37 @@ import { recheckPoll } from "./poll-recheck";
 
 let unavailableLogged = 0;
 
+/**
+ * Long polls admitted on this replica and not yet answered: waiting, or woken and being answered.
+ * The bound counts both. Counting only those waiting let a change's wake-up (every woken poll
+ * leaves the wait while its answer is rendered, which takes tens of seconds for 15,000 of them)
+ * admit new polls into the freed places, so open connections climbed past the bound and the
+ * replica ran out of descriptors. On globalThis: the direct routes and Next's bundle share it.
+ */
+const held = ((globalThis as { __ncHeldPolls?: { count: number } }).__ncHeldPolls ??= { count: 0 });
+
 /** The poll's answer, and the headers to send with it (Preference-Applied when the host could wait). */
 export async function pollConfigWaiting(req: Request, meta: RequestMeta): Promise<{ result: PollResult; headers: Record<string, string> }> {
-  let readAt = Date.now();
-  let result = await pollConfig(req, meta);
+  const readAt = Date.now();
+  const result = await pollConfig(req, meta);
   const wanted = preferredWait(req.headers.get(PREFER_HEADER));
   if (wanted === null || wanted <= 0 || result.kind === "config") return { result, headers: pollAnswerHeaders(result) };
-  const feed = configChangeFeed();
-  if (feed.waiting >= longPollMaxWaiting()) {
+  if (held.count >= longPollMaxWaiting()) {
     metrics().longPolls.inc({ end: "refused" });
     return { result, headers: pollAnswerHeaders(result) };
   }
+  held.count++;
+  try {
+    return await holdPoll(req, meta, result, readAt, wanted);
+  } finally {
+    held.count--;
+  }
+}
+
+/** Holds an admitted poll until its host's bundle changes or the wait ends. */
+async function holdPoll(req: Request, meta: RequestMeta, unchanged: Exclude<PollResult, { kind: "config" }>, readAt: number, wanted: number): Promise<{ result: PollResult; headers: Record<string, string> }> {
+  let result: PollResult = unchanged;
+  const feed = configChangeFeed();
   // Never longer than the interval: a host is seen at least once per interval, as when polling.
   const started = Date.now();
   let seconds = Math.min(wanted, LONG_POLL_MAX_SECONDS, result.pollSeconds);
