@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { db } from "@/lib/db/client";
+import { AGENT_VERSION, REPORT_HEADERS } from "@/lib/agent/protocol";
 import type { RequestMeta } from "@/lib/core/request-meta";
 import type { Actor } from "@/lib/auth/session";
 import { createLink } from "@/lib/enroll/link-service";
@@ -100,9 +101,21 @@ function credentialFrom(body: string): string | null {
 }
 
 /** The agent's poll; `etag` goes out as If-None-Match. */
+/**
+ * A poll as the agents send it (lib/agent/protocol.ts): the ETag held, and the host's report, as
+ * a host whose nebula applied every bundle it fetched. Both agents report; a poll without a report
+ * (an agent older than reports) takes a slower path that real fleets no longer exercise.
+ */
 export function pollSpec(credential: string, etag: string | null) {
   return {
     path: "/api/v1/node/config",
-    headers: { authorization: `Bearer ${credential}`, ...(etag ? { "if-none-match": etag } : {}) },
+    headers: {
+      authorization: `Bearer ${credential}`,
+      ...(etag ? { "if-none-match": etag } : {}),
+      [REPORT_HEADERS.applied]: etag ?? "none",
+      [REPORT_HEADERS.nebula]: etag ? "running" : "stopped",
+      [REPORT_HEADERS.nebulaVersion]: "1.10.3",
+      [REPORT_HEADERS.agent]: `nc-agent/${AGENT_VERSION}`,
+    },
   };
 }

@@ -28,7 +28,26 @@ function parseRangeList(list: string | undefined): Range[] {
     .map((s) => (s.includes("/") ? ipaddr.parseCIDR(s) : ([ipaddr.parse(s), ipaddr.parse(s).kind() === "ipv4" ? 32 : 128] as Range)));
 }
 
+/**
+ * Addresses already read, by their text. ipaddr.parse tries every notation in turn and was several
+ * per cent of a replica's CPU while it answered thousands of polls a second (bench/fleet-scale.ts);
+ * a replica sees the same few peers (its proxies, its hosts) over and over. Bounded: emptied when
+ * full. The parsed objects are only read, never changed, so sharing them is safe.
+ */
+const normalised = new Map<string, ipaddr.IPv4 | ipaddr.IPv6 | null>();
+const NORMALISED_MAX = 10_000;
+
 function normalise(address: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  let parsed = normalised.get(address);
+  if (parsed === undefined) {
+    parsed = parseAddress(address);
+    if (normalised.size >= NORMALISED_MAX) normalised.clear();
+    normalised.set(address, parsed);
+  }
+  return parsed;
+}
+
+function parseAddress(address: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
   try {
     const parsed = ipaddr.parse(address.trim());
     // "::ffff:10.0.0.1" from a dual-stack socket is the IPv4 address.

@@ -282,6 +282,7 @@ describe("config polling", () => {
   let credA: string;
   let credB: string;
   let nodeA: string;
+  let nodeB: string;
 
   beforeAll(async () => {
     const { token } = await newLink({ maxUses: 2 });
@@ -290,6 +291,7 @@ describe("config polling", () => {
     credA = a.json.credential;
     credB = b.json.credential;
     nodeA = a.json.nodeId;
+    nodeB = b.json.nodeId;
   });
 
   it("answers 304 to an unchanged config, and writes an unchanged report at most every half interval", async () => {
@@ -318,6 +320,16 @@ describe("config polling", () => {
     // A forged applied ETag that was never rendered proves nothing.
     await poll(credA, first.etag!, "/etc/nebula", { "x-nc-applied": '"0123456789abcdef"', "x-nc-nebula": "running", "x-nc-agent": "nc-agent/0.2.0" });
     expect((await view()).state).toBe("fetched");
+  });
+
+  it("records what an agent older than reports sends: last seen, the ETag fetched, its nebula version", async () => {
+    // The bundle is written for the host's nebula version, so both polls name the same one.
+    const first = await poll(credB, undefined, "/etc/nebula", { "x-nc-nebula-version": "1.9.7" });
+    await db.node.update({ where: { id: nodeB }, data: { lastSeenAt: null, fetchedEtag: null, nebulaVersion: null } });
+    expect((await poll(credB, first.etag!, "/etc/nebula", { "x-nc-nebula-version": "1.9.7" })).status).toBe(304);
+    const node = await db.node.findUniqueOrThrow({ where: { id: nodeB } });
+    expect(node).toMatchObject({ fetchedEtag: first.etag, nebulaVersion: "1.9.7" });
+    expect(Date.now() - node.lastSeenAt!.getTime()).toBeLessThan(60_000);
   });
 
   it("a rule change reaches only the nodes it applies to", async () => {

@@ -14,6 +14,9 @@ export function descriptorReserve(openFiles: number): number {
   return Math.max(1_000, Math.ceil(openFiles / 4));
 }
 
+/** Descriptors a replica keeps from client connections: database pools, the LISTEN connection, nebula-cert's files, logs. */
+export const DESCRIPTORS_BESIDE_CONNECTIONS = 1_000;
+
 let cachedOpenFiles: number | null | undefined;
 
 /** This process's open-file limit (the soft one, which Node raises to the hard one at start), or null when unknown or unlimited. */

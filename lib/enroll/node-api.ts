@@ -157,7 +157,13 @@ export async function recordReport(auth: NodeAuth, report: HostReport): Promise<
   if (report.applied === undefined) {
     // The version too (such agents send none): otherwise a host once on a current agent would keep
     // its old version on record, and every poll would miss the cheap path (answerPoll).
-    await db.$executeRaw`UPDATE "Node" SET "lastSeenAt" = now(), "fetchedEtag" = ${report.fetched}, "nebulaVersion" = ${report.nebulaVersion} WHERE id = ${auth.nodeId}::uuid`;
+    // On the plain pool, as every other write of the poll path: through Prisma it cost a fleet of
+    // such agents more CPU than the rest of their polls (profiled under bench/fleet-scale.ts).
+    await hotPathPool().query({
+      name: "nc-node-legacy-report-v1",
+      text: `UPDATE "Node" SET "lastSeenAt" = now(), "fetchedEtag" = $2, "nebulaVersion" = $3 WHERE id = $1::uuid`,
+      values: [auth.nodeId, report.fetched, report.nebulaVersion],
+    });
     return;
   }
   await recordReports([{ nodeId: auth.nodeId, report: { ...report, applied: report.applied } }]);
