@@ -10,7 +10,7 @@ import { setupLink } from "./lib/auth/setup-code";
 import { hotPathPool } from "./lib/db/pg-pool";
 import { enrollLimits } from "./lib/enroll/enroll-limits";
 import { configChangeFeed } from "./lib/db/config-change-feed";
-import { DEFAULT_MAX_WAITING, DESCRIPTORS_BESIDE_CONNECTIONS, longPollMaxWaiting, openFileLimit } from "./lib/enroll/long-poll-limit";
+import { connectionCap, DEFAULT_MAX_WAITING, longPollMaxWaiting, openFileLimit } from "./lib/enroll/long-poll-limit";
 import { refuseUnsupportedMethod } from "./lib/api/unsupported-method";
 import { everyResponseHeaders } from "./lib/api/security-headers";
 import { startWebhookWorker, type WebhookWorker } from "./lib/webhooks/worker";
@@ -78,12 +78,10 @@ const server = createServer((req, res) => {
   if (direct) void serveDirect(req, res, direct);
   else void handle(req, res);
 });
-// Never let connections take the descriptors the replica needs for its database pools and files:
-// past this, Node drops new connections at once (their clients retry) instead of the replica
-// failing to open a database connection with EMFILE midway through answering a request, which a
-// change's wake-up of 15,000 held polls did (bench/fleet-scale.ts).
-const openFiles = openFileLimit();
-if (openFiles !== null) server.maxConnections = Math.max(100, openFiles - DESCRIPTORS_BESIDE_CONNECTIONS);
+// Connections never take the descriptors the database needs: without a cap, a change's wake-up of
+// 15,000 held polls left a replica failing to open database connections (EMFILE, 500s).
+const cap = connectionCap();
+if (cap !== null) server.maxConnections = cap;
 server.listen(port, hostname, () => {
   console.log(`[server] Nebula Commander on http://localhost:${port} (${dev ? "development" : "production"}, ${mode} sign-in)`);
   void announceSetup();

@@ -100,9 +100,8 @@ function credentialFrom(body: string): string | null {
   return null;
 }
 
-/** The agent's poll; `etag` goes out as If-None-Match. */
 /**
- * A poll as the agents send it (lib/agent/protocol.ts): the ETag held, and the host's report, as
+ * A poll as the agents send it (lib/agent/protocol.ts): the ETag held (as If-None-Match), and the host's report, as
  * a host whose nebula applied every bundle it fetched. Both agents report; a poll without a report
  * (an agent older than reports) takes a slower path that real fleets no longer exercise.
  */

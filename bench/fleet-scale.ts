@@ -13,7 +13,7 @@
  *
  * A replica can hold only as many polls as it may open files. The goal is 25,000 per replica;
  * where the open-file limit is lower (and cannot be raised: prlimit needs CAP_SYS_RESOURCE), each
- * replica keeps its default bound (three quarters of that limit), and the hosts past that bound
+ * replica keeps its default bound for that limit (lib/enroll/long-poll-limit.ts), and the hosts past that bound
  * are answered at once and fall back to plain polling, as the agents do. The long-polling hosts
  * run in worker processes (bench/fleet-scale-worker.ts), each replica's hosts split over as many
  * as keep each worker within the same limit. The report says which bound applied.
@@ -288,7 +288,7 @@ function reportLongPolling(r: { long: LongPollResult; heldBound: number; openFil
   const polls = r.long.tallies.reduce((sum, t) => sum + t.polls, 0);
   const bound =
     r.heldBound < HELD_GOAL
-      ? `each replica held at most ${r.heldBound.toLocaleString("en")} (its default bound, three quarters of the open-file limit: this machine's is ${r.openFiles.toLocaleString("en")} and could not be raised), the other hosts fell back to plain polling`
+      ? `each replica held at most ${r.heldBound.toLocaleString("en")} (its default bound for this machine's open-file limit, ${r.openFiles.toLocaleString("en")}, which could not be raised), the other hosts fell back to plain polling`
       : `each replica could hold ${HELD_GOAL.toLocaleString("en")}`;
   printReport({
     title: `Fleet at scale: ${NODE_COUNT.toLocaleString("en")} nodes on ${PORTS.length} replicas long-polling for ${PHASE_MS / 1000} s (Prefer: wait=${WAIT_SECONDS}, production build)`,

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { appliedWait, LONG_POLL_MAX_SECONDS, preferredWait } from "./protocol";
 import { shAgentSource } from "@/lib/enroll/sh-agent";
-import { DEFAULT_MAX_WAITING, longPollMaxWaiting } from "@/lib/enroll/long-poll-limit";
+import { connectionCap, DEFAULT_MAX_WAITING, longPollMaxWaiting } from "@/lib/enroll/long-poll-limit";
 
 describe("the long-poll preference (RFC 7240)", () => {
   it("reads wait=N among other preferences, and nothing else", () => {
@@ -26,6 +26,9 @@ describe("the long-poll preference (RFC 7240)", () => {
     expect(longPollMaxWaiting({}, 1_024)).toBe(24);
     expect(longPollMaxWaiting({}, 800)).toBe(0);
     expect(longPollMaxWaiting({ NC_LONG_POLL_MAX_WAITING: "18000" }, 20_000)).toBe(18_000);
+    // Client connections stop 1,000 descriptors short of the limit; none is set when it is unknown.
+    expect(connectionCap(20_000)).toBe(19_000);
+    expect(connectionCap(null)).toBeNull();
     expect(longPollMaxWaiting({ NC_LONG_POLL_MAX_WAITING: "0" })).toBe(0);
     expect(longPollMaxWaiting({ NC_LONG_POLL_MAX_WAITING: " 5000 " })).toBe(5000);
     expect(() => longPollMaxWaiting({ NC_LONG_POLL_MAX_WAITING: "-1" })).toThrow(/whole number/);

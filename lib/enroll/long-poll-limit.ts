@@ -3,19 +3,28 @@ import { readFileSync } from "node:fs";
 
 export const DEFAULT_MAX_WAITING = 25_000;
 
+/** Descriptors a replica keeps from client connections: database pools, the LISTEN connection, nebula-cert's files, logs. */
+const DESCRIPTORS_BESIDE_CONNECTIONS = 1_000;
+
 /**
- * Descriptors a replica keeps for everything but held polls: its database pools, the LISTEN
- * connection, files, and the connections of hosts between polls or polling plainly. A change
- * answers every held poll at once and, while those answers go out, the plain pollers keep
- * arriving; a replica that had let held polls take all but a sliver of its descriptors then
- * failed to open database connections (500s) and reset new ones (measured by bench/fleet-scale.ts).
+ * Descriptors a replica keeps for everything but held polls: the above, and the connections of
+ * hosts between polls or polling plainly. A change answers every held poll at once and, while
+ * those answers go out, the plain pollers keep arriving; a replica that had let held polls take
+ * all but a sliver of its descriptors then failed to open database connections (500s) and reset
+ * new ones (measured by bench/fleet-scale.ts).
  */
-export function descriptorReserve(openFiles: number): number {
-  return Math.max(1_000, Math.ceil(openFiles / 4));
+function descriptorReserve(openFiles: number): number {
+  return Math.max(DESCRIPTORS_BESIDE_CONNECTIONS, Math.ceil(openFiles / 4));
 }
 
-/** Descriptors a replica keeps from client connections: database pools, the LISTEN connection, nebula-cert's files, logs. */
-export const DESCRIPTORS_BESIDE_CONNECTIONS = 1_000;
+/**
+ * Client connections a server may have open at once (Node's server.maxConnections): past it, new
+ * ones are dropped at once and their clients retry, so the replica never lacks a descriptor for
+ * its database. Null when the open-file limit is unknown (no cap).
+ */
+export function connectionCap(openFiles: number | null = openFileLimit()): number | null {
+  return openFiles === null ? null : Math.max(100, openFiles - DESCRIPTORS_BESIDE_CONNECTIONS);
+}
 
 let cachedOpenFiles: number | null | undefined;
 
