@@ -5,8 +5,11 @@
  * and torn down by PID and by name, on success, on failure, on exit and on SIGINT/SIGTERM.
  *
  * A state file lists what each lab created and which process owns it. A later run deletes
- * leftovers only when that file says they were made by a lab whose owner is gone, so nothing this
- * code did not create is ever touched.
+ * leftovers when that file says they were made by a lab whose owner is gone. The file is
+ * machine-wide, like the bridge and the namespaces it describes, so a run in one checkout cleans
+ * up after a killed run in another. A bridge of the lab's shape that no record names (a checkout
+ * whose record is lost) is deleted only when no process is left in its namespaces. Nothing of
+ * another shape is ever touched.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -19,8 +22,12 @@ export const UNDERLAY_PREFIX = "10.213.0";
 export const UNDERLAY_HOST = `${UNDERLAY_PREFIX}.1`;
 const UNDERLAY_BITS = 24;
 
-/** Default place of the state file; LAB_STATE_FILE overrides it. Not under .data/test, which the orchestrator wipes. */
-export const DEFAULT_STATE_FILE = path.resolve(import.meta.dirname, "../../.data/network-lab/lab-state.json");
+/**
+ * Default place of the state file; LAB_STATE_FILE overrides it. Beside /run/netns, not in the
+ * checkout: the bridge and namespaces belong to the machine, and a CI machine may start from a
+ * snapshot that holds a killed run's lab, made from a different clone.
+ */
+export const DEFAULT_STATE_FILE = "/run/nebula-commander-lab/state.json";
 
 const IP_BIN = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].find((p) => existsSync(p)) ?? "ip";
 const IPTABLES_BIN = ["/usr/sbin/iptables", "/sbin/iptables"].find((p) => existsSync(p)) ?? null;
@@ -244,10 +251,45 @@ function ownerAlive(rec: LabRecord): boolean {
   return procStart(rec.ownerPid) === rec.ownerStart;
 }
 
+/** Names of the links of one type (`bridge`, `veth`) in the root namespace. */
+function linkNamesSync(type: string): string[] {
+  const out = ipSync(["-o", "link", "show", "type", type]) ?? "";
+  // "254: ncbrb4917f: <BROADCAST,...>" or "9: ncvb4917f0@if2: <...>"
+  return out.split("\n").map((l) => l.split(": ")[1]?.split("@")[0] ?? "").filter(Boolean);
+}
+
+/**
+ * Labs whose bridge or namespaces exist but which no record names: made by a run whose state file
+ * is gone or lived elsewhere. Rebuilt from the names alone, which carry the lab's id.
+ */
+function unrecordedLabsSync(state: StateFile): LabRecord[] {
+  const known = new Set(state.labs.map((l) => l.id));
+  const namespaces = (ipSync(["netns", "list"]) ?? "").split("\n").map((l) => l.split(" ")[0] ?? "").filter((n) => NS_RE.test(n));
+  const bridges = linkNamesSync("bridge").filter((b) => BRIDGE_RE.test(b));
+  const veths = linkNamesSync("veth").filter((v) => VETH_RE.test(v));
+  const ids = new Set([...bridges.map((b) => b.slice("ncbr".length)), ...namespaces.map((n) => n.split("-")[1] ?? "")]);
+  return [...ids]
+    .filter((id) => /^[0-9a-f]{6}$/.test(id) && !known.has(id))
+    .map((id) => ({
+      id,
+      ownerPid: 0,
+      ownerStart: "",
+      createdAt: "unknown",
+      bridge: `ncbr${id}`,
+      namespaces: namespaces.filter((n) => n.startsWith(`nc-${id}-`)),
+      hostVeths: veths.filter((v) => v.startsWith(`ncv${id}`)),
+      tmpDir: "",
+      pids: [],
+      // Whether the rule was added is unknown; deleting one that is not there is harmless.
+      forwardRule: true,
+    }));
+}
+
 /**
  * Deletes what labs of earlier runs left behind, when the state file says they were ours and
  * their owner process is gone. A lab whose owner still runs in another process is a concurrent
- * run: it is left alone and reported, since it holds the same underlay addresses.
+ * run: it is left alone and reported, since it holds the same underlay addresses. Then the same
+ * for labs no record names, judged by whether any process is left in their namespaces.
  */
 export function sweepLeftovers(log: (m: string) => void = console.log): void {
   const state = readState();
@@ -261,6 +303,16 @@ export function sweepLeftovers(log: (m: string) => void = console.log): void {
     const problems = destroyRecordSync(rec);
     if (problems.length) throw new Error(`could not remove an earlier lab's leftovers: ${problems.join("; ")}`);
     dropRecord(rec.id);
+  }
+  for (const rec of unrecordedLabsSync(readState())) {
+    // Without a record there is no owner to ask; a process still inside means a run is going on.
+    const pids = rec.namespaces.flatMap(nsPidsSync);
+    if (pids.length) {
+      throw new Error(`bridge ${rec.bridge} has the network lab's shape but is not in ${stateFilePath()}, and processes ${pids.join(", ")} still run in its namespaces: another checkout's lab is running`);
+    }
+    log(`[lab] removing leftovers no state file names (no process left in them): ${[rec.bridge, ...rec.namespaces].join(", ")}`);
+    const problems = destroyRecordSync(rec);
+    if (problems.length) throw new Error(`could not remove an unrecorded lab's leftovers: ${problems.join("; ")}`);
   }
 }
 
