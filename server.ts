@@ -10,7 +10,7 @@ import { setupLink } from "./lib/auth/setup-code";
 import { hotPathPool } from "./lib/db/pg-pool";
 import { enrollLimits } from "./lib/enroll/enroll-limits";
 import { configChangeFeed } from "./lib/db/config-change-feed";
-import { connectionCap, DEFAULT_MAX_WAITING, longPollMaxWaiting, openFileLimit } from "./lib/enroll/long-poll-limit";
+import { capConnections, connectionCap, DEFAULT_MAX_WAITING, longPollMaxWaiting, openFileLimit } from "./lib/enroll/long-poll-limit";
 import { refuseUnsupportedMethod } from "./lib/api/unsupported-method";
 import { everyResponseHeaders } from "./lib/api/security-headers";
 import { startWebhookWorker, type WebhookWorker } from "./lib/webhooks/worker";
@@ -32,7 +32,7 @@ try {
   const held = longPollMaxWaiting();
   // Said once, so an operator whose replicas hold fewer polls than they expect sees why.
   if (held < DEFAULT_MAX_WAITING && !process.env.NC_LONG_POLL_MAX_WAITING?.trim()) {
-    console.log(`[server] long polling: up to ${held} held polls on this replica (the open-file limit is ${openFileLimit()}); past that, hosts poll every interval`);
+    console.log(`[server] long polling: up to ${held} held polls on this replica (the open-file limit is ${openFileLimit()}, connections are capped at ${connectionCap()}); past that, hosts poll every interval`);
   }
   retrySettings();
   urlPolicyFromEnv();
@@ -80,8 +80,7 @@ const server = createServer((req, res) => {
 });
 // Connections never take the descriptors the database needs: without a cap, a change's wake-up of
 // 15,000 held polls left a replica failing to open database connections (EMFILE, 500s).
-const cap = connectionCap();
-if (cap !== null) server.maxConnections = cap;
+capConnections(server);
 server.listen(port, hostname, () => {
   console.log(`[server] Nebula Commander on http://localhost:${port} (${dev ? "development" : "production"}, ${mode} sign-in)`);
   void announceSetup();

@@ -35,6 +35,8 @@ export interface WorkerTallies {
   statuses: Record<string, number>;
   examples: Record<string, string>;
   polls: number;
+  /** Failures without a status, by when they came (before or after the change) and on which connection. */
+  failures: { beforeChange: number; afterChange: number; onKeptConnection: number; onNewConnection: number };
 }
 
 type Message = { job: WorkerJob } | { changedAt: number };
@@ -49,7 +51,7 @@ process.on("message", (message: Message) => {
 async function run(job: WorkerJob): Promise<void> {
   const client = new HttpClient(job.host, job.port, job.hosts.length + 16, job.timeoutMs);
   const statuses = new StatusCounter();
-  const tallies: WorkerTallies = { overshoot: [], plain: [], arrivals: [], statuses: {}, examples: {}, polls: 0 };
+  const tallies: WorkerTallies = { overshoot: [], plain: [], arrivals: [], statuses: {}, examples: {}, polls: 0, failures: { beforeChange: 0, afterChange: 0, onKeptConnection: 0, onNewConnection: 0 } };
   const endAt = Date.now() + job.phaseMs;
   let started = 0;
   const host = async (i: number) => {
@@ -73,6 +75,10 @@ async function run(job: WorkerJob): Promise<void> {
       if (answer.status === 200 && answer.etag) {
         node.etag = answer.etag;
         if (sentAt < changedAt && Date.now() >= changedAt) tallies.arrivals.push(Date.now() - changedAt);
+      }
+      if (answer.status === 0) {
+        tallies.failures[Date.now() < changedAt ? "beforeChange" : "afterChange"]++;
+        tallies.failures[answer.reusedSocket ? "onKeptConnection" : "onNewConnection"]++;
       }
       if (answer.status !== 200 && answer.status !== 304) {
         // A failure: back off as nc-agent does (lib/agent/agent.ts), the interval doubled per failure

@@ -30,7 +30,7 @@ import { createFleet, type FleetNode } from "./fleet-fixture";
 import type { WorkerJob, WorkerTallies } from "./fleet-scale-worker";
 import { HttpClient, StatusCounter, type Answer } from "./http-client";
 import { forEachParallel, formatMs, openLoop, percentile, sleep } from "./measure";
-import { openDescriptors, residentMegabytes, waitUntilHeld } from "./replica-metrics";
+import { metric, openDescriptors, residentMegabytes, waitUntilHeld } from "./replica-metrics";
 import { printReport } from "./table";
 
 /** FLEET_SCALE_NODES and FLEET_SCALE_PHASE_SECONDS shrink a run for a quick look; the figures are for the defaults. */
@@ -52,6 +52,7 @@ const HELD_GOAL = 25_000;
 const HELD_SETTLE_TIMEOUT_MS = 180_000;
 /** How often each replica's open descriptors are read during the long-poll phase. */
 const DESCRIPTOR_SAMPLE_MS = 5_000;
+const DROPPED_METRIC = "nc_connections_dropped_total";
 /** Descriptors a long-poll worker needs besides its hosts' sockets. */
 const WORKER_DESCRIPTOR_MARGIN = 1_000;
 
@@ -159,6 +160,8 @@ interface LongPollResult {
   /** Each replica's open descriptors when its polls were held, and the most seen in the samples after that. */
   descriptorsHeld: number[];
   descriptorsPeak: number[];
+  /** Connections each replica closed on arrival, at its cap (nc_connections_dropped_total, over the phase). */
+  droppedPerReplica: number[];
 }
 
 /**
@@ -167,6 +170,8 @@ interface LongPollResult {
  */
 async function longPollPhase(nodes: FleetNode[], replicaOf: (i: number) => number, heldBound: number, openFiles: number, replicaPids: number[], change: () => Promise<void>): Promise<LongPollResult> {
   const idleMemoryMb = await Promise.all(PORTS.map((port) => residentMegabytes(port)));
+  const dropped = () => Promise.all(PORTS.map((port) => metric(port, DROPPED_METRIC).catch(() => Number.NaN)));
+  const droppedBefore = await dropped();
   const started = performance.now();
   const workers: ChildProcess[] = [];
   const done: Array<Promise<WorkerTallies>> = [];
@@ -227,7 +232,8 @@ async function longPollPhase(nodes: FleetNode[], replicaOf: (i: number) => numbe
       await change();
       for (const worker of workers) worker.send({ changedAt });
       const tallies = await Promise.all(done);
-      return { tallies, heldPerReplica, memoryMb, idleMemoryMb, descriptorsHeld, descriptorsPeak };
+      const droppedPerReplica = (await dropped()).map((n, k) => n - droppedBefore[k]!);
+      return { tallies, heldPerReplica, memoryMb, idleMemoryMb, descriptorsHeld, descriptorsPeak, droppedPerReplica };
     } finally {
       sampling = false;
       await sampler;
@@ -286,6 +292,7 @@ function reportLongPolling(r: { long: LongPollResult; heldBound: number; openFil
   const fallback: Tally = { latencies: merged((t) => t.plain), statuses: new StatusCounter() };
   const arrivals = merged((t) => t.arrivals).sort((a, b) => a - b);
   const polls = r.long.tallies.reduce((sum, t) => sum + t.polls, 0);
+  const failures = (pick: keyof WorkerTallies["failures"]) => r.long.tallies.reduce((sum, t) => sum + t.failures[pick], 0).toLocaleString("en");
   const bound =
     r.heldBound < HELD_GOAL
       ? `each replica held at most ${r.heldBound.toLocaleString("en")} (its default bound for this machine's open-file limit, ${r.openFiles.toLocaleString("en")}, which could not be raised), the other hosts fell back to plain polling`
@@ -297,6 +304,7 @@ function reportLongPolling(r: { long: LongPollResult; heldBound: number; openFil
     rows: [row(`held polls answered 304 after the wait: time past ${WAIT_SECONDS} s`, overshoot, [304]), row("polls past the bound, answered at once", fallback, [200, 304])],
     notes: [
       `errors: ${statuses.unexpected([200, 304])} of ${polls} polls (${statuses.describe()}) (goal 0)`,
+      `failures without an answer: ${failures("beforeChange")} before the change, ${failures("afterChange")} after it; ${failures("onKeptConnection")} on a kept connection, ${failures("onNewConnection")} on a new one; connections the replicas closed at their cap: ${r.long.droppedPerReplica.map((n) => n.toLocaleString("en")).join(" + ")}`,
       `${bound}; held when all hosts had started: ${r.long.heldPerReplica.map((n) => n.toLocaleString("en")).join(" + ")}`,
       `memory (resident): ${PORTS.map((_, k) => `replica ${k + 1} ${Number.isNaN(r.long.memoryMb[k]!) ? "unknown (its /metrics did not answer)" : `${r.long.memoryMb[k]} MB`} holding ${r.long.heldPerReplica[k]!.toLocaleString("en")} polls (${r.long.idleMemoryMb[k]} MB before)`).join("; ")}`,
       `open descriptors (limit ${r.openFiles.toLocaleString("en")}): ${PORTS.map((_, k) => `replica ${k + 1} ${r.long.descriptorsHeld[k]!.toLocaleString("en")} when held, at most ${r.long.descriptorsPeak[k]!.toLocaleString("en")} afterwards (sampled every ${DESCRIPTOR_SAMPLE_MS / 1000} s)`).join("; ")}`,

@@ -16,6 +16,8 @@ export interface Answer {
   preferenceApplied?: string | null;
   body: string;
   error: string | null;
+  /** The request went out on a kept connection (a failure there may be the keep-alive race), not a new one. */
+  reusedSocket?: boolean;
   ms: number;
 }
 
@@ -54,7 +56,7 @@ export class HttpClient {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        resolve({ ...answer, timedOut, ms: performance.now() - startedAt });
+        resolve({ ...answer, timedOut, reusedSocket: req.reusedSocket, ms: performance.now() - startedAt });
       };
       const req = httpRequest(
         { host: this.host, port: this.port, method: spec.method ?? "GET", path: spec.path, headers: spec.headers, agent: this.agent },

@@ -1,8 +1,11 @@
 import { spawnSync } from "node:child_process";
+import { createServer } from "node:http";
+import { connect, type AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { appliedWait, LONG_POLL_MAX_SECONDS, preferredWait } from "./protocol";
 import { shAgentSource } from "@/lib/enroll/sh-agent";
-import { connectionCap, DEFAULT_MAX_WAITING, longPollMaxWaiting } from "@/lib/enroll/long-poll-limit";
+import { capConnections, connectionCap, DEFAULT_MAX_WAITING, longPollMaxWaiting } from "@/lib/enroll/long-poll-limit";
+import { metrics } from "@/lib/metrics/registry";
 
 describe("the long-poll preference (RFC 7240)", () => {
   it("reads wait=N among other preferences, and nothing else", () => {
@@ -33,6 +36,28 @@ describe("the long-poll preference (RFC 7240)", () => {
     expect(longPollMaxWaiting({ NC_LONG_POLL_MAX_WAITING: " 5000 " })).toBe(5000);
     expect(() => longPollMaxWaiting({ NC_LONG_POLL_MAX_WAITING: "-1" })).toThrow(/whole number/);
     expect(() => longPollMaxWaiting({ NC_LONG_POLL_MAX_WAITING: "lots" })).toThrow(/whole number/);
+  });
+
+  it("a server past its connection cap closes new connections at once, and counts each one", async () => {
+    const dropped = async () => (await metrics().connectionsDropped.get()).values[0]?.value ?? 0;
+    const before = await dropped();
+    const server = createServer((_req, res) => res.end("ok"));
+    capConnections(server, 2);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    const sockets = Array.from({ length: 5 }, () => connect(port, "127.0.0.1"));
+    try {
+      // Each socket either stays open (one of the first 2) or is closed by the server; bounded wait.
+      const closed = await Promise.all(sockets.map((s) => new Promise<boolean>((resolve) => {
+        s.once("close", () => resolve(true));
+        setTimeout(() => resolve(false), 2_000);
+      })));
+      expect(closed.filter(Boolean)).toHaveLength(3);
+      expect((await dropped()) - before).toBe(3);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it("the POSIX agent asks to wait, gives curl time for it, and is valid sh", () => {

@@ -1,5 +1,7 @@
 /** How many polls one replica may hold open at once (long polling, lib/enroll/poll-wait.ts). */
 import { readFileSync } from "node:fs";
+import type { Server } from "node:http";
+import { metrics } from "@/lib/metrics/registry";
 
 export const DEFAULT_MAX_WAITING = 25_000;
 
@@ -24,6 +26,16 @@ function descriptorReserve(openFiles: number): number {
  */
 export function connectionCap(openFiles: number | null = openFileLimit()): number | null {
   return openFiles === null ? null : Math.max(100, openFiles - DESCRIPTORS_BESIDE_CONNECTIONS);
+}
+
+/**
+ * Applies connectionCap to a server, and counts what it drops: the client sees only a closed
+ * connection, so the count (nc_connections_dropped_total) is the operator's sign to raise the limit.
+ */
+export function capConnections(server: Pick<Server, "maxConnections" | "on">, cap: number | null = connectionCap()): void {
+  if (cap === null) return;
+  server.maxConnections = cap;
+  server.on("drop", () => metrics().connectionsDropped.inc());
 }
 
 let cachedOpenFiles: number | null | undefined;

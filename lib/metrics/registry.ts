@@ -15,6 +15,7 @@ export interface AppMetrics {
   rateLimitHits: Counter<"limit">;
   longPollsWaiting: Gauge;
   longPolls: Counter<"end">;
+  connectionsDropped: Counter;
 }
 
 /** Ids and tokens out of paths, so a route is one label value, not one per node. */
@@ -47,6 +48,11 @@ function create(): AppMetrics {
       name: "nc_long_polls_total",
       help: "Long polls by how they ended (changed, timeout, aborted; refused when this replica held its maximum, unavailable when it could not LISTEN)",
       labelNames: ["end"] as const,
+      registers: [registry],
+    }),
+    connectionsDropped: new Counter({
+      name: "nc_connections_dropped_total",
+      help: "Connections this replica closed as soon as they arrived, because it held its maximum (its open-file limit less a reserve for the database)",
       registers: [registry],
     }),
   };
