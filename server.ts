@@ -10,7 +10,7 @@ import { setupLink } from "./lib/auth/setup-code";
 import { hotPathPool } from "./lib/db/pg-pool";
 import { enrollLimits } from "./lib/enroll/enroll-limits";
 import { configChangeFeed } from "./lib/db/config-change-feed";
-import { capConnections, connectionCap, DEFAULT_MAX_WAITING, longPollMaxWaiting, openFileLimit } from "./lib/enroll/long-poll-limit";
+import { configureConnections, connectionCap, DEFAULT_MAX_WAITING, longPollMaxWaiting, openFileLimit } from "./lib/enroll/long-poll-limit";
 import { refuseUnsupportedMethod } from "./lib/api/unsupported-method";
 import { everyResponseHeaders } from "./lib/api/security-headers";
 import { startWebhookWorker, type WebhookWorker } from "./lib/webhooks/worker";
@@ -80,7 +80,7 @@ const server = createServer((req, res) => {
 });
 // Connections never take the descriptors the database needs: without a cap, a change's wake-up of
 // 15,000 held polls left a replica failing to open database connections (EMFILE, 500s).
-capConnections(server);
+configureConnections(server);
 server.listen(port, hostname, () => {
   console.log(`[server] Nebula Commander on http://localhost:${port} (${dev ? "development" : "production"}, ${mode} sign-in)`);
   void announceSetup();

@@ -53,6 +53,7 @@ const HELD_SETTLE_TIMEOUT_MS = 180_000;
 /** How often each replica's open descriptors are read during the long-poll phase. */
 const DESCRIPTOR_SAMPLE_MS = 5_000;
 const DROPPED_METRIC = "nc_connections_dropped_total";
+const LOOP_DELAY_METRIC = "nc_process_nodejs_eventloop_lag_max_seconds";
 /** Descriptors a long-poll worker needs besides its hosts' sockets. */
 const WORKER_DESCRIPTOR_MARGIN = 1_000;
 
@@ -162,6 +163,8 @@ interface LongPollResult {
   descriptorsPeak: number[];
   /** Connections each replica closed on arrival, at its cap (nc_connections_dropped_total, over the phase). */
   droppedPerReplica: number[];
+  /** Each replica's longest event-loop delay from the held point to the end (a stall past the keep-alive timeout closes kept connections). */
+  stallMs: number[];
 }
 
 /**
@@ -233,7 +236,9 @@ async function longPollPhase(nodes: FleetNode[], replicaOf: (i: number) => numbe
       for (const worker of workers) worker.send({ changedAt });
       const tallies = await Promise.all(done);
       const droppedPerReplica = (await dropped()).map((n, k) => n - droppedBefore[k]!);
-      return { tallies, heldPerReplica, memoryMb, idleMemoryMb, descriptorsHeld, descriptorsPeak, droppedPerReplica };
+      // prom-client resets its delay histogram at every scrape: this is the most since the memory read.
+      const stallMs = await Promise.all(PORTS.map((port) => metric(port, LOOP_DELAY_METRIC).then((s) => Math.round(s * 1000), () => Number.NaN)));
+      return { tallies, heldPerReplica, memoryMb, idleMemoryMb, descriptorsHeld, descriptorsPeak, droppedPerReplica, stallMs };
     } finally {
       sampling = false;
       await sampler;
@@ -304,7 +309,7 @@ function reportLongPolling(r: { long: LongPollResult; heldBound: number; openFil
     rows: [row(`held polls answered 304 after the wait: time past ${WAIT_SECONDS} s`, overshoot, [304]), row("polls past the bound, answered at once", fallback, [200, 304])],
     notes: [
       `errors: ${statuses.unexpected([200, 304])} of ${polls} polls (${statuses.describe()}) (goal 0)`,
-      `failures without an answer: ${failures("beforeChange")} before the change, ${failures("afterChange")} after it; ${failures("onKeptConnection")} on a kept connection, ${failures("onNewConnection")} on a new one; connections the replicas closed at their cap: ${r.long.droppedPerReplica.map((n) => n.toLocaleString("en")).join(" + ")}`,
+      `failures without an answer: ${failures("beforeChange")} before the change, ${failures("afterChange")} after it; ${failures("onKeptConnection")} on a kept connection, ${failures("onNewConnection")} on a new one; connections the replicas closed at their cap: ${r.long.droppedPerReplica.map((n) => n.toLocaleString("en")).join(" + ")}; longest event-loop delay after the polls were held: ${r.long.stallMs.map((n) => `${n.toLocaleString("en")} ms`).join(", ")}`,
       `${bound}; held when all hosts had started: ${r.long.heldPerReplica.map((n) => n.toLocaleString("en")).join(" + ")}`,
       `memory (resident): ${PORTS.map((_, k) => `replica ${k + 1} ${Number.isNaN(r.long.memoryMb[k]!) ? "unknown (its /metrics did not answer)" : `${r.long.memoryMb[k]} MB`} holding ${r.long.heldPerReplica[k]!.toLocaleString("en")} polls (${r.long.idleMemoryMb[k]} MB before)`).join("; ")}`,
       `open descriptors (limit ${r.openFiles.toLocaleString("en")}): ${PORTS.map((_, k) => `replica ${k + 1} ${r.long.descriptorsHeld[k]!.toLocaleString("en")} when held, at most ${r.long.descriptorsPeak[k]!.toLocaleString("en")} afterwards (sampled every ${DESCRIPTOR_SAMPLE_MS / 1000} s)`).join("; ")}`,

@@ -4,7 +4,7 @@ import { connect, type AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { appliedWait, LONG_POLL_MAX_SECONDS, preferredWait } from "./protocol";
 import { shAgentSource } from "@/lib/enroll/sh-agent";
-import { capConnections, connectionCap, DEFAULT_MAX_WAITING, longPollMaxWaiting } from "@/lib/enroll/long-poll-limit";
+import { configureConnections, connectionCap, DEFAULT_MAX_WAITING, KEEP_ALIVE_MS, longPollMaxWaiting } from "@/lib/enroll/long-poll-limit";
 import { metrics } from "@/lib/metrics/registry";
 
 describe("the long-poll preference (RFC 7240)", () => {
@@ -42,7 +42,7 @@ describe("the long-poll preference (RFC 7240)", () => {
     const dropped = async () => (await metrics().connectionsDropped.get()).values[0]?.value ?? 0;
     const before = await dropped();
     const server = createServer((_req, res) => res.end("ok"));
-    capConnections(server, 2);
+    configureConnections(server, 2);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as AddressInfo).port;
     const sockets = Array.from({ length: 5 }, () => connect(port, "127.0.0.1"));
@@ -59,6 +59,32 @@ describe("the long-poll preference (RFC 7240)", () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+
+  it("a server keeps a client's connection past Node's 5 s between requests, and says how long", async () => {
+    const server = createServer((_req, res) => res.end("ok"));
+    configureConnections(server, null);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const socket = connect((server.address() as AddressInfo).port, "127.0.0.1");
+    let received = "";
+    socket.on("data", (d: Buffer) => (received += d.toString()));
+    const answers = async (n: number) => {
+      for (let i = 0; i < 50 && (received.match(/HTTP\/1\.1 200/g) ?? []).length < n; i++) await new Promise((r) => setTimeout(r, 100));
+      return (received.match(/HTTP\/1\.1 200/g) ?? []).length;
+    };
+    try {
+      socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      expect(await answers(1)).toBe(1);
+      expect(received).toContain(`Keep-Alive: timeout=${KEEP_ALIVE_MS / 1000}`);
+      // Past Node's default keep-alive timeout, the same connection still takes a request.
+      await new Promise((r) => setTimeout(r, 6_000));
+      expect(socket.destroyed).toBe(false);
+      socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      expect(await answers(2)).toBe(2);
+    } finally {
+      socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }, 20_000);
 
   it("the POSIX agent asks to wait, gives curl time for it, and is valid sh", () => {
     const source = shAgentSource();

@@ -29,10 +29,21 @@ export function connectionCap(openFiles: number | null = openFileLimit()): numbe
 }
 
 /**
- * Applies connectionCap to a server, and counts what it drops: the client sees only a closed
- * connection, so the count (nc_connections_dropped_total) is the operator's sign to raise the limit.
+ * How long a replica keeps a client's connection open between requests. Node's 5 s closed kept
+ * connections of hosts that were slow to send their next poll after a change's answer, just as
+ * they sent it ("socket hang up" at the host: 10,199 of them in bench/fleet-scale.ts). Longer
+ * than that costs descriptors: a host polling plainly every 60 s holds its idle connection this
+ * long after each poll (fetch closes it a second before the server would).
  */
-export function capConnections(server: Pick<Server, "maxConnections" | "on">, cap: number | null = connectionCap()): void {
+export const KEEP_ALIVE_MS = 20_000;
+
+/**
+ * Sets up a server's client connections: kept open KEEP_ALIVE_MS between requests, and capped at
+ * connectionCap. What the cap drops is counted: the client sees only a closed connection, so the
+ * count (nc_connections_dropped_total) is the operator's sign to raise the limit.
+ */
+export function configureConnections(server: Pick<Server, "maxConnections" | "keepAliveTimeout" | "on">, cap: number | null = connectionCap()): void {
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
   if (cap === null) return;
   server.maxConnections = cap;
   server.on("drop", () => metrics().connectionsDropped.inc());
