@@ -29,11 +29,12 @@ export function connectionCap(openFiles: number | null = openFileLimit()): numbe
 }
 
 /**
- * How long a replica keeps a client's connection open between requests. Node's 5 s closed kept
- * connections of hosts that were slow to send their next poll after a change's answer, just as
- * they sent it ("socket hang up" at the host: 10,199 of them in bench/fleet-scale.ts). Longer
- * than that costs descriptors: a host polling plainly every 60 s holds its idle connection this
- * long after each poll (fetch closes it a second before the server would).
+ * How long a replica keeps a client's connection open between requests. With Node's 5 s, hosts
+ * slow to send their next poll after a change's answer (in bench/fleet-scale.ts, thousands of
+ * hosts to a process) found their kept connection closed just as they used it: 10,199 "socket
+ * hang up" in one run, none at 20 s. Longer costs descriptors: a host polling plainly every 60 s
+ * holds its idle connection about this long after each poll (clients that read the Keep-Alive
+ * hint close it a little before the server would).
  */
 export const KEEP_ALIVE_MS = 20_000;
 
