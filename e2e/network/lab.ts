@@ -145,9 +145,13 @@ function nsPidsSync(ns: string): number[] {
   return out ? out.split(/\s+/).filter(Boolean).map(Number).filter(Number.isInteger) : [];
 }
 
+/** The network namespaces' names ("nc-ab12cd-web1 (id: 3)" lines from `ip netns list`). */
+function namespaceNamesSync(): string[] {
+  return (ipSync(["netns", "list"]) ?? "").split("\n").map((l) => l.split(" ")[0] ?? "").filter(Boolean);
+}
+
 function nsExistsSync(ns: string): boolean {
-  const out = ipSync(["netns", "list"]);
-  return out !== null && out.split("\n").some((l) => l.split(" ")[0] === ns);
+  return namespaceNamesSync().includes(ns);
 }
 
 function linkExistsSync(name: string): boolean {
@@ -264,7 +268,7 @@ function linkNamesSync(type: string): string[] {
  */
 function unrecordedLabsSync(state: StateFile): LabRecord[] {
   const known = new Set(state.labs.map((l) => l.id));
-  const namespaces = (ipSync(["netns", "list"]) ?? "").split("\n").map((l) => l.split(" ")[0] ?? "").filter((n) => NS_RE.test(n));
+  const namespaces = namespaceNamesSync().filter((n) => NS_RE.test(n));
   const bridges = linkNamesSync("bridge").filter((b) => BRIDGE_RE.test(b));
   const veths = linkNamesSync("veth").filter((v) => VETH_RE.test(v));
   const ids = new Set([...bridges.map((b) => b.slice("ncbr".length)), ...namespaces.map((n) => n.split("-")[1] ?? "")]);
