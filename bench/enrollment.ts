@@ -198,7 +198,7 @@ function report(f: Fixture, results: Array<{ mode: Mode; raw: PathResult; app: P
       `the limits are ${ENROLL_LIMITS.perAddress}/min per client address and ${ENROLL_LIMITS.perToken}/min per token: the app runs with TRUSTED_PROXIES=127.0.0.1/32 and every request carries its own X-Forwarded-For address, and each block of ${BLOCK} enrollments uses a fresh unlimited join link`,
       `raw loop and enrollments take turns in blocks of ${BLOCK}; public keys were made with nebula-cert keygen before timing; ${WARMUP} warm-up enrollments were not counted`,
       `per second is count / wall time of the blocks; p50/p99 each are the times of single enrollments (or signatures), from sending to the answer`,
-      "nothing is locked while nebula-cert signs: enrollments into one network serialise only on claiming an address (a short transaction of its own under the network's lease lock), and those on one link only on counting its use (last in the transaction, the link's row locked for the commit)",
+      "nothing is locked while nebula-cert signs: enrollments into one network serialise only on claiming an address (one statement of its own, the SQL function nc_lease_first_free, under the network's lease lock), and those on one link only on counting its use (last in the transaction, the link's row locked for the commit)",
       ...results.flatMap(({ app }) => [...app.statuses.examples.entries()].map(([status, example]) => `${app.label}: first ${status} answer: ${example}`)),
     ],
   });

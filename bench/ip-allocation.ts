@@ -18,6 +18,7 @@ const STAGE_BUDGET_MS = 30_000;
 interface BenchNetwork {
   id: string;
   cidr: string;
+  cidr6: null;
   range: Ipv4Cidr;
 }
 
@@ -47,7 +48,7 @@ async function createNetwork(): Promise<BenchNetwork> {
   const parsed = parseNetworkCidr(CIDR);
   if (!parsed.ok) throw new Error(parsed.error);
   const row = await db.network.create({ data: { name: `bench-ip-allocation-${Date.now()}`, cidr: CIDR } });
-  return { id: row.id, cidr: CIDR, range: parsed.cidr };
+  return { id: row.id, cidr: CIDR, cidr6: null, range: parsed.cidr };
 }
 
 /** One allocation the way node creation does it: the node row first, then its lease, in one transaction. */

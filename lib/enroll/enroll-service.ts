@@ -5,7 +5,7 @@
  *
  * Nothing is locked while nebula-cert signs, and the database is asked as little as possible
  * (enroll-statements.ts): one statement counts the attempt and reads the link, its network, its
- * groups and the CA; the address is claimed in a short transaction of its own (and returned if
+ * groups and the CA; the address is claimed in one statement of its own (and returned if
  * anything fails); the certificate is signed; and one statement writes the node, its lease,
  * certificate, credential and audit event, and counts the link's use, checking the link again, so
  * that its row is locked only for that commit. A network's enrollments then run side by side
@@ -60,7 +60,7 @@ export async function enroll(input: EnrollInput, meta: RequestMeta): Promise<Enr
   refuseOver(rateLimits, read.counts, "enrollment attempts");
   const link = read.link;
   if (!link || linkState(link) !== "active") throw unusable();
-  const network = { id: link.networkId, cidr: link.cidr };
+  const network = { id: link.networkId, cidr: link.cidr, cidr6: link.cidr6 };
   const name = link.fixedName ?? input.hostname;
   // Checked here so that a taken name costs no address; the unique key still decides a race.
   const taken = () => new AppError("validation_failed", "Some fields are not valid", { hostname: [hostnameTaken(name)] });

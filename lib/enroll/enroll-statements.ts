@@ -1,8 +1,8 @@
 /**
  * The two statements an enrollment costs besides claiming its address: one read before signing and
  * one write after it. Each Prisma round trip cost about a millisecond and a half of the app's CPU
- * here, and an enrollment used to make twenty of them; folded into two (and a claim of five short
- * round trips, lib/ipam/lease-allocator.ts) on the plain pg pool, an enrollment is mostly its signature.
+ * here, and an enrollment used to make twenty of them; folded into two (and a claim of one more,
+ * lib/ipam/lease-allocator.ts) on the plain pg pool, an enrollment is mostly its signature.
  */
 import { hotPathPool } from "@/lib/db/pg-pool";
 import { onPg, type SqlRunner } from "@/lib/db/sql-runner";
@@ -26,6 +26,7 @@ export interface EnrollLinkRow {
   requiresApproval: boolean;
   revokedAt: Date | null;
   cidr: string | null;
+  cidr6: string | null;
   networkName: string;
   /** The link's preset groups that exist. */
   groups: Array<{ id: string; name: string }>;
@@ -71,7 +72,7 @@ export async function readEnrollPreflight(tokenHash: string, hostname: string, l
      SELECT (SELECT json_object_agg("key", "count") FROM hits) AS hits,
             l.id, l."networkId", l.description, l."expiresAt", l."maxUses", l."usedCount", l."presetGroups", l."fixedName", l."fixedIp",
             l."isLighthouse", l."isRelay", l.endpoints, l."listenPort", l."requiresApproval", l."revokedAt",
-            n.cidr, n.name AS "networkName",
+            n.cidr, n.cidr6, n.name AS "networkName",
             COALESCE((SELECT json_agg(json_build_object('id', g.id, 'name', g.name) ORDER BY g.name) FROM "Group" g
                       WHERE g."networkId" = l."networkId" AND g.name = ANY(l."presetGroups")), '[]'::json) AS groups,
             EXISTS (SELECT 1 FROM "Node" x WHERE x."networkId" = l."networkId" AND x.name = COALESCE(l."fixedName", $2)) AS "nameTaken",

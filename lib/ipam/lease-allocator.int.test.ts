@@ -19,10 +19,10 @@ beforeAll(async () => {
 async function newNetwork(cidr: string) {
   const r = await call(networks.POST, "POST", { as: user, body: { name: `ipam-${++seq}`, cidr } });
   expect(r.status).toBe(201);
-  return { id: r.json.network.id as string, cidr };
+  return { id: r.json.network.id as string, cidr, cidr6: null };
 }
 
-async function allocate(network: { id: string; cidr: string }, ip?: string) {
+async function allocate(network: { id: string; cidr: string; cidr6: null }, ip?: string) {
   return transaction(async (tx) => {
     const node = await tx.node.create({ data: { networkId: network.id, name: `n${Date.now()}${Math.random().toString(36).slice(2, 8)}`, endpoints: [] } });
     return { ...(await allocateLease(tx, network, node.id, ip)), nodeId: node.id };
@@ -81,6 +81,33 @@ describe("lease allocation", () => {
     // Broadcast (.7) is never handed out: the range is full.
     await expect(allocate(net)).rejects.toThrow(/No free addresses left in 10.200.1.0\/29/);
     expect(await db.node.count({ where: { networkId: net.id } })).toBe(4); // the failed allocation rolled back its node
+  });
+
+  it("walks past static addresses and back-to-back reserved ranges in one allocation", async () => {
+    const net = await newNetwork("10.200.12.0/28"); // hosts .1-.14
+    const at = (ip: string) => BigInt(ipv4ToInt(ip));
+    await db.reservedRange.createMany({
+      data: [
+        { networkId: net.id, start: at("10.200.12.2"), end: at("10.200.12.3") },
+        { networkId: net.id, start: at("10.200.12.4"), end: at("10.200.12.4") },
+        { networkId: net.id, start: at("10.200.12.7"), end: at("10.200.12.8") },
+      ],
+    });
+    await allocate(net, "10.200.12.5");
+    await allocate(net, "10.200.12.6");
+    const ips = [];
+    for (let i = 0; i < 3; i++) ips.push((await allocate(net)).ip);
+    // .1, then past two adjacent ranges to .5 (static), .6 (static), the range .7-.8, and .9.
+    expect(ips).toEqual(["10.200.12.1", "10.200.12.9", "10.200.12.10"]);
+  });
+
+  it("claims in a committed statement of its own: another connection sees the claim at once", async () => {
+    const net = await newNetwork("10.200.13.0/29");
+    const claim = await claimLease(net);
+    const row = await db.lease.findUniqueOrThrow({ where: { id: claim.leaseId } });
+    expect(row).toMatchObject({ nodeId: null, address: BigInt(ipv4ToInt(claim.ip)) });
+    expect(row.quarantinedUntil!.getTime()).toBeGreaterThan(Date.now() + (CLAIM_SECONDS - 60) * 1000);
+    await expect(claimLease({ id: "00000000-0000-4000-8000-000000000000", cidr: "10.9.0.0/24", cidr6: null })).rejects.toThrow(/Network not found/);
   });
 
   it("reuses a released address, lowest first", async () => {

@@ -1,8 +1,10 @@
 /**
  * IP leases. Uniqueness is the database's: (networkId, address) is a unique key. Allocation runs
  * under a per-network advisory lock, so replicas never race, and finds the lowest free address
- * with one indexed probe from the network's cursor instead of scanning every lease. Enrollment
- * claims its address in a transaction of its own (claimLease) so as not to sign under that lock.
+ * with one indexed probe from the network's cursor instead of scanning every lease: in one round
+ * trip, by the SQL function nc_lease_first_free (prisma/migrations/20261127120000_lease_first_free).
+ * Enrollment claims its address in a statement of its own (claimLease) so as not to sign under
+ * that lock.
  */
 import { advisoryLock, transaction, type Tx } from "@/lib/db/client";
 import { hotPathPool } from "@/lib/db/pg-pool";
@@ -51,36 +53,29 @@ async function preamble(sql: SqlRunner, networkId: string): Promise<{ cursor: nu
 }
 
 /**
- * Leases the lowest unleased address at or above `from` (`from` itself, or the first lease whose
- * successor is free) and moves the cursor past it, in one statement, unless that address is past
- * `lastHost` or reserved: then nothing is written and `free` says where it was, for the caller
- * to skip. The unique key still guards the address.
+ * Leases the network's lowest free host address in one statement, under the network's lease lock
+ * (taken by the function, held until the statement's transaction ends). `relaxed` commits without
+ * waiting for the disk: see claimLease.
  */
-async function leaseFirstFree(sql: SqlRunner, networkId: string, from: number, lastHost: number, reserved: Array<{ start: number; end: number }>, nodeId: string | null, heldSeconds: number | null): Promise<{ id: string | null; free: number | null }> {
-  const [row] = await sql.rows<{ id: string | null; free: bigint | string | null }>(
-    `WITH f AS (
-       SELECT CASE
-         WHEN NOT EXISTS (SELECT 1 FROM "Lease" WHERE "networkId" = $1::uuid AND "address" = $2::bigint) THEN $2::bigint
-         ELSE (SELECT l."address" + 1 FROM "Lease" l
-               WHERE l."networkId" = $1::uuid AND l."address" >= $2::bigint
-                 AND NOT EXISTS (SELECT 1 FROM "Lease" n WHERE n."networkId" = $1::uuid AND n."address" = l."address" + 1)
-               ORDER BY l."address" LIMIT 1)
-       END AS free
-     ), leased AS (
-       INSERT INTO "Lease" ("id", "networkId", "address", "nodeId", "quarantinedUntil", "createdAt")
-       SELECT gen_random_uuid(), $1::uuid, f.free, $3::uuid, CASE WHEN $4::int IS NULL THEN NULL ELSE now() + make_interval(secs => $4::int) END, now()
-       FROM f
-       WHERE f.free IS NOT NULL AND f.free <= $5::bigint
-         AND NOT EXISTS (SELECT 1 FROM unnest($6::bigint[], $7::bigint[]) AS r("start", "end") WHERE f.free BETWEEN r."start" AND r."end")
-       RETURNING "id", "address"
-     ), moved AS (
-       UPDATE "Network" SET "leaseCursor" = (SELECT "address" + 1 FROM leased) WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM leased)
-     )
-     SELECT (SELECT id::text FROM leased) AS id, (SELECT free FROM f) AS free`,
-    [networkId, from, nodeId, heldSeconds, lastHost, reserved.map((r) => r.start), reserved.map((r) => r.end)],
-  );
-  return { id: row?.id ?? null, free: row?.free === null || row?.free === undefined ? null : Number(row.free) };
+async function leaseFirstFree(sql: SqlRunner, network: { id: string } & NetworkRanges, holder: LeaseHolder, relaxed = false): Promise<ClaimedLease> {
+  const space = addressSpace(network);
+  const { start, end, text } = space.index;
+  const rows = await sql.rows<{ leaseId: string | null; address: string | number | null }>(relaxed ? FIRST_FREE_RELAXED : FIRST_FREE, [
+    network.id,
+    start + 1,
+    end - 1,
+    "nodeId" in holder ? holder.nodeId : null,
+    "claimSeconds" in holder ? holder.claimSeconds : null,
+  ]);
+  const row = rows[0];
+  if (!row) throw new AppError("not_found", "Network not found");
+  if (row.leaseId === null || row.address === null) throw new AppError("conflict", `No free addresses left in ${text}`);
+  return { ...result(Number(row.address), space), leaseId: row.leaseId };
 }
+
+const FIRST_FREE = `SELECT f.lease_id::text AS "leaseId", f.address FROM nc_lease_first_free($1::uuid, $2::bigint, $3::bigint, $4::uuid, $5::int) f`;
+const FIRST_FREE_RELAXED = `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
+  SELECT f.lease_id::text AS "leaseId", f.address FROM relaxed, nc_lease_first_free($1::uuid, $2::bigint, $3::bigint, $4::uuid, $5::int) f`;
 
 /** Validates a requested static address: inside the range, a host address, not reserved. */
 function checkStatic(ip: string, space: AddressSpace, reserved: Array<{ start: number; end: number }>, field = "ip"): number {
@@ -126,12 +121,13 @@ export async function checkStaticAddress(tx: Tx, network: { id: string } & Netwo
   return hostAddresses(space, address).ip;
 }
 
-export async function allocateLease(tx: Tx, network: { id: string }, nodeId: string, requestedIp?: string | null): Promise<LeaseResult> {
+export async function allocateLease(tx: Tx, network: { id: string } & NetworkRanges, nodeId: string, requestedIp?: string | null): Promise<LeaseResult> {
+  if (!requestedIp) return leaseFirstFree(onPrisma(tx), network, { nodeId });
   await advisoryLock(tx, leaseLockKey(network.id));
-  return insertLease(onPrisma(tx), network, requestedIp, { nodeId });
+  return leaseRequested(onPrisma(tx), network, requestedIp, { nodeId });
 }
 
-/** Every allocation and release of a network's addresses is serialised on this advisory lock. */
+/** Every allocation and release of a network's addresses is serialised on this advisory lock (nc_lease_first_free takes it too). */
 const leaseLockKey = (networkId: string) => `leases:${networkId}`;
 
 /** How long a claimed address waits for its enrollment to commit; past that, allocations take it back. */
@@ -142,24 +138,25 @@ export interface ClaimedLease extends LeaseResult {
 }
 
 /**
- * Claims an address in a short transaction of its own, so that an enrollment can sign its
- * certificate without holding the network's lease lock. The claim is a lease without a node,
+ * Claims an address in a short transaction of its own (one statement, unless a static address is
+ * asked for), so that an enrollment can sign its certificate without holding the network's lease lock. The claim is a lease without a node,
  * held for CLAIM_SECONDS (longer than an enrollment may take) like a quarantined address.
  * Enrollment's write gives it to the node (lib/enroll/enroll-statements.ts), releaseClaimedLease
  * returns it when the enrollment fails, and if the process dies in between, the first allocation
  * after it expires takes it back (preamble). It runs on the plain pg pool: through Prisma its
  * statements cost more than the rest of the enrollment's database work.
  */
-export async function claimLease(network: { id: string }, requestedIp?: string | null): Promise<ClaimedLease> {
+export async function claimLease(network: { id: string } & NetworkRanges, requestedIp?: string | null): Promise<ClaimedLease> {
+  // No wait for the disk: the claim matters only if the enrollment commits, and that commit's
+  // flush writes the claim's (earlier) WAL too. Lost in a crash, it was never used.
+  if (!requestedIp) return leaseFirstFree(onPg(hotPathPool()), network, { claimSeconds: CLAIM_SECONDS }, true);
   const client = await hotPathPool().connect();
   let broken: unknown = undefined;
   try {
     await client.query("BEGIN");
     try {
-      // No wait for the disk: the claim matters only if the enrollment commits, and that commit's
-      // flush writes the claim's (earlier) WAL too. Lost in a crash, it was never used.
       await client.query(`SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(hashtextextended($1, 0))`, [leaseLockKey(network.id)]);
-      const claimed = await insertLease(onPg(client), network, requestedIp, { claimSeconds: CLAIM_SECONDS });
+      const claimed = await leaseRequested(onPg(client), network, requestedIp, { claimSeconds: CLAIM_SECONDS });
       await client.query("COMMIT");
       return claimed;
     } catch (error) {
@@ -186,39 +183,22 @@ export async function releaseClaimedLease(networkId: string, leaseId: string): P
 /** For a node now, or as a claim held for `claimSeconds`. */
 type LeaseHolder = { nodeId: string } | { claimSeconds: number };
 
-/** Leases the lowest free address (or the requested one); the caller holds the network's lease lock. */
-async function insertLease(sql: SqlRunner, network: { id: string }, requestedIp: string | null | undefined, holder: LeaseHolder): Promise<ClaimedLease> {
-  // The ranges are read here, with the cursor, so that no caller has to carry them.
-  const { cursor, reserved, space } = await preamble(sql, network.id);
-  const cidr = space.index;
+/** Leases a requested (static) address; the caller holds the network's lease lock. */
+async function leaseRequested(sql: SqlRunner, network: { id: string }, requestedIp: string, holder: LeaseHolder): Promise<ClaimedLease> {
+  // The ranges are read here, with the cursor, under the lock.
+  const { reserved, space } = await preamble(sql, network.id);
   const nodeId = "nodeId" in holder ? holder.nodeId : null;
   const heldSeconds = "claimSeconds" in holder ? holder.claimSeconds : null;
-
-  if (requestedIp) {
-    const address = checkStatic(requestedIp, space, reserved);
-    const [taken] = await sql.rows<{ nodeId: string | null }>(`SELECT "nodeId" FROM "Lease" WHERE "networkId" = $1::uuid AND "address" = $2::bigint`, [network.id, address]);
-    if (taken) throw leaseTaken(requestedIp, taken);
-    const [lease] = await sql.rows<{ id: string }>(
-      `INSERT INTO "Lease" ("id", "networkId", "address", "nodeId", "quarantinedUntil", "createdAt")
-       VALUES (gen_random_uuid(), $1::uuid, $2::bigint, $3::uuid, CASE WHEN $4::int IS NULL THEN NULL ELSE now() + make_interval(secs => $4::int) END, now())
-       RETURNING id::text AS id`,
-      [network.id, address, nodeId, heldSeconds],
-    );
-    return { ...result(address, space), leaseId: lease!.id };
-  }
-
-  const lastHost = cidr.end - 1;
-  let from = Math.max(cursor, cidr.start + 1);
-  // Bounded: each pass either succeeds or skips past one reserved range.
-  for (let pass = 0; pass <= reserved.length + 1; pass++) {
-    const { id, free } = await leaseFirstFree(sql, network.id, from, lastHost, reserved, nodeId, heldSeconds);
-    if (id !== null && free !== null) return { ...result(free, space), leaseId: id };
-    if (free === null || free > lastHost) break;
-    const inReserved = reserved.find((r) => free >= r.start && free <= r.end);
-    if (!inReserved) throw new Error(`lease ${free} in ${cidr.text} was neither leased nor skipped`);
-    from = inReserved.end + 1;
-  }
-  throw new AppError("conflict", `No free addresses left in ${cidr.text}`);
+  const address = checkStatic(requestedIp, space, reserved);
+  const [taken] = await sql.rows<{ nodeId: string | null }>(`SELECT "nodeId" FROM "Lease" WHERE "networkId" = $1::uuid AND "address" = $2::bigint`, [network.id, address]);
+  if (taken) throw leaseTaken(requestedIp, taken);
+  const [lease] = await sql.rows<{ id: string }>(
+    `INSERT INTO "Lease" ("id", "networkId", "address", "nodeId", "quarantinedUntil", "createdAt")
+     VALUES (gen_random_uuid(), $1::uuid, $2::bigint, $3::uuid, CASE WHEN $4::int IS NULL THEN NULL ELSE now() + make_interval(secs => $4::int) END, now())
+     RETURNING id::text AS id`,
+    [network.id, address, nodeId, heldSeconds],
+  );
+  return { ...result(address, space), leaseId: lease!.id };
 }
 
 /**

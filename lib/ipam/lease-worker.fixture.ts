@@ -7,7 +7,7 @@ import { transaction, db } from "@/lib/db/client";
 import { allocateLease } from "./lease-allocator";
 
 const [networkId, countText, prefix] = process.argv.slice(2);
-const network = await db.network.findUniqueOrThrow({ where: { id: networkId! }, select: { id: true, cidr: true } });
+const network = await db.network.findUniqueOrThrow({ where: { id: networkId! }, select: { id: true, cidr: true, cidr6: true } });
 const results = await Promise.allSettled(
   Array.from({ length: Number(countText) }, (_, i) =>
     transaction(async (tx) => {

@@ -134,7 +134,7 @@ function assertDnsSetting(v: { isLighthouse: boolean; serveDns: boolean; dnsHost
   if (Object.keys(fields).length) throw new AppError("validation_failed", "Some fields are not valid", fields);
 }
 
-export async function createNode(actor: Actor, network: { id: string; cidr: string | null }, input: NodeCreateInput, meta: RequestMeta, policy: PolicyOptions = {}) {
+export async function createNode(actor: Actor, network: { id: string; cidr: string | null; cidr6: string | null }, input: NodeCreateInput, meta: RequestMeta, policy: PolicyOptions = {}) {
   return transaction(async (tx) => {
     await nameTaken(tx, network.id, input.name);
     const ids = await groupIds(tx, network.id, input.groups);

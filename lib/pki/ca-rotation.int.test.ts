@@ -98,9 +98,9 @@ describe("CA rotation", () => {
 
   it("leaves nothing behind when nebula-cert fails to make the next CA", async () => {
     class FailingCa extends NebulaCert {
-      override async run(args: string[], cwd: string) {
+      override async runInWorkspace(args: string[], write: Record<string, string>, read: string[]) {
         if (args[0] === "ca") throw new NebulaCertError("nebula-cert ca failed: simulated");
-        return super.run(args, cwd);
+        return super.runInWorkspace(args, write, read);
       }
     }
     const before = await db.network.findUniqueOrThrow({ where: { id: networkId }, select: { configRevision: true } });

@@ -1,9 +1,7 @@
 /** Creating a network's CA with nebula-cert, and unsealing its key for signing. */
-import path from "node:path";
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { decryptSecret, encryptSecret } from "./secret-box";
-import { nebulaCert, withTempDir, type NebulaCert } from "./nebula-cert";
+import { nebulaCert, NebulaCertError, type NebulaCert } from "./nebula-cert";
 
 export const caOptionsSchema = z
   .object({
@@ -42,25 +40,24 @@ export async function createCa(id: string, options: CaOptions, runner: NebulaCer
   if (options.certVersion === 2 && !supportsVersion) {
     throw new Error("v2 certificates need nebula-cert 1.10 or later");
   }
-  return withTempDir(async (dir) => {
-    const crt = path.join(dir, "ca.crt");
-    const key = path.join(dir, "ca.key");
-    const args = ["ca", "-name", options.name, "-duration", `${options.durationDays * 24}h`, "-out-crt", crt, "-out-key", key];
-    // 1.10+ makes v2 CAs by default, which 1.6 nodes cannot parse: always say which one we want.
-    if (supportsVersion) args.push("-version", String(options.certVersion));
-    await runner.run(args, dir);
-    const { pem, details } = await runner.readCert(crt, dir);
-    return {
-      id,
-      name: options.name,
-      certPem: pem,
-      keyCiphertext: encryptSecret(await readFile(key, "utf8"), caKeyAad(id)),
-      fingerprint: details.fingerprint,
-      notBefore: details.notBefore,
-      notAfter: details.notAfter,
-      version: details.version,
-    };
-  });
+  const args = ["ca", "-name", options.name, "-duration", `${options.durationDays * 24}h`, "-out-crt", "ca.crt", "-out-key", "ca.key"];
+  // 1.10+ makes v2 CAs by default, which 1.6 nodes cannot parse: always say which one we want.
+  if (supportsVersion) args.push("-version", String(options.certVersion));
+  const files = await runner.runInWorkspace(args, {}, ["ca.crt", "ca.key"]);
+  const pem = files["ca.crt"];
+  const keyPem = files["ca.key"];
+  if (!pem || !keyPem) throw new NebulaCertError("nebula-cert ca wrote no certificate or key");
+  const details = await runner.detailsOf(pem);
+  return {
+    id,
+    name: options.name,
+    certPem: pem,
+    keyCiphertext: encryptSecret(keyPem, caKeyAad(id)),
+    fingerprint: details.fingerprint,
+    notBefore: details.notBefore,
+    notAfter: details.notAfter,
+    version: details.version,
+  };
 }
 
 export function unsealCaKey(ca: { id: string; keyCiphertext: string }): string {

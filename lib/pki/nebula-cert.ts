@@ -1,17 +1,17 @@
 /**
- * The only way the app runs `nebula-cert`: execFile with an argument array (never a shell), from
- * a small helper process (spawn-helper.ts), in a private 0700 temporary directory that is always
- * removed, with a timeout. Knows the flag
- * differences between 1.6 (-ip/-subnets, one JSON object from print) and 1.10+ (-networks,
- * -version, a JSON array from print).
+ * The only way the app runs `nebula-cert`: an argument array (never a shell), from a small helper
+ * process (spawn-helper.ts), in a private 0700 temporary directory that is always removed (the
+ * caller's, withTempDir, or for signing the helper's own, runInWorkspace), with a timeout. Knows
+ * the flag differences between 1.6 (-ip/-subnets, one JSON object from print) and 1.10+
+ * (-networks, -version, a JSON array from print).
  */
 import { metrics } from "@/lib/metrics/registry";
 import { accessSync, constants } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { AppError } from "@/lib/core/app-error";
-import { execFileViaHelper, HelperRunError } from "./spawn-helper";
+import { execFileViaHelper, HelperRunError, type HelperRunOptions } from "./spawn-helper";
 
 export const DEFAULT_TIMEOUT_MS = Number(process.env.NEBULA_CERT_TIMEOUT_MS ?? 15_000);
 
@@ -48,10 +48,13 @@ export function nebulaCertPath(): string {
   return process.env.NEBULA_CERT_BIN || "nebula-cert";
 }
 
-async function runNebulaCert(bin: string, args: string[], cwd: string, timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
+/** Where nebula-cert runs: a directory of the caller's, or the helper's workspace. */
+type RunPlace = Pick<HelperRunOptions, "cwd" | "workspace">;
+
+async function runNebulaCert(bin: string, args: string[], place: RunPlace, timeoutMs: number) {
   try {
     // A minimal environment: nothing of the app's (database URL, master key) reaches the child.
-    return await execFileViaHelper(bin, args, { cwd, timeoutMs, maxBuffer: 4 * 1024 * 1024, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } });
+    return await execFileViaHelper(bin, args, { ...place, timeoutMs, maxBuffer: 4 * 1024 * 1024, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } });
   } catch (error) {
     if (!(error instanceof HelperRunError)) throw error;
     if (error.code === "ENOENT") throw new NebulaCertError(`nebula-cert was not found at "${bin}". Install Debian's nebula package or set NEBULA_CERT_BIN.`);
@@ -66,7 +69,7 @@ async function runNebulaCert(bin: string, args: string[], cwd: string, timeoutMs
  * Where key material briefly lives: NC_TMPDIR, else /dev/shm (memory, so a CA key never touches a
  * disk and the writes are cheap), else the OS temp dir.
  */
-function scratchRoot(): string {
+export function scratchRoot(): string {
   if (process.env.NC_TMPDIR) return process.env.NC_TMPDIR;
   try {
     accessSync("/dev/shm", constants.W_OK);
@@ -84,10 +87,6 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-export async function writePrivate(file: string, content: string): Promise<void> {
-  await writeFile(file, content, { mode: 0o600 });
 }
 
 interface RawPrint {
@@ -143,9 +142,22 @@ export class NebulaCert {
 
   /** Runs nebula-cert in `cwd` (a directory from withTempDir). */
   async run(args: string[], cwd: string) {
+    return this.runAt(args, { cwd });
+  }
+
+  /**
+   * Runs nebula-cert in a private directory the spawn helper makes under scratchRoot() with the
+   * files in `write`, and answers with the files named in `read` that it wrote there; the helper
+   * removes the directory in the same run, so the app makes no file operation of its own.
+   */
+  async runInWorkspace(args: string[], write: Record<string, string>, read: string[]): Promise<Record<string, string | null>> {
+    return (await this.runAt(args, { workspace: { root: scratchRoot(), write, read } })).files;
+  }
+
+  private async runAt(args: string[], place: RunPlace) {
     const end = metrics().nebulaCertSeconds.startTimer({ subcommand: args[0] ?? "" });
     try {
-      const out = await runNebulaCert(this.bin, args, cwd, this.timeoutMs);
+      const out = await runNebulaCert(this.bin, args, place, this.timeoutMs);
       end({ result: "ok" });
       return out;
     } catch (error) {
@@ -173,15 +185,12 @@ export class NebulaCert {
     return v.major > 1 || (v.major === 1 && v.minor >= 10);
   }
 
-  async print(certPath: string, cwd: string): Promise<CertDetails[]> {
-    const { stdout } = await this.run(["print", "-json", "-path", certPath], cwd);
-    return parsePrintJson(stdout);
-  }
-
-  async readCert(certPath: string, cwd: string): Promise<{ pem: string; details: CertDetails }> {
-    const [details] = await this.print(certPath, cwd);
+  /** The details of one certificate held in memory (nebula-cert print, run in the helper's workspace). */
+  async detailsOf(pem: string): Promise<CertDetails> {
+    const { stdout } = await this.runAt(["print", "-json", "-path", "cert.crt"], { workspace: { root: scratchRoot(), write: { "cert.crt": pem }, read: [] } });
+    const [details] = parsePrintJson(stdout);
     if (!details) throw new NebulaCertError("nebula-cert printed no certificate");
-    return { pem: await readFile(certPath, "utf8"), details };
+    return details;
   }
 }
 

@@ -3,11 +3,9 @@
  * so the server never sees the host's private key. The bundle path has nebula-cert make the key
  * pair here, for convenience; that key is returned once and never stored.
  */
-import path from "node:path";
-import { readFile } from "node:fs/promises";
 import { AppError } from "@/lib/core/app-error";
 import { readV1Certificate } from "./cert-v1";
-import { nebulaCert, withTempDir, writePrivate, type CertDetails, type NebulaCert } from "./nebula-cert";
+import { nebulaCert, NebulaCertError, type CertDetails, type NebulaCert } from "./nebula-cert";
 
 export interface SignRequest {
   ca: { certPem: string; keyPem: string; notAfter: Date; version: number };
@@ -43,46 +41,38 @@ export function clampDurationHours(requested: number, caNotAfter: Date, now = ne
 
 export async function signHost(req: SignRequest, runner: NebulaCert = nebulaCert()): Promise<SignedHost> {
   const current = await runner.supportsV2();
-  return withTempDir(async (dir) => {
-    const file = (n: string) => path.join(dir, n);
-    await Promise.all([
-      writePrivate(file("ca.crt"), req.ca.certPem),
-      writePrivate(file("ca.key"), req.ca.keyPem),
-      req.publicKeyPem ? writePrivate(file("host.pub"), req.publicKeyPem) : Promise.resolve(),
-    ]);
-    const args = ["sign", "-ca-crt", file("ca.crt"), "-ca-key", file("ca.key"), "-name", req.name, "-out-crt", file("host.crt")];
-    // 1.6 knows only -ip; 1.10 renamed it -networks (keeping -ip as an alias) and added -version.
-    if (req.ip6WithPrefix && (!current || req.ca.version !== 2)) {
-      throw new AppError("conflict", "IPv6 addresses need v2 certificates: this network's CA or this server's nebula-cert (older than 1.10) cannot sign them");
-    }
-    // Dual-stack: both addresses. IPv6-only: the primary address is the IPv6 one, given once.
-    const networks = [...new Set([req.ipWithPrefix, req.ip6WithPrefix].filter((n): n is string => Boolean(n)))];
-    args.push(current ? "-networks" : "-ip", networks.join(","));
-    if (current) args.push("-version", String(req.ca.version));
-    if (req.groups.length) args.push("-groups", req.groups.join(","));
-    // 1.10 renamed -subnets to -unsafe-networks (keeping the old name as an alias).
-    if (req.unsafeNetworks?.length) args.push(current ? "-unsafe-networks" : "-subnets", req.unsafeNetworks.join(","));
-    args.push("-duration", `${clampDurationHours(req.durationHours, req.ca.notAfter)}h`);
-    if (req.publicKeyPem) {
-      args.push("-in-pub", file("host.pub"));
-    } else {
-      args.push("-out-key", file("host.key"));
-    }
-    await runner.run(args, dir);
-    const { pem, details } = await readSignedCert(runner, file("host.crt"), dir);
-    const privateKeyPem = req.publicKeyPem ? null : await readFile(file("host.key"), "utf8");
-    return { certPem: pem, publicKeyPem: req.publicKeyPem ?? publicKeyPemFromHex(details.publicKey), privateKeyPem, details };
-  });
+  // The files live in the spawn helper's private workspace (lib/pki/spawn-helper.ts) for this run only.
+  const inputs: Record<string, string> = { "ca.crt": req.ca.certPem, "ca.key": req.ca.keyPem, ...(req.publicKeyPem ? { "host.pub": req.publicKeyPem } : {}) };
+  const args = ["sign", "-ca-crt", "ca.crt", "-ca-key", "ca.key", "-name", req.name, "-out-crt", "host.crt"];
+  // 1.6 knows only -ip; 1.10 renamed it -networks (keeping -ip as an alias) and added -version.
+  if (req.ip6WithPrefix && (!current || req.ca.version !== 2)) {
+    throw new AppError("conflict", "IPv6 addresses need v2 certificates: this network's CA or this server's nebula-cert (older than 1.10) cannot sign them");
+  }
+  // Dual-stack: both addresses. IPv6-only: the primary address is the IPv6 one, given once.
+  const networks = [...new Set([req.ipWithPrefix, req.ip6WithPrefix].filter((n): n is string => Boolean(n)))];
+  args.push(current ? "-networks" : "-ip", networks.join(","));
+  if (current) args.push("-version", String(req.ca.version));
+  if (req.groups.length) args.push("-groups", req.groups.join(","));
+  // 1.10 renamed -subnets to -unsafe-networks (keeping the old name as an alias).
+  if (req.unsafeNetworks?.length) args.push(current ? "-unsafe-networks" : "-subnets", req.unsafeNetworks.join(","));
+  args.push("-duration", `${clampDurationHours(req.durationHours, req.ca.notAfter)}h`);
+  args.push(...(req.publicKeyPem ? ["-in-pub", "host.pub"] : ["-out-key", "host.key"]));
+  const files = await runner.runInWorkspace(args, inputs, req.publicKeyPem ? ["host.crt"] : ["host.crt", "host.key"]);
+  const pem = files["host.crt"];
+  const privateKeyPem = req.publicKeyPem ? null : (files["host.key"] ?? null);
+  if (!pem || (!req.publicKeyPem && !privateKeyPem)) throw new NebulaCertError("nebula-cert sign wrote no certificate");
+  const details = await readSignedDetails(runner, pem);
+  return { certPem: pem, publicKeyPem: req.publicKeyPem ?? publicKeyPemFromHex(details.publicKey), privateKeyPem, details };
 }
 
 /**
- * The signed certificate and its details. A v1 certificate is decoded here, which saves a second
+ * The signed certificate's details. A v1 certificate is decoded here, which saves a second
  * nebula-cert process per signature; v2 (and anything the decoder declines) goes through print -json.
  */
-async function readSignedCert(runner: NebulaCert, certPath: string, dir: string): Promise<{ pem: string; details: CertDetails }> {
-  const pem = await readFile(certPath, "utf8");
-  const details = readV1Certificate(pem);
-  return details ? { pem, details } : runner.readCert(certPath, dir);
+async function readSignedDetails(runner: NebulaCert, pem: string): Promise<CertDetails> {
+  const decoded = readV1Certificate(pem);
+  if (decoded) return decoded;
+  return runner.detailsOf(pem);
 }
 
 /** The PEM form of a raw X25519 public key, as `nebula-cert keygen` writes it. */

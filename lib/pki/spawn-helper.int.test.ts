@@ -3,7 +3,10 @@
  * and failures come back as execFile's would, the child sees only the environment it is given,
  * and a helper that dies is replaced on the next run.
  */
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
 import { nebulaCertPath } from "./nebula-cert";
 import { execFileViaHelper, HelperRunError, spawnHelperPid } from "./spawn-helper";
 
@@ -47,5 +50,34 @@ describe("spawn helper", () => {
     await execFileViaHelper("true", [], opts);
     expect(spawnHelperPid()).not.toBe(pid);
     expect(spawnHelperPid()).not.toBeNull();
+  });
+
+  describe("workspace", () => {
+    let root = "";
+    const fresh = () => (root = mkdtempSync(path.join(tmpdir(), "nc-helper-test-")));
+    afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+    it("writes the input files 0600 in a private directory, answers with the outputs, and removes the directory", async () => {
+      fresh();
+      const copied = await execFileViaHelper("cp", ["in.txt", "out.txt"], { ...opts, workspace: { root, write: { "in.txt": "secret\n" }, read: ["out.txt", "never.txt"] } });
+      expect(copied.files).toEqual({ "out.txt": "secret\n", "never.txt": null });
+      const listed = await execFileViaHelper("stat", ["-c", "%a %n", ".", "in.txt"], { ...opts, workspace: { root, write: { "in.txt": "x" }, read: [] } });
+      expect(listed.stdout.trim().split("\n")).toEqual(["700 .", "600 in.txt"]);
+      expect(readdirSync(root)).toEqual([]);
+    });
+
+    it("removes the directory when the program fails, and answers with no files", async () => {
+      fresh();
+      const failed = await execFileViaHelper("cp", ["missing.txt", "out.txt"], { ...opts, workspace: { root, write: { "in.txt": "x" }, read: ["out.txt"] } }).catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(HelperRunError);
+      expect((failed as HelperRunError).stderr).toMatch(/missing\.txt/);
+      expect(readdirSync(root)).toEqual([]);
+    });
+  });
+
+  it("kills a program whose output passes maxBuffer", async () => {
+    const flooded = await execFileViaHelper("head", ["-c", "1000000", "/dev/zero"], { ...opts, maxBuffer: 10_000 }).catch((e: unknown) => e);
+    expect(flooded).toBeInstanceOf(HelperRunError);
+    expect((flooded as HelperRunError).killed).toBe(true);
   });
 });

@@ -6,18 +6,30 @@
  * a bare `node -e` of a few lines (no file to ship, about 40 MB), started on first use and again
  * if it dies; it forks cheaply, and the app only exchanges messages with it.
  *
- * The helper runs execFile with an argument array (never a shell), the caller's timeout, and the
- * environment it is given; it has no environment of its own beyond PATH. It exits when the app
- * does (its IPC channel closes), and holds nothing that matters: a request in flight when it dies
- * fails like a failed nebula-cert run, and the next one starts a new helper.
+ * The helper runs the program with an argument array (never a shell), the caller's timeout, and
+ * the environment it is given; it has no environment of its own beyond PATH. With a `workspace`,
+ * the helper also writes the program's input files (a CA key) into a private directory, reads back
+ * what the program wrote there (a certificate) and removes it, all in the same run, with
+ * synchronous calls that cost microseconds in memory-backed /dev/shm: the app itself then makes
+ * no file operation per signature, each of which was a trip through libuv's thread pool. It
+ * exits when the app does (its IPC channel closes), and holds nothing that matters: a request in
+ * flight when it dies fails like a failed nebula-cert run, and the next one starts a new helper.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 
 export interface HelperRunOptions {
-  cwd: string;
+  /** Where the program runs; with `workspace`, the helper's private directory instead. */
+  cwd?: string;
   timeoutMs: number;
+  /** Most characters of stdout and stderr together; past it the program is killed. */
   maxBuffer: number;
   env: Record<string, string>;
+  /**
+   * Run in a fresh 0700 directory under `root` holding the files in `write` (name to content, each
+   * 0600), and answer with the files named in `read` (null for one the program did not write)
+   * after a successful run. The directory is removed whatever happens.
+   */
+  workspace?: { root: string; write: Record<string, string>; read: string[] };
 }
 
 /** Shaped like execFile's error, so that callers map failures the same way. */
@@ -39,16 +51,60 @@ interface Reply {
   error: { message: string; code?: string | number; killed?: boolean; signal?: string | null } | null;
   stdout: string;
   stderr: string;
+  files?: Record<string, string | null>;
 }
 
+// Plain CommonJS for `node -e`.
 const HELPER_SOURCE = `
-const { execFile } = require("node:child_process");
-process.on("message", (m) => {
-  execFile(m.file, m.args, { cwd: m.cwd, timeout: m.timeoutMs, maxBuffer: m.maxBuffer, env: m.env }, (error, stdout, stderr) => {
-    const e = error ? { message: error.message, code: error.code, killed: Boolean(error.killed), signal: error.signal ?? null } : null;
-    if (process.connected) process.send({ id: m.id, error: e, stdout: String(stdout), stderr: String(stderr) });
-  });
-});
+const { spawn } = require("node:child_process");
+const fs = require("node:fs");
+const path = require("node:path");
+const failure = (e) => ({ message: e.message, code: e.code });
+function run(m, reply) {
+  let dir = null;
+  const finish = (error, stdout, stderr) => {
+    let files;
+    if (dir) {
+      if (!error) {
+        files = {};
+        for (const name of m.workspace.read) {
+          try { files[name] = fs.readFileSync(path.join(dir, name), "utf8"); } catch { files[name] = null; }
+        }
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    reply({ id: m.id, error, stdout, stderr, files });
+  };
+  let child;
+  try {
+    if (m.workspace) {
+      dir = fs.mkdtempSync(path.join(m.workspace.root, "nc-pki-"));
+      for (const [name, text] of Object.entries(m.workspace.write)) fs.writeFileSync(path.join(dir, name), text, { mode: 0o600 });
+    }
+    child = spawn(m.file, m.args, { cwd: dir || m.cwd, env: m.env, stdio: ["ignore", "pipe", "pipe"] });
+  } catch (e) {
+    return finish(failure(e), "", "");
+  }
+  let stdout = "", stderr = "", size = 0, killed = false, done = false;
+  const kill = () => { killed = true; child.kill("SIGTERM"); };
+  const timer = setTimeout(kill, m.timeoutMs);
+  const collect = (which) => (chunk) => {
+    size += chunk.length;
+    if (size > m.maxBuffer) return kill();
+    if (which === 1) stdout += chunk; else stderr += chunk;
+  };
+  child.stdout.setEncoding("utf8").on("data", collect(1));
+  child.stderr.setEncoding("utf8").on("data", collect(2));
+  const end = (error) => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    finish(error, stdout, stderr);
+  };
+  child.on("error", (e) => end(failure(e)));
+  child.on("close", (code, signal) => end(code === 0 && !signal && !killed ? null : { message: "Command failed: " + m.file + " " + m.args.join(" ") + "\\n" + stderr, code: code ?? undefined, killed, signal }));
+}
+process.on("message", (m) => run(m, (r) => process.connected && process.send(r)));
 process.on("disconnect", () => process.exit(0));
 `;
 
@@ -90,8 +146,8 @@ function idleIfDone(helper: Helper): void {
   if (helper.pending.size === 0) helper.child.channel?.unref();
 }
 
-/** execFile, run by the helper: resolves with the output, rejects with a HelperRunError. */
-export async function execFileViaHelper(file: string, args: string[], options: HelperRunOptions): Promise<{ stdout: string; stderr: string }> {
+/** Runs `file` from the helper: resolves with its output (and workspace files), rejects with a HelperRunError. */
+export async function execFileViaHelper(file: string, args: string[], options: HelperRunOptions): Promise<{ stdout: string; stderr: string; files: Record<string, string | null> }> {
   const helper = (state.helper ??= startHelper());
   const id = state.nextId++;
   const reply = await new Promise<Reply>((resolve, reject) => {
@@ -111,7 +167,8 @@ export async function execFileViaHelper(file: string, args: string[], options: H
       },
     });
     helper.child.channel?.ref();
-    helper.child.send({ id, file, args, cwd: options.cwd, timeoutMs: options.timeoutMs, maxBuffer: options.maxBuffer, env: options.env }, (error) => {
+    const { cwd, timeoutMs, maxBuffer, env, workspace } = options;
+    helper.child.send({ id, file, args, cwd, timeoutMs, maxBuffer, env, workspace }, (error) => {
       if (!error) return;
       helper.pending.delete(id);
       clearTimeout(timer);
@@ -121,7 +178,7 @@ export async function execFileViaHelper(file: string, args: string[], options: H
   if (reply.error) {
     throw new HelperRunError(reply.error.message, reply.error.code, reply.error.killed ?? false, reply.error.signal ?? null, reply.stdout, reply.stderr);
   }
-  return { stdout: reply.stdout, stderr: reply.stderr };
+  return { stdout: reply.stdout, stderr: reply.stderr, files: reply.files ?? {} };
 }
 
 /** The helper's PID, when one is running (tests stop it to prove a new one starts). */
