@@ -4,9 +4,10 @@
  * token's use count. Any failure (nebula-cert included) leaves nothing behind.
  *
  * Nothing is locked while nebula-cert signs, and the database is asked as little as possible
- * (enroll-statements.ts): one statement counts the attempt and reads the link, its network, its
- * groups and the CA; the address is claimed in one statement of its own (and returned if
- * anything fails); the certificate is signed; and one statement writes the node, its lease,
+ * (enroll-statements.ts): one statement counts the attempt, reads the link, its network, its
+ * groups and the CA, and claims the address (a link's fixed address is claimed by a statement of
+ * its own; a claim is returned if anything fails); the certificate is signed; and one statement
+ * writes the node, its lease,
  * certificate, credential and audit event, and counts the link's use, checking the link again, so
  * that its row is locked only for that commit. A network's enrollments then run side by side
  * instead of one at a time behind the lease lock and the link.
@@ -19,7 +20,7 @@ import type { RequestMeta } from "@/lib/core/request-meta";
 import { auditActorName } from "@/lib/audit/record-audit";
 import { emitWebhookEvents } from "@/lib/webhooks/emit";
 import { bumpConfigRevision } from "@/lib/networks/config-revision";
-import { claimLease, releaseClaimedLease } from "@/lib/ipam/lease-allocator";
+import { CLAIM_SECONDS, claimLease, leaseFromRow, releaseClaimedLease, type ClaimedLease } from "@/lib/ipam/lease-allocator";
 import { HOST_CERT_HOURS } from "@/lib/pki/certificate-service";
 import { unsealCaKey } from "@/lib/pki/certificate-authority";
 import { signHost } from "@/lib/pki/sign-host";
@@ -31,7 +32,7 @@ import { generateToken, hashToken, JOIN_TOKEN_PREFIX, looksLikeToken, NODE_CREDE
 import type { EnrollInput } from "./link-schemas";
 import { hostnameTaken, UNUSABLE_LINK_TEXT } from "./join-messages";
 import { hostGroupsGuard } from "@/lib/firewall/host-groups-guard";
-import { insertEnrollment, readEnrollPreflight } from "./enroll-statements";
+import { insertEnrollment, readEnrollPreflight, type EnrollPreflight } from "./enroll-statements";
 
 /** One message for every unusable token, so a probe learns nothing about which links exist. */
 const unusable = () => new AppError("not_found", UNUSABLE_LINK_TEXT);
@@ -56,22 +57,24 @@ export async function enroll(input: EnrollInput, meta: RequestMeta): Promise<Enr
     { key: `enroll:token:${tokenHash}`, windowSeconds: limits.windowSeconds, max: limits.perToken },
     ...(meta.clientIp ? [{ key: addressLimitKey("enroll", meta.clientIp), windowSeconds: limits.windowSeconds, max: limits.perAddress }] : []),
   ];
-  const read = await readEnrollPreflight(tokenHash, input.hostname, rateLimits);
-  refuseOver(rateLimits, read.counts, "enrollment attempts");
-  const link = read.link;
-  if (!link || linkState(link) !== "active") throw unusable();
-  const network = { id: link.networkId, cidr: link.cidr, cidr6: link.cidr6 };
-  const name = link.fixedName ?? input.hostname;
-  // Checked here so that a taken name costs no address; the unique key still decides a race.
-  const taken = () => new AppError("validation_failed", "Some fields are not valid", { hostname: [hostnameTaken(name)] });
-  if (read.nameTaken) throw taken();
-  const pending = link.requiresApproval;
-  if (!pending && !read.ca) throw new AppError("conflict", "This network has no active CA");
-  const ca = pending || !read.ca ? null : { ...read.ca, keyPem: unsealCaKey(read.ca) };
+  const read = await readEnrollPreflight(tokenHash, input.hostname, rateLimits, CLAIM_SECONDS);
+  let admitted: ReturnType<typeof admit>;
+  let lease: ClaimedLease;
+  try {
+    refuseOver(rateLimits, read.counts, "enrollment attempts");
+    admitted = admit(read, input.hostname);
+    const { link, network } = admitted;
+    // The preflight claimed the address when the link looked usable (a fixed address is claimed here).
+    lease = read.claim ? leaseFromRow(network, read.claim) : await claimLease(network, link.fixedIp);
+  } catch (error) {
+    // A refusal gives back what the preflight claimed.
+    if (read.link && read.claim?.leaseId) await returnClaim(read.link.networkId, read.claim.leaseId);
+    throw error;
+  }
+  const { link, network, name, pending, ca } = admitted;
   const groupNames = link.groups.map((g) => g.name).sort();
   const actor = { id: null, displayName: `join link ${link.description || link.id.slice(0, 8)}` };
   const status = pending ? "pending" : "active";
-  const lease = await claimLease(network, link.fixedIp);
   try {
     const signed = ca ? await signHost({ ca, name, ipWithPrefix: lease.ipWithPrefix, ip6WithPrefix: lease.ip6WithPrefix, groups: groupNames, publicKeyPem: input.publicKeyPem, durationHours: HOST_CERT_HOURS }) : null;
     const credential = generateToken(NODE_CREDENTIAL_PREFIX);
@@ -137,19 +140,39 @@ export async function enroll(input: EnrollInput, meta: RequestMeta): Promise<Enr
               return done;
             });
     } catch (error) {
-      throw isUniqueViolation(error) ? taken() : error;
+      throw isUniqueViolation(error) ? nameTaken(name) : error;
     }
     if (!written.nodeId) {
       throw written.claimHeld ? unusable() : new AppError("conflict", "The address claimed for this enrollment was taken back after a long wait; try again");
     }
     return { nodeId: written.nodeId, networkId: network.id, networkName: link.networkName, name, ip: lease.ip, status, credential };
   } catch (error) {
-    await releaseClaimedLease(network.id, lease.leaseId).catch((releaseError: unknown) => {
-      // The claim then expires by itself (CLAIM_SECONDS) and the next allocation takes it back.
-      console.error(`[enroll] could not return a claimed address at once: ${releaseError instanceof Error ? releaseError.message : String(releaseError)}`);
-    });
+    await returnClaim(network.id, lease.leaseId);
     throw error;
   }
+}
+
+/** The checks a usable link, a free name and a CA pass before anything is signed; each refusal throws. */
+function admit(read: EnrollPreflight, hostname: string) {
+  const link = read.link;
+  if (!link || linkState(link) !== "active") throw unusable();
+  const network = { id: link.networkId, cidr: link.cidr, cidr6: link.cidr6 };
+  const name = link.fixedName ?? hostname;
+  // Checked here so that a taken name costs no address; the unique key still decides a race.
+  if (read.nameTaken) throw nameTaken(name);
+  const pending = link.requiresApproval;
+  if (!pending && !read.ca) throw new AppError("conflict", "This network has no active CA");
+  const ca = pending || !read.ca ? null : { ...read.ca, keyPem: unsealCaKey(read.ca) };
+  return { link, network, name, pending, ca };
+}
+
+const nameTaken = (name: string) => new AppError("validation_failed", "Some fields are not valid", { hostname: [hostnameTaken(name)] });
+
+/** Gives a claimed address back at once; if that fails, the claim expires by itself (CLAIM_SECONDS) and the next allocation takes it back. */
+async function returnClaim(networkId: string, leaseId: string): Promise<void> {
+  await releaseClaimedLease(networkId, leaseId).catch((releaseError: unknown) => {
+    console.error(`[enroll] could not return a claimed address at once: ${releaseError instanceof Error ? releaseError.message : String(releaseError)}`);
+  });
 }
 
 /** What the join page may say about a token: the network's name when usable, nothing otherwise. */

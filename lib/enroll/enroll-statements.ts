@@ -1,13 +1,14 @@
 /**
  * The two statements an enrollment costs besides claiming its address: one read before signing and
  * one write after it. Each Prisma round trip cost about a millisecond and a half of the app's CPU
- * here, and an enrollment used to make twenty of them; folded into two (and a claim of one more,
- * lib/ipam/lease-allocator.ts) on the plain pg pool, an enrollment is mostly its signature.
+ * here, and an enrollment used to make twenty of them; folded into two on the plain pg pool (the
+ * first also claims the address, lib/ipam/lease-allocator.ts), an enrollment is mostly its signature.
  */
 import { hotPathPool } from "@/lib/db/pg-pool";
 import { onPg, type SqlRunner } from "@/lib/db/sql-runner";
 import { hitCountersCte } from "@/lib/ratelimit/rate-counter";
 import type { Limit } from "@/lib/ratelimit/enforce-limit";
+import type { FirstFreeRow } from "@/lib/ipam/lease-allocator";
 
 export interface EnrollLinkRow {
   id: string;
@@ -44,10 +45,18 @@ export interface EnrollPreflight {
   guarded: boolean;
   /** An enabled webhook of the network listens for node.enrolled or link.used. */
   hooked: boolean;
+  /**
+   * The address claimed for the host in this same statement (nc_lease_first_free, as claimLease
+   * does), when the link looked usable: a usable link without a fixed address, a free name, a CA
+   * (or approval to wait for), and no limit passed. Its lease is null when the range is full. The
+   * caller still decides, and returns the claim if it refuses (releaseClaimedLease).
+   */
+  claim: FirstFreeRow | null;
 }
 
 type PreflightRow = Omit<EnrollLinkRow, "id"> & {
   id: string | null;
+  claim: FirstFreeRow | null;
   hits: Record<string, number> | null;
   nameTaken: boolean;
   guarded: boolean;
@@ -60,32 +69,40 @@ type PreflightRow = Omit<EnrollLinkRow, "id"> & {
 };
 
 /**
- * Counts the attempt against its limits and reads the link (without a lock: whether it may still
+ * Counts the attempt against its limits, reads the link (without a lock: whether it may still
  * be used is decided again when its use is counted), its network, its preset groups, whether the
- * name is taken, the CA, and whether a policy or a webhook needs the write done in a transaction.
- * The counting happens whatever the link turns out to be, as a rate limit must.
+ * name is taken, the CA, and whether a policy or a webhook needs the write done in a transaction,
+ * and claims the host's address for `claimSeconds` (see EnrollPreflight.claim). The counting
+ * happens whatever the link turns out to be, as a rate limit must. It commits without waiting for
+ * the disk: a counter or a claim lost in a crash costs nothing (claimLease says why).
  */
-export async function readEnrollPreflight(tokenHash: string, hostname: string, limits: Limit[]): Promise<EnrollPreflight> {
+export async function readEnrollPreflight(tokenHash: string, hostname: string, limits: Limit[], claimSeconds: number): Promise<EnrollPreflight> {
   const hits = hitCountersCte(limits, 3);
   const rows = await onPg(hotPathPool()).rows<PreflightRow>(
-    `WITH ${hits.text}
+    `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)), ${hits.text}
      SELECT (SELECT json_object_agg("key", "count") FROM hits) AS hits,
             l.id, l."networkId", l.description, l."expiresAt", l."maxUses", l."usedCount", l."presetGroups", l."fixedName", l."fixedIp",
             l."isLighthouse", l."isRelay", l.endpoints, l."listenPort", l."requiresApproval", l."revokedAt",
             n.cidr, n.cidr6, n.name AS "networkName",
             COALESCE((SELECT json_agg(json_build_object('id', g.id, 'name', g.name) ORDER BY g.name) FROM "Group" g
                       WHERE g."networkId" = l."networkId" AND g.name = ANY(l."presetGroups")), '[]'::json) AS groups,
-            EXISTS (SELECT 1 FROM "Node" x WHERE x."networkId" = l."networkId" AND x.name = COALESCE(l."fixedName", $2)) AS "nameTaken",
+            taken.found AS "nameTaken",
             EXISTS (SELECT 1 FROM "PolicyAssertion" p WHERE p."networkId" = l."networkId") AS guarded,
             EXISTS (SELECT 1 FROM "WebhookEndpoint" w WHERE w."networkId" = l."networkId" AND w.enabled AND w.events && ARRAY['node.enrolled', 'link.used']) AS hooked,
-            ca.id AS "caId", ca."certPem" AS "caCertPem", ca."keyCiphertext" AS "caKeyCiphertext", ca."notAfter" AS "caNotAfter", ca.version AS "caVersion"
-     FROM (SELECT 1) AS one
+            ca.id AS "caId", ca."certPem" AS "caCertPem", ca."keyCiphertext" AS "caKeyCiphertext", ca."notAfter" AS "caNotAfter", ca.version AS "caVersion",
+            CASE WHEN l.id IS NOT NULL AND l."fixedIp" IS NULL AND l."revokedAt" IS NULL AND l."expiresAt" > now()
+                      AND (l."maxUses" IS NULL OR l."usedCount" < l."maxUses") AND (l."requiresApproval" OR ca.id IS NOT NULL) AND NOT taken.found
+                      AND NOT EXISTS (SELECT 1 FROM hits h JOIN unnest($3::text[], $5::int[]) AS lim("key", "max") ON lim."key" = h."key" WHERE h."count" > lim."max")
+                 THEN (SELECT json_build_object('leaseId', f.lease_id, 'address', f.address) FROM nc_lease_first_free(l."networkId", NULL, $6::int) f)
+            END AS claim
+     FROM relaxed, (SELECT 1) AS one
      LEFT JOIN "EnrollLink" l ON l."tokenHash" = $1
      LEFT JOIN "Network" n ON n.id = l."networkId"
+     LEFT JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM "Node" x WHERE x."networkId" = l."networkId" AND x.name = COALESCE(l."fixedName", $2)) AS found) taken ON true
      LEFT JOIN LATERAL (SELECT * FROM "Ca" c WHERE c."networkId" = l."networkId" AND c.state = 'current' ORDER BY c."createdAt" DESC LIMIT 1) ca ON true`,
-    [tokenHash, hostname, ...hits.values],
+    [tokenHash, hostname, ...hits.values, limits.map((l) => l.max), claimSeconds],
   );
-  const { hits: counted, nameTaken, guarded, hooked, caId, caCertPem, caKeyCiphertext, caNotAfter, caVersion, ...link } = rows[0]!;
+  const { hits: counted, nameTaken, guarded, hooked, caId, caCertPem, caKeyCiphertext, caNotAfter, caVersion, claim, ...link } = rows[0]!;
   return {
     counts: limits.map((l) => counted?.[l.key] ?? 1),
     link: link.id === null ? null : { ...link, id: link.id },
@@ -93,6 +110,7 @@ export async function readEnrollPreflight(tokenHash: string, hostname: string, l
     nameTaken,
     guarded,
     hooked,
+    claim,
   };
 }
 

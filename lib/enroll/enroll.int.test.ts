@@ -193,6 +193,19 @@ describe("enrollment", () => {
     expect(ipv4ToInt(next.json.ip)).toBe(expected);
   });
 
+  it("returns the address its first statement claimed when a check after it refuses (a CA key that cannot be unsealed)", async () => {
+    const { token } = await newLink({ maxUses: 2 });
+    const before = await counts();
+    const ca = await db.ca.findFirstOrThrow({ where: { networkId, state: "current" }, select: { id: true, keyCiphertext: true } });
+    await db.ca.update({ where: { id: ca.id }, data: { keyCiphertext: ca.keyCiphertext.slice(0, -8) + "AAAAAAAA" } });
+    try {
+      expect((await enroll(token, "unsealable")).status).toBe(500);
+      expect(await counts()).toEqual(before);
+    } finally {
+      await db.ca.update({ where: { id: ca.id }, data: { keyCiphertext: ca.keyCiphertext } });
+    }
+  });
+
   it("its one write writes nothing when the claim was taken back or the link used up since the read, and a taken name is a unique violation", async () => {
     const { link } = await newLink({ maxUses: 1 });
     const network = await db.network.findUniqueOrThrow({ where: { id: networkId } });

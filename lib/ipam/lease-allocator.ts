@@ -58,24 +58,31 @@ async function preamble(sql: SqlRunner, networkId: string): Promise<{ cursor: nu
  * waiting for the disk: see claimLease.
  */
 async function leaseFirstFree(sql: SqlRunner, network: { id: string } & NetworkRanges, holder: LeaseHolder, relaxed = false): Promise<ClaimedLease> {
-  const space = addressSpace(network);
-  const { start, end, text } = space.index;
-  const rows = await sql.rows<{ leaseId: string | null; address: string | number | null }>(relaxed ? FIRST_FREE_RELAXED : FIRST_FREE, [
+  const rows = await sql.rows<FirstFreeRow>(relaxed ? FIRST_FREE_RELAXED : FIRST_FREE, [
     network.id,
-    start + 1,
-    end - 1,
     "nodeId" in holder ? holder.nodeId : null,
     "claimSeconds" in holder ? holder.claimSeconds : null,
   ]);
-  const row = rows[0];
-  if (!row) throw new AppError("not_found", "Network not found");
-  if (row.leaseId === null || row.address === null) throw new AppError("conflict", `No free addresses left in ${text}`);
+  if (!rows[0]) throw new AppError("not_found", "Network not found");
+  return leaseFromRow(network, rows[0]);
+}
+
+/** What nc_lease_first_free answers: the lease, or nulls when the network's range is full. */
+export interface FirstFreeRow {
+  leaseId: string | null;
+  address: string | number | null;
+}
+
+/** The lease an nc_lease_first_free call made (here, or in a statement of the caller's: enrollment's preflight). */
+export function leaseFromRow(network: NetworkRanges, row: FirstFreeRow): ClaimedLease {
+  const space = addressSpace(network);
+  if (row.leaseId === null || row.address === null) throw new AppError("conflict", `No free addresses left in ${space.index.text}`);
   return { ...result(Number(row.address), space), leaseId: row.leaseId };
 }
 
-const FIRST_FREE = `SELECT f.lease_id::text AS "leaseId", f.address FROM nc_lease_first_free($1::uuid, $2::bigint, $3::bigint, $4::uuid, $5::int) f`;
+const FIRST_FREE = `SELECT f.lease_id::text AS "leaseId", f.address FROM nc_lease_first_free($1::uuid, $2::uuid, $3::int) f`;
 const FIRST_FREE_RELAXED = `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
-  SELECT f.lease_id::text AS "leaseId", f.address FROM relaxed, nc_lease_first_free($1::uuid, $2::bigint, $3::bigint, $4::uuid, $5::int) f`;
+  SELECT f.lease_id::text AS "leaseId", f.address FROM relaxed, nc_lease_first_free($1::uuid, $2::uuid, $3::int) f`;
 
 /** Validates a requested static address: inside the range, a host address, not reserved. */
 function checkStatic(ip: string, space: AddressSpace, reserved: Array<{ start: number; end: number }>, field = "ip"): number {
