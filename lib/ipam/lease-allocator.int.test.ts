@@ -133,6 +133,17 @@ describe("lease allocation", () => {
     expect((await allocate(net)).ip).toBe("10.200.3.1");
   });
 
+  it("a static lease that frees expired holds leaves them to the next allocation, lowest first", async () => {
+    const net = await newNetwork("10.200.14.0/24");
+    const a = await allocate(net);
+    await allocate(net);
+    await transaction((tx) => releaseLease(tx, net.id, a.nodeId, new Date(Date.now() + 3_600_000)));
+    await db.lease.updateMany({ where: { networkId: net.id, nodeId: null }, data: { quarantinedUntil: new Date(Date.now() - 1000) } });
+    // This lease's preamble frees .1; the next allocation must still find it.
+    expect((await allocate(net, "10.200.14.50")).ip).toBe("10.200.14.50");
+    expect((await allocate(net)).ip).toBe("10.200.14.1");
+  });
+
   it("validates a requested static address", async () => {
     const net = await newNetwork("10.200.4.0/24");
     const fieldError = async (ip: string) => {

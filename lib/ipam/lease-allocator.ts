@@ -32,24 +32,27 @@ function result(address: number, space: AddressSpace): LeaseResult {
 }
 
 /**
- * One round trip for the allocation's preamble: frees quarantined addresses whose certificates
- * have expired, and returns the cursor (lowered to anything just freed) and the reserved ranges.
+ * One round trip before a static address is leased: frees quarantined addresses whose
+ * certificates have expired, lowering the stored cursor to them (so that the next allocation finds
+ * them, as nc_lease_first_free's own freeing does), and returns the reserved ranges and the space.
  */
-async function preamble(sql: SqlRunner, networkId: string): Promise<{ cursor: number; reserved: Array<{ start: number; end: number }>; space: AddressSpace }> {
-  const rows = await sql.rows<{ cursor: bigint | string; reserved: Array<[number, number]>; cidr: string | null; cidr6: string | null }>(
+async function preamble(sql: SqlRunner, networkId: string): Promise<{ reserved: Array<{ start: number; end: number }>; space: AddressSpace }> {
+  const rows = await sql.rows<{ reserved: Array<[number, number]>; cidr: string | null; cidr6: string | null }>(
     `WITH freed AS (
        DELETE FROM "Lease" WHERE "networkId" = $1::uuid AND "nodeId" IS NULL AND "quarantinedUntil" < now()
        RETURNING "address"
+     ), lowered AS (
+       UPDATE "Network" SET "leaseCursor" = LEAST("leaseCursor", (SELECT min("address") FROM freed))
+       WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM freed)
      )
-     SELECT LEAST(n."leaseCursor", (SELECT min("address") FROM freed)) AS cursor,
-            COALESCE((SELECT json_agg(json_build_array(r."start", r."end") ORDER BY r."start") FROM "ReservedRange" r WHERE r."networkId" = n.id), '[]'::json) AS reserved,
+     SELECT COALESCE((SELECT json_agg(json_build_array(r."start", r."end") ORDER BY r."start") FROM "ReservedRange" r WHERE r."networkId" = n.id), '[]'::json) AS reserved,
             n."cidr", n."cidr6"
      FROM "Network" n WHERE n.id = $1::uuid`,
     [networkId],
   );
   const row = rows[0];
   if (!row) throw new AppError("not_found", "Network not found");
-  return { cursor: Number(row.cursor), reserved: row.reserved.map(([start, end]) => ({ start: Number(start), end: Number(end) })), space: addressSpace(row) };
+  return { reserved: row.reserved.map(([start, end]) => ({ start: Number(start), end: Number(end) })), space: addressSpace(row) };
 }
 
 /**
@@ -146,8 +149,9 @@ export interface ClaimedLease extends LeaseResult {
 
 /**
  * Claims an address in a short transaction of its own (one statement, unless a static address is
- * asked for), so that an enrollment can sign its certificate without holding the network's lease lock. The claim is a lease without a node,
- * held for CLAIM_SECONDS (longer than an enrollment may take) like a quarantined address.
+ * asked for), so that an enrollment can sign its certificate without holding the network's lease
+ * lock. The claim is a lease without a node, held for CLAIM_SECONDS (longer than an enrollment may
+ * take) like a quarantined address.
  * Enrollment's write gives it to the node (lib/enroll/enroll-statements.ts), releaseClaimedLease
  * returns it when the enrollment fails, and if the process dies in between, the first allocation
  * after it expires takes it back (preamble). It runs on the plain pg pool: through Prisma its
@@ -192,7 +196,7 @@ type LeaseHolder = { nodeId: string } | { claimSeconds: number };
 
 /** Leases a requested (static) address; the caller holds the network's lease lock. */
 async function leaseRequested(sql: SqlRunner, network: { id: string }, requestedIp: string, holder: LeaseHolder): Promise<ClaimedLease> {
-  // The ranges are read here, with the cursor, under the lock.
+  // The ranges are read here, under the lock.
   const { reserved, space } = await preamble(sql, network.id);
   const nodeId = "nodeId" in holder ? holder.nodeId : null;
   const heldSeconds = "claimSeconds" in holder ? holder.claimSeconds : null;
