@@ -71,7 +71,8 @@ function run(m, reply) {
           try { files[name] = fs.readFileSync(path.join(dir, name), "utf8"); } catch { files[name] = null; }
         }
       }
-      fs.rmSync(dir, { recursive: true, force: true });
+      // Never left behind on purpose; a removal that fails must still answer the app.
+      try { fs.rmSync(dir, { recursive: true, force: true }); } catch (e) { error = error || failure(e); }
     }
     reply({ id: m.id, error, stdout, stderr, files });
   };
