@@ -10,6 +10,7 @@
  * held polls is reached), the host falls back to plain polling and asks again after the interval;
  * after a failure it backs off as nc-agent does.
  */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { HttpClient, StatusCounter, type Answer } from "./http-client";
 import { pollSpec } from "./app-fixtures";
 import { sleep } from "./measure";
@@ -37,6 +38,12 @@ export interface WorkerTallies {
   polls: number;
   /** Failures without a status, by when they came (before or after the change) and on which connection. */
   failures: { beforeChange: number; afterChange: number; onKeptConnection: number; onNewConnection: number };
+  /**
+   * This worker's own event-loop delay over the phase, in ms. Thousands of hosts share a process
+   * and the machine's cores with the replicas: a late loop reads every answer late, so this says
+   * how much of the latencies above is the client's.
+   */
+  loopDelay: { p50Ms: number; p99Ms: number; maxMs: number };
 }
 
 type Message = { job: WorkerJob } | { changedAt: number };
@@ -51,7 +58,18 @@ process.on("message", (message: Message) => {
 async function run(job: WorkerJob): Promise<void> {
   const client = new HttpClient(job.host, job.port, job.hosts.length + 16, job.timeoutMs);
   const statuses = new StatusCounter();
-  const tallies: WorkerTallies = { overshoot: [], plain: [], arrivals: [], statuses: {}, examples: {}, polls: 0, failures: { beforeChange: 0, afterChange: 0, onKeptConnection: 0, onNewConnection: 0 } };
+  const tallies: WorkerTallies = {
+    overshoot: [],
+    plain: [],
+    arrivals: [],
+    statuses: {},
+    examples: {},
+    polls: 0,
+    failures: { beforeChange: 0, afterChange: 0, onKeptConnection: 0, onNewConnection: 0 },
+    loopDelay: { p50Ms: 0, p99Ms: 0, maxMs: 0 },
+  };
+  const loop = monitorEventLoopDelay({ resolution: 20 });
+  loop.enable();
   const endAt = Date.now() + job.phaseMs;
   let started = 0;
   const host = async (i: number) => {
@@ -101,6 +119,9 @@ async function run(job: WorkerJob): Promise<void> {
     }
   };
   await Promise.all(job.hosts.map((_, i) => host(i)));
+  loop.disable();
+  const ms = (ns: number) => Math.round(ns / 1e6);
+  tallies.loopDelay = { p50Ms: ms(loop.percentile(50)), p99Ms: ms(loop.percentile(99)), maxMs: ms(loop.max) };
   client.close();
   tallies.statuses = Object.fromEntries(statuses.counts);
   tallies.examples = Object.fromEntries(statuses.examples);

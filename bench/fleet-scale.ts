@@ -30,7 +30,7 @@ import { createFleet, type FleetNode } from "./fleet-fixture";
 import type { WorkerJob, WorkerTallies } from "./fleet-scale-worker";
 import { HttpClient, StatusCounter, type Answer } from "./http-client";
 import { forEachParallel, formatMs, openLoop, percentile, sleep } from "./measure";
-import { metric, openDescriptors, residentMegabytes, waitUntilHeld } from "./replica-metrics";
+import { metric, openDescriptors, residentMegabytes, tcpCounters, waitUntilHeld } from "./replica-metrics";
 import { printReport } from "./table";
 
 /** FLEET_SCALE_NODES and FLEET_SCALE_PHASE_SECONDS shrink a run for a quick look; the figures are for the defaults. */
@@ -163,6 +163,8 @@ interface LongPollResult {
   descriptorsPeak: number[];
   /** Connections each replica closed on arrival, at its cap (nc_connections_dropped_total, over the phase). */
   droppedPerReplica: number[];
+  /** The machine's TCP counters over the phase (tcpCounters); null where /proc could not tell. */
+  tcp: { listenOverflows: number; synRetransmits: number } | null;
   /** Each replica's longest event-loop delay from the held point to the end (a stall past the keep-alive timeout closes kept connections). */
   stallMs: number[];
 }
@@ -175,6 +177,7 @@ async function longPollPhase(nodes: FleetNode[], replicaOf: (i: number) => numbe
   const idleMemoryMb = await Promise.all(PORTS.map((port) => residentMegabytes(port)));
   const dropped = () => Promise.all(PORTS.map((port) => metric(port, DROPPED_METRIC).catch(() => Number.NaN)));
   const droppedBefore = await dropped();
+  const tcpBefore = tcpCounters();
   const started = performance.now();
   const workers: ChildProcess[] = [];
   const done: Array<Promise<WorkerTallies>> = [];
@@ -203,7 +206,9 @@ async function longPollPhase(nodes: FleetNode[], replicaOf: (i: number) => numbe
         port,
         hosts,
         phaseMs: PHASE_MS,
-        rampMs: RAMP_MS,
+        // Within the phase: a host whose start fell past its end would never poll, and the phase
+        // would wait for it forever (a short FLEET_SCALE_PHASE_SECONDS did).
+        rampMs: Math.min(RAMP_MS, PHASE_MS / 4),
         waitSeconds: WAIT_SECONDS,
         pollSeconds: POLL_PERIOD_MS / 1000,
         timeoutMs: HELD_TIMEOUT_MS,
@@ -236,9 +241,11 @@ async function longPollPhase(nodes: FleetNode[], replicaOf: (i: number) => numbe
       for (const worker of workers) worker.send({ changedAt });
       const tallies = await Promise.all(done);
       const droppedPerReplica = (await dropped()).map((n, k) => n - droppedBefore[k]!);
+      const tcpAfter = tcpCounters();
+      const tcp = tcpBefore && tcpAfter ? { listenOverflows: tcpAfter.listenOverflows - tcpBefore.listenOverflows, synRetransmits: tcpAfter.synRetransmits - tcpBefore.synRetransmits } : null;
       // prom-client resets its delay histogram at every scrape: this is the most since the memory read.
       const stallMs = await Promise.all(PORTS.map((port) => metric(port, LOOP_DELAY_METRIC).then((s) => Math.round(s * 1000), () => Number.NaN)));
-      return { tallies, heldPerReplica, memoryMb, idleMemoryMb, descriptorsHeld, descriptorsPeak, droppedPerReplica, stallMs };
+      return { tallies, heldPerReplica, memoryMb, idleMemoryMb, descriptorsHeld, descriptorsPeak, droppedPerReplica, stallMs, tcp };
     } finally {
       sampling = false;
       await sampler;
@@ -310,6 +317,10 @@ function reportLongPolling(r: { long: LongPollResult; heldBound: number; openFil
     notes: [
       `errors: ${statuses.unexpected([200, 304])} of ${polls} polls (${statuses.describe()}) (goal 0)`,
       `failures without an answer: ${failures("beforeChange")} before the change, ${failures("afterChange")} after it; ${failures("onKeptConnection")} on a kept connection, ${failures("onNewConnection")} on a new one; connections the replicas closed at their cap: ${r.long.droppedPerReplica.map((n) => n.toLocaleString("en")).join(" + ")}; longest event-loop delay after the polls were held: ${r.long.stallMs.map((n) => `${n.toLocaleString("en")} ms`).join(", ")}`,
+      `the bench's own ${r.long.tallies.length} host processes (sharing the cores with the replicas and Postgres): event-loop delay p50 ${r.long.tallies.map((t) => `${t.loopDelay.p50Ms}`).join("/")} ms, p99 ${r.long.tallies.map((t) => `${t.loopDelay.p99Ms}`).join("/")} ms, max ${r.long.tallies.map((t) => `${t.loopDelay.maxMs}`).join("/")} ms; a late client loop reads its answers late, so that much of the latencies above is the client's`,
+      r.long.tcp
+        ? `over the phase, the machine's listen queues overflowed ${r.long.tcp.listenOverflows.toLocaleString("en")} times and ${r.long.tcp.synRetransmits.toLocaleString("en")} SYNs were sent again (a client whose SYN finds a full queue tries again after 1 s, 3 s, 7 s…: new connections then wait seconds)`
+        : "the machine's TCP counters could not be read",
       `${bound}; held when all hosts had started: ${r.long.heldPerReplica.map((n) => n.toLocaleString("en")).join(" + ")}`,
       `memory (resident): ${PORTS.map((_, k) => `replica ${k + 1} ${Number.isNaN(r.long.memoryMb[k]!) ? "unknown (its /metrics did not answer)" : `${r.long.memoryMb[k]} MB`} holding ${r.long.heldPerReplica[k]!.toLocaleString("en")} polls (${r.long.idleMemoryMb[k]} MB before)`).join("; ")}`,
       `open descriptors (limit ${r.openFiles.toLocaleString("en")}): ${PORTS.map((_, k) => `replica ${k + 1} ${r.long.descriptorsHeld[k]!.toLocaleString("en")} when held, at most ${r.long.descriptorsPeak[k]!.toLocaleString("en")} afterwards (sampled every ${DESCRIPTOR_SAMPLE_MS / 1000} s)`).join("; ")}`,

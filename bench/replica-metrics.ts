@@ -87,3 +87,22 @@ export async function waitUntilHeld(ports: number[], count: number, timeoutMs: n
   }
   throw new Error(`only ${held.join(" + ")} of ${count} polls were held after ${timeoutMs / 1000} s`);
 }
+
+/**
+ * The kernel's TCP counters of this machine (from /proc/net/netstat), for the bench to take their
+ * change over a phase: ListenOverflows counts connections that found a listen queue full (their
+ * client then sends its SYN again after 1 s, 3 s, 7 s…), TCPSynRetrans the SYNs sent again. Null
+ * where /proc cannot tell.
+ */
+export function tcpCounters(): { listenOverflows: number; synRetransmits: number } | null {
+  try {
+    const lines = readFileSync("/proc/net/netstat", "utf8").split("\n").filter((l) => l.startsWith("TcpExt:"));
+    const names = lines[0]!.split(" ");
+    const values = lines[1]!.split(" ");
+    const read = (name: string) => Number(values[names.indexOf(name)]);
+    const counters = { listenOverflows: read("ListenOverflows"), synRetransmits: read("TCPSynRetrans") };
+    return Number.isFinite(counters.listenOverflows) && Number.isFinite(counters.synRetransmits) ? counters : null;
+  } catch {
+    return null;
+  }
+}
