@@ -23,7 +23,7 @@ export function migrationAdapter(url: string | undefined): PrismaPg {
   return factory;
 }
 
-export function sendingDollarQuotedScriptsWhole(adapter: Adapter): Adapter {
+function sendingDollarQuotedScriptsWhole(adapter: Adapter): Adapter {
   const inPieces = adapter.executeScript.bind(adapter);
   adapter.executeScript = async (script: string) => {
     if (!script.includes("$$")) return inPieces(script);
