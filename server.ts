@@ -8,6 +8,7 @@ import { CLIENT_IP_HEADER } from "./lib/core/client-ip";
 import { AuthConfigError, authMode, sessionLifetimes } from "./lib/auth/auth-config";
 import { setupLink } from "./lib/auth/setup-code";
 import { hotPathPool } from "./lib/db/pg-pool";
+import { poolSizes } from "./lib/db/pool-sizes";
 import { enrollLimits } from "./lib/enroll/enroll-limits";
 import { configChangeFeed } from "./lib/db/config-change-feed";
 import { configureConnections, connectionCap, DEFAULT_MAX_WAITING, longPollMaxWaiting, openFileLimit } from "./lib/enroll/long-poll-limit";
@@ -29,6 +30,7 @@ try {
   mode = authMode();
   sessionLifetimes();
   enrollLimits();
+  poolSizes();
   const held = longPollMaxWaiting();
   // Said once, so an operator whose replicas hold fewer polls than they expect sees why.
   if (held < DEFAULT_MAX_WAITING && !process.env.NC_LONG_POLL_MAX_WAITING?.trim()) {

@@ -24,7 +24,15 @@ export interface WorkerJob {
   waitSeconds: number;
   pollSeconds: number;
   timeoutMs: number;
+  /** This worker's number among the run's workers: its hosts' loopback addresses are 127.1.<index>.x. */
+  index: number;
 }
+
+/**
+ * Hosts sharing one loopback source address (HttpClient's localAddress): few enough that the
+ * ephemeral ports toward a replica never run short, as they did with all 12,500 on 127.0.0.1.
+ */
+const HOSTS_PER_ADDRESS = 2_000;
 
 export interface WorkerTallies {
   /** 304s after a held wait: ms past the wait. */
@@ -56,7 +64,8 @@ process.on("message", (message: Message) => {
 });
 
 async function run(job: WorkerJob): Promise<void> {
-  const client = new HttpClient(job.host, job.port, job.hosts.length + 16, job.timeoutMs);
+  const addresses = Math.ceil(job.hosts.length / HOSTS_PER_ADDRESS);
+  const clients = Array.from({ length: addresses }, (_, a) => new HttpClient(job.host, job.port, HOSTS_PER_ADDRESS + 16, job.timeoutMs, { localAddress: `127.1.${job.index}.${a + 1}` }));
   const statuses = new StatusCounter();
   const tallies: WorkerTallies = {
     overshoot: [],
@@ -75,6 +84,7 @@ async function run(job: WorkerJob): Promise<void> {
   const host = async (i: number) => {
     await sleep(Math.random() * job.rampMs);
     const node = job.hosts[i]!;
+    const client = clients[i % addresses]!;
     let first = true;
     let failures = 0;
     while (Date.now() < endAt) {
@@ -122,7 +132,7 @@ async function run(job: WorkerJob): Promise<void> {
   loop.disable();
   const ms = (ns: number) => Math.round(ns / 1e6);
   tallies.loopDelay = { p50Ms: ms(loop.percentile(50)), p99Ms: ms(loop.percentile(99)), maxMs: ms(loop.max) };
-  client.close();
+  for (const client of clients) client.close();
   tallies.statuses = Object.fromEntries(statuses.counts);
   tallies.examples = Object.fromEntries(statuses.examples);
   process.send?.({ tallies }, () => process.exit(0));

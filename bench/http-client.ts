@@ -32,20 +32,35 @@ export interface RequestSpec {
   closeAfter?: (headers: IncomingHttpHeaders) => boolean;
 }
 
+export interface ClientOptions {
+  /**
+   * "fifo" uses every kept connection in turn, so that none idles into the server's keep-alive
+   * timeout and is closed just as it is reused (ECONNRESET on a connection the server dropped).
+   */
+  scheduling?: "lifo" | "fifo";
+  /**
+   * The loopback address the connections come from (any of 127.0.0.0/8). One source address has
+   * only the ephemeral ports (about 28,000) toward one server port: a client holding nearly that
+   * many made the kernel search longer and longer for a free one, and its connect() calls became
+   * most of its CPU. Hosts of a real fleet each have an address of their own.
+   */
+  localAddress?: string;
+}
+
 export class HttpClient {
   readonly agent: Agent;
+  private readonly localAddress: string | undefined;
 
   constructor(
     private readonly host: string,
     private readonly port: number,
     connections: number,
     private readonly timeoutMs: number,
-    scheduling: "lifo" | "fifo" = "lifo",
+    { scheduling = "lifo", localAddress }: ClientOptions = {},
   ) {
     // maxSockets bounds the connections; further requests queue in the agent, as a real client's would.
-    // "fifo" uses every kept connection in turn, so that none idles into the server's keep-alive
-    // timeout and is closed just as it is reused (ECONNRESET on a connection the server dropped).
     this.agent = new Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections, scheduling });
+    this.localAddress = localAddress;
   }
 
   /** Latency counts from `startedAt` (default: now), so time spent queued for a connection is included. */
@@ -59,7 +74,7 @@ export class HttpClient {
         resolve({ ...answer, timedOut, reusedSocket: req.reusedSocket, ms: performance.now() - startedAt });
       };
       const req = httpRequest(
-        { host: this.host, port: this.port, method: spec.method ?? "GET", path: spec.path, headers: spec.headers, agent: this.agent },
+        { host: this.host, port: this.port, localAddress: this.localAddress, method: spec.method ?? "GET", path: spec.path, headers: spec.headers, agent: this.agent },
         (res) => {
           const chunks: Buffer[] = [];
           // Error answers are kept too, so that a report can quote what went wrong.

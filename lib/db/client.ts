@@ -1,11 +1,12 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@/lib/generated/prisma/client";
 import { pgConfigFromUrl } from "./pg-config";
+import { poolSizes } from "./pool-sizes";
 
 function createClient() {
   const adapter = new PrismaPg({
     ...pgConfigFromUrl(process.env.DATABASE_URL),
-    max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+    max: poolSizes().main,
   });
   // Secret columns are left out of every query unless a caller asks for them by name
   // (see lib/auth/local-accounts.ts), so they cannot leak through a careless `include`.

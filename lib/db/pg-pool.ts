@@ -5,12 +5,13 @@
  */
 import pg from "pg";
 import { pgConfigFromUrl } from "./pg-config";
+import { poolSizes } from "./pool-sizes";
 
 const holder = globalThis as { __ncPgPool?: pg.Pool };
 
 export function hotPathPool(): pg.Pool {
   if (!holder.__ncPgPool) {
-    const pool = new pg.Pool({ ...pgConfigFromUrl(process.env.DATABASE_URL), max: Number(process.env.DATABASE_HOT_POOL_SIZE ?? 4) });
+    const pool = new pg.Pool({ ...pgConfigFromUrl(process.env.DATABASE_URL), max: poolSizes().hotPath });
     // An idle connection that Postgres closes (a restart, a failover) must not become an uncaught
     // exception: the pool drops it and the next query opens a new one.
     pool.on("error", (error) => console.error(`[db] an idle connection was closed: ${error.message}`));
