@@ -6,6 +6,7 @@
  */
 import { hotPathPool } from "@/lib/db/pg-pool";
 import { onPg, type SqlRunner } from "@/lib/db/sql-runner";
+import { RELAXED_COMMIT } from "@/lib/db/relaxed-commit";
 import { hitCountersCte } from "@/lib/ratelimit/rate-counter";
 import type { Limit } from "@/lib/ratelimit/enforce-limit";
 import type { FirstFreeRow } from "@/lib/ipam/lease-allocator";
@@ -79,7 +80,7 @@ type PreflightRow = Omit<EnrollLinkRow, "id"> & {
 export async function readEnrollPreflight(tokenHash: string, hostname: string, limits: Limit[], claimSeconds: number): Promise<EnrollPreflight> {
   const hits = hitCountersCte(limits, 3);
   const rows = await onPg(hotPathPool()).rows<PreflightRow>(
-    `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)), ${hits.text}
+    `WITH ${RELAXED_COMMIT}, ${hits.text}
      SELECT (SELECT json_object_agg("key", "count") FROM hits) AS hits,
             l.id, l."networkId", l.description, l."expiresAt", l."maxUses", l."usedCount", l."presetGroups", l."fixedName", l."fixedIp",
             l."isLighthouse", l."isRelay", l.endpoints, l."listenPort", l."requiresApproval", l."revokedAt",

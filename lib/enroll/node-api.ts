@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { db, transaction } from "@/lib/db/client";
 import { hotPathPool } from "@/lib/db/pg-pool";
+import { RELAXED_COMMIT } from "@/lib/db/relaxed-commit";
 import { AppError } from "@/lib/core/app-error";
 import type { RequestMeta } from "@/lib/core/request-meta";
 import { recordAudit } from "@/lib/audit/record-audit";
@@ -136,6 +137,49 @@ export function hostReportFrom(headers: Headers): HostReport {
 }
 
 /**
+ * The poll path's writes: what a host reported, and the bundle last rendered for it. Each commits
+ * without waiting for the disk (RELAXED_COMMIT): in a database crash, the last moments' reports
+ * are lost and the hosts' next polls make them again (a lost render record costs one render).
+ * Named (prepared) statements on the hot pool, as this runs for most polls of a fleet.
+ */
+export const REPORT_STATEMENTS = {
+  legacyReport: {
+    name: "nc-node-legacy-report-v2",
+    text: `WITH ${RELAXED_COMMIT}
+           UPDATE "Node" SET "lastSeenAt" = now(), "fetchedEtag" = $2, "nebulaVersion" = $3 FROM relaxed WHERE id = $1::uuid`,
+  },
+  reports: {
+    name: "nc-node-reports-v4",
+    // appliedCertSince moves only when the applied certificate changes (hence its CASE twice): CA
+    // retirement waits from the moment the last host moved (lib/pki/ca-rotation.ts).
+    text: `WITH ${RELAXED_COMMIT}
+           UPDATE "Node" n SET "lastSeenAt" = now(), "fetchedEtag" = v.fetched,
+             "appliedRevision" = CASE WHEN v.applied IS NULL THEN NULL
+                                      WHEN v.applied = n."renderedEtag" THEN n."renderedRevision"
+                                      WHEN v.applied = n."appliedEtag" THEN n."appliedRevision" ELSE NULL END,
+             "appliedCertId" = CASE WHEN v.applied IS NULL THEN NULL
+                                    WHEN v.applied = n."renderedEtag" THEN n."renderedCertId"
+                                    WHEN v.applied = n."appliedEtag" THEN n."appliedCertId" ELSE NULL END,
+             "appliedCertSince" = CASE WHEN v.applied IS NULL THEN NULL
+                                       WHEN v.applied = n."renderedEtag" AND n."renderedCertId" IS DISTINCT FROM n."appliedCertId" THEN now()
+                                       WHEN v.applied = n."renderedEtag" OR v.applied = n."appliedEtag" THEN n."appliedCertSince" ELSE NULL END,
+             "appliedAt" = CASE WHEN v.applied IS DISTINCT FROM n."appliedEtag" THEN now() ELSE n."appliedAt" END,
+             "appliedEtag" = v.applied, "nebulaState" = v.nebula, "nebulaVersion" = v.nebula_version,
+             "agentVersion" = v.agent, "lastError" = v.error
+           FROM relaxed, unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+                AS v(id, fetched, applied, nebula, nebula_version, agent, error)
+           WHERE n.id = v.id`,
+  },
+  rendered: {
+    name: "nc-node-rendered-v4",
+    text: `WITH ${RELAXED_COMMIT}
+           UPDATE "Node" n SET "renderedEtag" = v.etag, "renderedRevision" = v.revision, "renderedCertId" = v.cert_id
+           FROM relaxed, unnest($1::uuid[], $2::text[], $3::int[], $4::uuid[]) AS v(id, etag, revision, cert_id)
+           WHERE n.id = v.id AND (n."renderedRevision" IS NULL OR n."renderedRevision" <= v.revision)`,
+  },
+} as const;
+
+/**
  * Whether what the host reported must be written: when something changed, or when last-seen is
  * older than half the poll interval (so "offline" can be told within two intervals); otherwise a
  * poll stays one query.
@@ -159,11 +203,7 @@ export async function recordReport(auth: NodeAuth, report: HostReport): Promise<
     // its old version on record, and every poll would miss the cheap path (answerPoll).
     // On the plain pool, as every other write of the poll path: through Prisma it cost a fleet of
     // such agents more CPU than the rest of their polls (profiled under bench/fleet-scale.ts).
-    await hotPathPool().query({
-      name: "nc-node-legacy-report-v1",
-      text: `UPDATE "Node" SET "lastSeenAt" = now(), "fetchedEtag" = $2, "nebulaVersion" = $3 WHERE id = $1::uuid`,
-      values: [auth.nodeId, report.fetched, report.nebulaVersion],
-    });
+    await hotPathPool().query({ ...REPORT_STATEMENTS.legacyReport, values: [auth.nodeId, report.fetched, report.nebulaVersion] });
     return;
   }
   await recordReports([{ nodeId: auth.nodeId, report: { ...report, applied: report.applied } }]);
@@ -178,25 +218,7 @@ export async function recordReports(reports: Array<{ nodeId: string; report: Hos
   if (reports.length === 0) return;
   const column = <T>(pick: (r: HostReport & { applied: string | null }) => T) => reports.map((r) => pick(r.report));
   await hotPathPool().query({
-    name: "nc-node-reports-v3",
-    // appliedCertSince moves only when the applied certificate changes (hence its CASE twice): CA
-    // retirement waits from the moment the last host moved (lib/pki/ca-rotation.ts).
-    text: `UPDATE "Node" n SET "lastSeenAt" = now(), "fetchedEtag" = v.fetched,
-             "appliedRevision" = CASE WHEN v.applied IS NULL THEN NULL
-                                      WHEN v.applied = n."renderedEtag" THEN n."renderedRevision"
-                                      WHEN v.applied = n."appliedEtag" THEN n."appliedRevision" ELSE NULL END,
-             "appliedCertId" = CASE WHEN v.applied IS NULL THEN NULL
-                                    WHEN v.applied = n."renderedEtag" THEN n."renderedCertId"
-                                    WHEN v.applied = n."appliedEtag" THEN n."appliedCertId" ELSE NULL END,
-             "appliedCertSince" = CASE WHEN v.applied IS NULL THEN NULL
-                                       WHEN v.applied = n."renderedEtag" AND n."renderedCertId" IS DISTINCT FROM n."appliedCertId" THEN now()
-                                       WHEN v.applied = n."renderedEtag" OR v.applied = n."appliedEtag" THEN n."appliedCertSince" ELSE NULL END,
-             "appliedAt" = CASE WHEN v.applied IS DISTINCT FROM n."appliedEtag" THEN now() ELSE n."appliedAt" END,
-             "appliedEtag" = v.applied, "nebulaState" = v.nebula, "nebulaVersion" = v.nebula_version,
-             "agentVersion" = v.agent, "lastError" = v.error
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-                AS v(id, fetched, applied, nebula, nebula_version, agent, error)
-           WHERE n.id = v.id`,
+    ...REPORT_STATEMENTS.reports,
     values: [
       reports.map((r) => r.nodeId),
       column((r) => r.fetched),
@@ -217,10 +239,7 @@ export async function recordReports(reports: Array<{ nodeId: string; report: Hos
 export async function saveRendered(rendered: Array<{ nodeId: string; etag: string; revision: number; certId: string | null }>): Promise<void> {
   if (rendered.length === 0) return;
   await hotPathPool().query({
-    name: "nc-node-rendered-v3",
-    text: `UPDATE "Node" n SET "renderedEtag" = v.etag, "renderedRevision" = v.revision, "renderedCertId" = v.cert_id
-           FROM unnest($1::uuid[], $2::text[], $3::int[], $4::uuid[]) AS v(id, etag, revision, cert_id)
-           WHERE n.id = v.id AND (n."renderedRevision" IS NULL OR n."renderedRevision" <= v.revision)`,
+    ...REPORT_STATEMENTS.rendered,
     values: [rendered.map((r) => r.nodeId), rendered.map((r) => r.etag), rendered.map((r) => r.revision), rendered.map((r) => r.certId)],
   });
 }

@@ -6,6 +6,7 @@
  * Enrollment claims its address in a statement of its own (claimLease) so as not to sign under
  * that lock.
  */
+import { RELAXED_COMMIT } from "@/lib/db/relaxed-commit";
 import { advisoryLock, transaction, type Tx } from "@/lib/db/client";
 import { hotPathPool } from "@/lib/db/pg-pool";
 import { onPg, onPrisma, type SqlRunner } from "@/lib/db/sql-runner";
@@ -85,7 +86,7 @@ export function leaseFromRow(network: NetworkRanges, row: FirstFreeRow): Claimed
 
 const FIRST_FREE = `SELECT f.lease_id::text AS "leaseId", f.address FROM nc_lease_first_free($1::uuid, $2::uuid, $3::int) f`;
 /** The same call, its (implicit) transaction committing without waiting for the disk. */
-const FIRST_FREE_RELAXED = `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true)) ${FIRST_FREE.replace(" FROM ", " FROM relaxed, ")}`;
+const FIRST_FREE_RELAXED = `WITH ${RELAXED_COMMIT} ${FIRST_FREE.replace(" FROM ", " FROM relaxed, ")}`;
 
 /** Validates a requested static address: inside the range, a host address, not reserved. */
 function checkStatic(ip: string, space: AddressSpace, reserved: Array<{ start: number; end: number }>, field = "ip"): number {
