@@ -2,9 +2,10 @@
  * The agents' routes served straight from a Node server (direct-route.ts, as server.ts does in
  * production) answer exactly what the same handlers answer when Next calls them: statuses,
  * bodies, ETags and protocol headers, plus the headers Next would add; request bodies keep their
- * limit; and a client that goes away ends its held poll.
+ * limit; a client that goes away ends its held poll; and a poll sent back to plain polling (past
+ * the replica's bound) has its connection closed.
  */
-import { createServer, request as httpRequest, type Server } from "node:http";
+import { Agent, createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as networks from "@/app/api/v1/networks/route";
@@ -144,6 +145,38 @@ describe("agent routes served directly", () => {
     expect(await held).toBeInstanceOf(Error);
     while (feed.waiting > before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(feed.waiting, "the held poll ended with its client").toBe(before);
+  });
+
+  it("closes the connection of a poll it sends back to plain polling, and keeps a plain poll's open", async () => {
+    const enrolled = await enrollDirect("direct-plain-again");
+    const etag = (await pollDirect(enrolled.json.credential)).headers.get("etag")!;
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    /** Polls once over a kept connection; the status, and whether the server closed the socket within a second of answering. */
+    const pollOverSocket = (headers: Record<string, string>) =>
+      new Promise<{ status: number; closed: boolean }>((resolve, reject) => {
+        const req = httpRequest(`${base}/api/v1/node/config?dir=/etc/nebula`, { agent, headers: { authorization: `Bearer ${enrolled.json.credential}`, "if-none-match": etag, ...headers } }, (res) => {
+          res.resume();
+          res.on("end", () => {
+            const timer = setTimeout(() => resolve({ status: res.statusCode ?? 0, closed: false }), 1_000);
+            req.socket!.once("close", () => {
+              clearTimeout(timer);
+              resolve({ status: res.statusCode ?? 0, closed: true });
+            });
+          });
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    process.env.NC_LONG_POLL_MAX_WAITING = "0";
+    try {
+      expect(await pollOverSocket({ prefer: "wait=30" })).toEqual({ status: 304, closed: true });
+      delete process.env.NC_LONG_POLL_MAX_WAITING;
+      // The same poll without the preference is a plain one: its connection stays for the next.
+      expect(await pollOverSocket({})).toEqual({ status: 304, closed: false });
+    } finally {
+      delete process.env.NC_LONG_POLL_MAX_WAITING;
+      agent.destroy();
+    }
   });
 
   it("answers anyone else's request with an ordinary JSON Response", async () => {

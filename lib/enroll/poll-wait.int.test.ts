@@ -4,8 +4,6 @@
  * leaves the host's bundle as it was, answers nobody early; past the bound, polls are plain again.
  * ConfigChangeFeed instances stand for replicas: each has its own LISTEN connection.
  */
-import { Agent, createServer, request as httpRequest } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as networks from "@/app/api/v1/networks/route";
 import * as networkRoute from "@/app/api/v1/networks/[networkId]/route";
@@ -18,7 +16,6 @@ import * as configRoute from "@/app/api/v1/node/config/route";
 import * as filesRoute from "@/app/api/v1/node/files/[file]/route";
 import { db } from "@/lib/db/client";
 import { ConfigChangeFeed } from "@/lib/db/config-change-feed";
-import { serveDirect, type RouteHandler } from "@/lib/api/direct-route";
 import { bumpConfigRevision } from "@/lib/networks/config-revision";
 import { metrics } from "@/lib/metrics/registry";
 import { call, createTestUser, freshCidr, type TestUser } from "@/lib/testing/api-harness";
@@ -136,44 +133,6 @@ describe("long polling (Prefer: wait)", () => {
       expect(answer.ms).toBeLessThan(10_000);
     } finally {
       delete process.env.NC_LONG_POLL_MAX_WAITING;
-    }
-  });
-
-  it("closes the connection of a poll it sends back to plain polling, and keeps a plain poll's open", async () => {
-    // The route served as server.ts serves it, over a real socket with a keep-alive client.
-    const server = createServer((req, res) => {
-      req.headers["x-nc-client-ip"] = address;
-      void serveDirect(req, res, configRoute.GET as RouteHandler);
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    /** Polls once; resolves with the status and whether the server closed the socket within a second of answering. */
-    const pollOverSocket = (headers: Record<string, string>) =>
-      new Promise<{ status: number; closed: boolean }>((resolve, reject) => {
-        const req = httpRequest({ host: "127.0.0.1", port: (server.address() as AddressInfo).port, path: "/api/v1/node/config?dir=/etc/nebula", agent, headers: { authorization: `Bearer ${credential}`, "if-none-match": etag, ...headers } }, (res) => {
-          res.resume();
-          res.on("end", () => {
-            const socket = req.socket!;
-            const timer = setTimeout(() => resolve({ status: res.statusCode ?? 0, closed: false }), 1_000);
-            socket.once("close", () => {
-              clearTimeout(timer);
-              resolve({ status: res.statusCode ?? 0, closed: true });
-            });
-          });
-        });
-        req.on("error", reject);
-        req.end();
-      });
-    process.env.NC_LONG_POLL_MAX_WAITING = "0";
-    try {
-      expect(await pollOverSocket({ prefer: "wait=30" })).toEqual({ status: 304, closed: true });
-      delete process.env.NC_LONG_POLL_MAX_WAITING;
-      // The same poll without the preference is a plain one: its connection stays for the next.
-      expect(await pollOverSocket({})).toEqual({ status: 304, closed: false });
-    } finally {
-      delete process.env.NC_LONG_POLL_MAX_WAITING;
-      agent.destroy();
-      await new Promise((resolve) => server.close(resolve));
     }
   });
 });
