@@ -14,9 +14,10 @@ const MAX_POOL_SIZE = 1_000;
 function sizeFrom(env: Record<string, string | undefined>, name: string, fallback: number): number {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
-  const n = /^[0-9]{1,4}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!(n >= 1 && n <= MAX_POOL_SIZE)) throw new Error(`${name} must be a whole number of connections from 1 to ${MAX_POOL_SIZE}, not "${raw}"`);
-  return n;
+  if (!/^[0-9]{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_POOL_SIZE) {
+    throw new Error(`${name} must be a whole number of connections from 1 to ${MAX_POOL_SIZE}, not "${raw}"`);
+  }
+  return Number(raw);
 }
 
 export function poolSizes(env: Record<string, string | undefined> = process.env): PoolSizes {

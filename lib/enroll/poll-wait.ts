@@ -7,7 +7,7 @@
  *
  * Past NC_LONG_POLL_MAX_WAITING held polls on one replica, or when it cannot LISTEN, polls are
  * answered at once, without `Preference-Applied`, and their hosts fall back to plain polling.
- * Those answers also close the connection (PLAIN_AGAIN_HEADERS).
+ * Those answers also close the connection (answeredPlainly).
  */
 import { configChangeFeed } from "@/lib/db/config-change-feed";
 import type { RequestMeta } from "@/lib/core/request-meta";
@@ -20,13 +20,15 @@ import { recheckPoll } from "./poll-recheck";
 let unavailableLogged = 0;
 
 /**
- * Sent with an answer that sends its host back to plain polling: the host comes back only after
- * its interval, so its connection would sit idle for the keep-alive timeout, holding one of the
- * descriptors that a replica past its bound is short of. Closing it here frees the descriptor
+ * The answer that sends its host back to plain polling, closing the connection: the host comes
+ * back only after its interval, so its connection would sit idle for the keep-alive timeout,
+ * holding one of the descriptors that a replica past its bound is short of. Closing it here frees the descriptor
  * whatever the client does: in bench/fleet-scale.ts, hosts that closed it themselves did so
  * seconds late while their own processes were busy, and new connections were dropped at the cap.
  */
-const PLAIN_AGAIN_HEADERS = { connection: "close" } as const;
+function answeredPlainly(result: PollResult): { result: PollResult; headers: Record<string, string> } {
+  return { result, headers: { ...pollAnswerHeaders(result), connection: "close" } };
+}
 
 /**
  * Long polls admitted on this replica and not yet answered: waiting, or woken and being answered.
@@ -45,7 +47,7 @@ export async function pollConfigWaiting(req: Request, meta: RequestMeta): Promis
   if (wanted === null || wanted <= 0 || result.kind === "config") return { result, headers: pollAnswerHeaders(result) };
   if (held.count >= longPollMaxWaiting()) {
     metrics().longPolls.inc({ end: "refused" });
-    return { result, headers: { ...pollAnswerHeaders(result), ...PLAIN_AGAIN_HEADERS } };
+    return answeredPlainly(result);
   }
   held.count++;
   try {
@@ -77,7 +79,7 @@ async function holdPoll(req: Request, meta: RequestMeta, unchanged: Exclude<Poll
         unavailableLogged = Date.now();
         console.error(`[long-poll] cannot LISTEN, answering polls at once: ${error instanceof Error ? error.message : String(error)}`);
       }
-      return { result, headers: { ...pollAnswerHeaders(result), ...PLAIN_AGAIN_HEADERS } };
+      return answeredPlainly(result);
     } finally {
       gauge.dec();
     }
