@@ -2,27 +2,24 @@
  * Enrollments per second through POST /api/v1/enroll on the production build, signing included
  * (token check and rate limits, lease, nebula-cert sign, credential, audit, one transaction),
  * one at a time and CONCURRENT at once. Baseline: a raw loop of `nebula-cert sign` with the same
- * binary, flags and count and pre-written files (as bench/signing.ts's raw loop), at the same
- * concurrency, so the ratio says what the rest of an enrollment costs beside the signature.
+ * binary, flags and count and pre-written files, from a small process of its own (raw-sign-loop.ts
+ * says why), at the same concurrency, so the ratio says what the rest of an enrollment costs
+ * beside the signature.
  */
-import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { db } from "@/lib/db/client";
 import { ENROLL_LIMITS } from "@/lib/enroll/enroll-service";
 import { unsealCaKey } from "@/lib/pki/certificate-authority";
 import { HOST_CERT_HOURS } from "@/lib/pki/certificate-service";
-import { nebulaCert } from "@/lib/pki/nebula-cert";
+import { nebulaCert, scratchRoot } from "@/lib/pki/nebula-cert";
 import { clampDurationHours } from "@/lib/pki/sign-host";
 import { benchApp, APP_HOST } from "./app-server";
 import { benchActor, benchNetwork, enrollOverHttp, joinTokens, publicKeys } from "./app-fixtures";
 import { HttpClient, StatusCounter } from "./http-client";
 import { Deadline, forEachParallel, formatMs, formatRatio, percentile } from "./measure";
+import { RawSignLoop, type RawSignJob } from "./raw-sign-loop";
 import { printReport } from "./table";
-
-const execFileAsync = promisify(execFile);
 
 const ENROLLMENTS_PER_MODE = 100;
 const CONCURRENCY = 4;
@@ -40,7 +37,7 @@ interface Fixture {
   keys: string[];
   /** Pre-written ca.crt, ca.key and host.pub for the raw loop. */
   dir: string;
-  bin: string;
+  rawLoop: RawSignLoop;
   versionText: string;
   current: boolean;
   durationHours: number;
@@ -77,6 +74,7 @@ export async function run(): Promise<void> {
     report(fixture, results);
   } finally {
     fixture.client.close();
+    fixture.rawLoop.close();
     await rm(fixture.dir, { recursive: true, force: true });
   }
 }
@@ -91,7 +89,8 @@ async function prepare(modeCount: number): Promise<Fixture> {
   const keys = await publicKeys(modeCount * ENROLLMENTS_PER_MODE + WARMUP);
   const runner = nebulaCert();
   const ca = await db.ca.findFirstOrThrow({ where: { networkId: network.id, state: "current" }, omit: { keyCiphertext: false } });
-  const dir = await mkdtemp(path.join(tmpdir(), "nc-bench-enroll-"));
+  // Where the app keeps its signing files too (memory-backed /dev/shm), so both write alike.
+  const dir = await mkdtemp(path.join(scratchRoot(), "nc-bench-enroll-"));
   await writeFile(path.join(dir, "ca.crt"), ca.certPem);
   await writeFile(path.join(dir, "ca.key"), unsealCaKey(ca), { mode: 0o600 });
   await writeFile(path.join(dir, "host.pub"), keys[0]!);
@@ -100,7 +99,7 @@ async function prepare(modeCount: number): Promise<Fixture> {
     tokens,
     keys,
     dir,
-    bin: runner.bin,
+    rawLoop: new RawSignLoop(runner.bin, COMMAND_TIMEOUT_MS),
     versionText: (await runner.version()).text,
     current: await runner.supportsV2(),
     // What signHost would ask for with this CA, so both paths sign the same validity.
@@ -117,7 +116,7 @@ async function warmUp(f: Fixture): Promise<void> {
   const token = f.tokens[f.nextToken++]!;
   for (let i = 0; i < WARMUP; i++) {
     statuses.add(await enrollOne(f, token, `warmup-${i}`), [201]);
-    await signRaw(f, `warmup-${i}`, i);
+    await f.rawLoop.one(rawSignJob(f, `warmup-${i}`, i));
   }
   if (statuses.unexpected([201])) throw new Error(`warm-up enrollments failed: ${statuses.describe()}`);
 }
@@ -131,11 +130,12 @@ async function measureMode(f: Fixture, mode: Mode): Promise<{ raw: PathResult; a
   while (!deadline.passed && app.count < ENROLLMENTS_PER_MODE) {
     const size = Math.min(BLOCK, ENROLLMENTS_PER_MODE - app.count);
     const first = app.count;
-    raw.ms += await timed(() =>
-      forEachParallel(size, mode.parallel, async (i) => {
-        raw.latencies.push(await timed(() => signRaw(f, `${prefix}-${first + i}`, first + i)));
-      }),
+    const rawBlock = await f.rawLoop.block(
+      Array.from({ length: size }, (_, i) => rawSignJob(f, `${prefix}-${first + i}`, first + i)),
+      mode.parallel,
     );
+    raw.ms += rawBlock.ms;
+    raw.latencies.push(...rawBlock.latencies);
     raw.count += size;
     const token = f.tokens[f.nextToken++]!;
     app.ms += await timed(() =>
@@ -162,15 +162,13 @@ function enrollOne(f: Fixture, token: string, hostname: string) {
 }
 
 /** The flags signHost passes for an enrollment (no preset groups), with files already on disk. */
-async function signRaw(f: Fixture, name: string, index: number): Promise<void> {
+function rawSignJob(f: Fixture, name: string, index: number): RawSignJob {
   const file = (n: string) => path.join(f.dir, n);
   const args = ["sign", "-ca-crt", file("ca.crt"), "-ca-key", file("ca.key"), "-name", name, "-out-crt", file(`${name}.crt`)];
   args.push(f.current ? "-networks" : "-ip", `10.92.${200 + Math.floor(index / 250)}.${(index % 250) + 1}/16`);
   if (f.current) args.push("-version", "1");
   args.push("-duration", `${f.durationHours}h`, "-in-pub", file("host.pub"));
-  // The same minimal environment the app gives nebula-cert (Next's types insist on NODE_ENV, hence the cast).
-  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" } as unknown as NodeJS.ProcessEnv;
-  await execFileAsync(f.bin, args, { cwd: f.dir, timeout: COMMAND_TIMEOUT_MS, env });
+  return { args, cwd: f.dir };
 }
 
 function report(f: Fixture, results: Array<{ mode: Mode; raw: PathResult; app: PathResult }>): void {

@@ -1,23 +1,20 @@
 /**
  * Certificates per second through the app's signing path (`signHost`: temp dir, key files,
  * nebula-cert sign, reading the result), beside a raw loop of `nebula-cert sign` with the same
- * flags and pre-written files, for each nebula-cert binary on this machine. A third row, sign plus
+ * flags and pre-written files, run from a small process of its own (raw-sign-loop.ts says why),
+ * for each nebula-cert binary on this machine. A third row, sign plus
  * `print -json`, is the two-spawn path signHost took before it decoded v1 certificates itself.
  */
-import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { createCa, unsealCaKey } from "@/lib/pki/certificate-authority";
-import { NebulaCert, withTempDir } from "@/lib/pki/nebula-cert";
+import { NebulaCert, scratchRoot, withTempDir } from "@/lib/pki/nebula-cert";
 import { signHost, type SignRequest } from "@/lib/pki/sign-host";
 import { Deadline, formatRatio } from "./measure";
+import { RawSignLoop } from "./raw-sign-loop";
 import { printReport } from "./table";
-
-const execFileAsync = promisify(execFile);
 
 const BINARIES = ["/usr/bin/nebula-cert", path.resolve(import.meta.dirname, "../.cache/nebula/v1.10.3/nebula-cert")];
 const CERTIFICATES_PER_PATH = 150;
@@ -57,9 +54,11 @@ export async function run(): Promise<void> {
       continue;
     }
     const fixture = await prepare(bin);
+    const rawLoop = new RawSignLoop(bin, COMMAND_TIMEOUT_MS);
     try {
-      report(fixture, await measure(signingPaths(fixture)));
+      report(fixture, await measure(signingPaths(fixture, rawLoop)));
     } finally {
+      rawLoop.close();
       await rm(fixture.dir, { recursive: true, force: true });
     }
   }
@@ -76,7 +75,8 @@ async function prepare(bin: string): Promise<Fixture> {
     await runner.run(["keygen", "-out-pub", path.join(dir, "host.pub"), "-out-key", path.join(dir, "host.key")], dir);
     return readFile(path.join(dir, "host.pub"), "utf8");
   });
-  const dir = await mkdtemp(path.join(tmpdir(), "nc-bench-sign-"));
+  // Where signHost keeps its files too (memory-backed /dev/shm), so both paths write alike.
+  const dir = await mkdtemp(path.join(scratchRoot(), "nc-bench-sign-"));
   await writeFile(path.join(dir, "ca.crt"), ca.certPem);
   await writeFile(path.join(dir, "ca.key"), caKeyPem, { mode: 0o600 });
   await writeFile(path.join(dir, "host.pub"), publicKeyPem);
@@ -86,7 +86,7 @@ async function prepare(bin: string): Promise<Fixture> {
 const hostName = (i: number) => `bench-${i}`;
 const hostIp = (i: number) => `10.70.${Math.floor(i / 250)}.${(i % 250) + 1}/16`;
 
-function signingPaths(f: Fixture): SigningPath[] {
+function signingPaths(f: Fixture, rawLoop: RawSignLoop): SigningPath[] {
   const file = (name: string) => path.join(f.dir, name);
   // The flags signHost passes, so the raw loop does the same cryptographic work.
   const rawSignArgs = (i: number, out: string) => [
@@ -109,9 +109,7 @@ function signingPaths(f: Fixture): SigningPath[] {
     "-in-pub",
     file("host.pub"),
   ];
-  // The same minimal environment the app gives nebula-cert (Next's types insist on NODE_ENV, hence the cast).
-  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" } as unknown as NodeJS.ProcessEnv;
-  const raw = (args: string[]) => execFileAsync(f.runner.bin, args, { cwd: f.dir, timeout: COMMAND_TIMEOUT_MS, env });
+  const raw = (args: string[]) => rawLoop.one({ args, cwd: f.dir });
   const request = (i: number): SignRequest => ({
     ca: { certPem: f.caCertPem, keyPem: f.caKeyPem, notAfter: f.caNotAfter, version: 1 },
     name: hostName(i),
