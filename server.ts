@@ -14,23 +14,32 @@ import { configChangeFeed } from "./lib/db/config-change-feed";
 import { configureConnections, connectionCap, DEFAULT_MAX_WAITING, longPollMaxWaiting, openFileLimit } from "./lib/enroll/long-poll-limit";
 import { refuseUnsupportedMethod } from "./lib/api/unsupported-method";
 import { everyResponseHeaders } from "./lib/api/security-headers";
-import { startWebhookWorker, type WebhookWorker } from "./lib/webhooks/worker";
+import { startWebhookWorker, workerSettings, type WebhookWorker } from "./lib/webhooks/worker";
 import { retrySettings } from "./lib/webhooks/queue";
 import { urlPolicyFromEnv } from "./lib/webhooks/url-safety";
 import { auditRetentionDays, startAuditRetention } from "./lib/audit/audit-retention";
 import { serveDirect, type RouteHandler } from "./lib/api/direct-route";
+import { portSetting } from "./lib/core/whole-number-setting";
+import { hostCertHours } from "./lib/pki/certificate-service";
+import { nebulaCertTimeoutMs } from "./lib/pki/nebula-cert";
+import { apiTokenLimitPerMinute } from "./lib/auth/api-tokens";
 
 const dev = process.argv.includes("--dev");
-const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOST ?? "0.0.0.0";
 
 // A configuration that does not add up stops the server here, not at the first request.
 let mode: ReturnType<typeof authMode>;
+let port: number;
 try {
+  port = portSetting(process.env, "PORT", 3000);
   mode = authMode();
   sessionLifetimes();
   enrollLimits();
   poolSizes();
+  hostCertHours();
+  nebulaCertTimeoutMs();
+  apiTokenLimitPerMinute();
+  workerSettings();
   const held = longPollMaxWaiting();
   // Said once, so an operator whose replicas hold fewer polls than they expect sees why.
   if (held < DEFAULT_MAX_WAITING && !process.env.NC_LONG_POLL_MAX_WAITING?.trim()) {

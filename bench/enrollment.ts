@@ -11,7 +11,7 @@ import path from "node:path";
 import { db } from "@/lib/db/client";
 import { ENROLL_LIMITS } from "@/lib/enroll/enroll-service";
 import { unsealCaKey } from "@/lib/pki/certificate-authority";
-import { HOST_CERT_HOURS } from "@/lib/pki/certificate-service";
+import { hostCertHours } from "@/lib/pki/certificate-service";
 import { nebulaCert, scratchRoot } from "@/lib/pki/nebula-cert";
 import { clampDurationHours } from "@/lib/pki/sign-host";
 import { benchApp, APP_HOST } from "./app-server";
@@ -103,7 +103,7 @@ async function prepare(modeCount: number): Promise<Fixture> {
     versionText: (await runner.version()).text,
     current: await runner.supportsV2(),
     // What signHost would ask for with this CA, so both paths sign the same validity.
-    durationHours: clampDurationHours(HOST_CERT_HOURS, ca.notAfter),
+    durationHours: clampDurationHours(hostCertHours(), ca.notAfter),
     nextClient: 0,
     nextToken: 0,
     nextKey: 0,

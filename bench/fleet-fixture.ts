@@ -13,7 +13,7 @@ import { db } from "@/lib/db/client";
 import { generateToken, hashToken, NODE_CREDENTIAL_PREFIX } from "@/lib/enroll/tokens";
 import { intToIpv4, ipv4ToInt } from "@/lib/ipam/cidr";
 import { unsealCaKey } from "@/lib/pki/certificate-authority";
-import { HOST_CERT_HOURS } from "@/lib/pki/certificate-service";
+import { hostCertHours } from "@/lib/pki/certificate-service";
 import { signHost, type SignedHost } from "@/lib/pki/sign-host";
 import { benchActor, benchNetwork, publicKeys } from "./app-fixtures";
 import { forEachParallel } from "./measure";
@@ -52,7 +52,7 @@ async function signSome(nodes: FleetNode[], prefix: number, ca: { certPem: strin
   const signed = new Array<SignedHost>(nodes.length);
   await forEachParallel(nodes.length, 2, async (i) => {
     const node = nodes[i]!;
-    signed[i] = await signHost({ ca, name: node.name, ipWithPrefix: `${intToIpv4(node.address)}/${prefix}`, groups: [], publicKeyPem: keys[i]!, durationHours: HOST_CERT_HOURS });
+    signed[i] = await signHost({ ca, name: node.name, ipWithPrefix: `${intToIpv4(node.address)}/${prefix}`, groups: [], publicKeyPem: keys[i]!, durationHours: hostCertHours() });
   });
   return signed;
 }

@@ -8,17 +8,18 @@ import { startEmbeddedPostgres, type RunningPostgres } from "./lib/embedded-pg";
 import { loadOrCreateSecrets } from "./lib/local-secrets";
 import { runOrThrow, startService } from "./lib/processes";
 import { locateNebulaCert } from "./lib/locate-nebula-cert";
+import { portSetting } from "../lib/core/whole-number-setting";
 
 const dev = process.argv.includes("--dev");
 const root = path.resolve(import.meta.dirname, "..");
 const dataDir = path.join(root, ".data");
-const port = Number(process.env.PORT ?? 3000);
+const port = portSetting(process.env, "PORT", 3000);
 
 const secrets = loadOrCreateSecrets(dataDir);
 const nebulaCertBin = await locateNebulaCert(root);
 let pg: RunningPostgres | null = null;
 if (!process.env.DATABASE_URL) {
-  const pgPort = Number(process.env.NC_EMBEDDED_PG_PORT ?? 5439);
+  const pgPort = portSetting(process.env, "NC_EMBEDDED_PG_PORT", 5439);
   console.log(`[demo] starting the embedded Postgres on port ${pgPort} (data in .data/pg)`);
   pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, "pg"), port: pgPort, password: secrets.postgresPassword });
   await pg.ensureDatabase("nebula_commander");

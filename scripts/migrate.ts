@@ -9,10 +9,12 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import pg from "pg";
 import { pgConfigFromUrl } from "../lib/db/pg-config";
+import { wholeNumberOr } from "../lib/core/whole-number-setting";
 
 const root = path.resolve(import.meta.dirname, "..");
 const LOCK_KEY = "nebula-commander:migrate";
-const WAIT_MS = Number(process.env.NC_MIGRATE_LOCK_TIMEOUT_MS ?? 300_000);
+const MIGRATE_MS = { unit: "milliseconds", min: 0, max: 24 * 3_600_000 };
+const WAIT_MS = wholeNumberOr(process.env, "NC_MIGRATE_LOCK_TIMEOUT_MS", MIGRATE_MS, 300_000);
 
 /** The Prisma CLI is run by this Node directly: no npx, which may try the registry, and no shell. */
 const PRISMA_CLI = path.join(root, "node_modules", "prisma", "build", "index.js");
@@ -28,7 +30,7 @@ function deploy(): Promise<string> {
 
 /** The database may still be starting (a container started beside it): try for a while, then say why. */
 async function connect(): Promise<pg.Client> {
-  const deadline = Date.now() + Number(process.env.NC_MIGRATE_CONNECT_TIMEOUT_MS ?? 120_000);
+  const deadline = Date.now() + wholeNumberOr(process.env, "NC_MIGRATE_CONNECT_TIMEOUT_MS", MIGRATE_MS, 120_000);
   for (let attempt = 1; ; attempt++) {
     const client = new pg.Client(pgConfigFromUrl(process.env.DATABASE_URL));
     try {

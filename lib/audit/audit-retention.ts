@@ -13,6 +13,7 @@
  * without saying so; a large backlog is worked off in several such runs.
  */
 import { transaction } from "@/lib/db/client";
+import { wholeNumberSetting, type Env } from "@/lib/core/whole-number-setting";
 import { recordAudit, type AuditActor } from "./record-audit";
 import type { RequestMeta } from "@/lib/core/request-meta";
 
@@ -26,13 +27,8 @@ export const AUDIT_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 const MAX_RETENTION_DAYS = 36500;
 
 /** Days to keep, or null to keep forever. Throws on a value that is not a whole number of days. */
-export function auditRetentionDays(env: Record<string, string | undefined> = process.env): number | null {
-  const raw = env.NC_AUDIT_RETENTION_DAYS?.trim();
-  if (!raw) return null;
-  if (!/^[0-9]{1,5}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_RETENTION_DAYS) {
-    throw new Error(`NC_AUDIT_RETENTION_DAYS must be a whole number of days (1 to ${MAX_RETENTION_DAYS}), or empty to keep the audit trail forever, not "${raw}"`);
-  }
-  return Number(raw);
+export function auditRetentionDays(env: Env = process.env): number | null {
+  return wholeNumberSetting(env, "NC_AUDIT_RETENTION_DAYS", { unit: "days", min: 1, max: MAX_RETENTION_DAYS, whenEmpty: "to keep the audit trail forever" });
 }
 
 export interface PruneResult {

@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { db, transaction } from "@/lib/db/client";
 import { AppError } from "@/lib/core/app-error";
+import { wholeNumberOr, type Env } from "@/lib/core/whole-number-setting";
 import type { RequestMeta } from "@/lib/core/request-meta";
 import { nameText } from "@/lib/core/text-schema";
 import { recordAudit } from "@/lib/audit/record-audit";
@@ -155,9 +156,8 @@ export async function revokeApiToken(actor: Actor, tokenId: string, meta: Reques
 }
 
 /** Calls per token per minute, counted in Postgres so that the limit holds across replicas. */
-export function apiTokenLimitPerMinute(env: Record<string, string | undefined> = process.env): number {
-  const value = Number(env.NC_API_TOKEN_LIMIT_PER_MINUTE ?? 600);
-  return Number.isInteger(value) && value > 0 ? value : 600;
+export function apiTokenLimitPerMinute(env: Env = process.env): number {
+  return wholeNumberOr(env, "NC_API_TOKEN_LIMIT_PER_MINUTE", { unit: "calls per minute", min: 1, max: 1_000_000 }, 600);
 }
 
 const invalid = (message: string) =>

@@ -1,4 +1,5 @@
 /** Sign-in settings read from the environment. */
+import { wholeNumberOr, type Env } from "@/lib/core/whole-number-setting";
 
 export type AuthMode = "keycloak" | "local";
 
@@ -87,18 +88,14 @@ export interface SessionLifetimes {
   recheckSeconds: number;
 }
 
-function positiveSeconds(raw: string | undefined, fallback: number, name: string): number {
-  if (raw === undefined || raw.trim() === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new AuthConfigError(`${name} must be a whole number of seconds, at least 1`);
-  return value;
-}
+/** Up to a year: a session's lifetime, idle time or re-check interval beyond that is a typo. */
+const SESSION_SECONDS = { unit: "seconds", min: 1, max: 365 * 24 * 60 * 60 };
 
-export function sessionLifetimes(env: Record<string, string | undefined> = process.env): SessionLifetimes {
+export function sessionLifetimes(env: Env = process.env): SessionLifetimes {
   return {
-    absoluteSeconds: positiveSeconds(env.NC_SESSION_MAX_AGE_SECONDS, SESSION_MAX_AGE_SECONDS, "NC_SESSION_MAX_AGE_SECONDS"),
-    idleSeconds: positiveSeconds(env.NC_SESSION_IDLE_SECONDS, 2 * 60 * 60, "NC_SESSION_IDLE_SECONDS"),
-    recheckSeconds: positiveSeconds(env.NC_SESSION_RECHECK_SECONDS, 5 * 60, "NC_SESSION_RECHECK_SECONDS"),
+    absoluteSeconds: wholeNumberOr(env, "NC_SESSION_MAX_AGE_SECONDS", SESSION_SECONDS, SESSION_MAX_AGE_SECONDS),
+    idleSeconds: wholeNumberOr(env, "NC_SESSION_IDLE_SECONDS", SESSION_SECONDS, 2 * 60 * 60),
+    recheckSeconds: wholeNumberOr(env, "NC_SESSION_RECHECK_SECONDS", SESSION_SECONDS, 5 * 60),
   };
 }
 

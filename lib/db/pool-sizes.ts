@@ -4,22 +4,15 @@
  * when the server starts (server.ts), so that a typo stops it there instead of becoming a pool
  * of NaN connections.
  */
+import { wholeNumberOr, type Env } from "@/lib/core/whole-number-setting";
+
 export interface PoolSizes {
   main: number;
   hotPath: number;
 }
 
-const MAX_POOL_SIZE = 1_000;
+const CONNECTIONS = { unit: "connections", min: 1, max: 1_000 };
 
-function sizeFrom(env: Record<string, string | undefined>, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  if (!/^[0-9]{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_POOL_SIZE) {
-    throw new Error(`${name} must be a whole number of connections from 1 to ${MAX_POOL_SIZE}, not "${raw}"`);
-  }
-  return Number(raw);
-}
-
-export function poolSizes(env: Record<string, string | undefined> = process.env): PoolSizes {
-  return { main: sizeFrom(env, "DATABASE_POOL_SIZE", 10), hotPath: sizeFrom(env, "DATABASE_HOT_POOL_SIZE", 4) };
+export function poolSizes(env: Env = process.env): PoolSizes {
+  return { main: wholeNumberOr(env, "DATABASE_POOL_SIZE", CONNECTIONS, 10), hotPath: wholeNumberOr(env, "DATABASE_HOT_POOL_SIZE", CONNECTIONS, 4) };
 }

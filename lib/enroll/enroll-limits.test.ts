@@ -8,7 +8,7 @@ describe("enrollLimits", () => {
   });
   it("refuses a setting that is not a positive whole number, naming it", () => {
     for (const bad of ["0", "-1", "1.5", "lots", "10000000"]) {
-      expect(() => enrollLimits({ NC_ENROLL_LIMIT_PER_ADDRESS: bad })).toThrow(`NC_ENROLL_LIMIT_PER_ADDRESS must be a whole number of enrollments per minute (1 to 9999999), not "${bad}"`);
+      expect(() => enrollLimits({ NC_ENROLL_LIMIT_PER_ADDRESS: bad })).toThrow(`NC_ENROLL_LIMIT_PER_ADDRESS must be a whole number of enrollments per minute from 1 to 9999999, not "${bad}"`);
     }
   });
 });

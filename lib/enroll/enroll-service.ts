@@ -21,7 +21,7 @@ import { auditActorName } from "@/lib/audit/record-audit";
 import { emitWebhookEvents } from "@/lib/webhooks/emit";
 import { bumpConfigRevision } from "@/lib/networks/config-revision";
 import { CLAIM_SECONDS, claimLease, leaseFromRow, releaseClaimedLease, type ClaimedLease } from "@/lib/ipam/lease-allocator";
-import { HOST_CERT_HOURS } from "@/lib/pki/certificate-service";
+import { hostCertHours } from "@/lib/pki/certificate-service";
 import { unsealCaKey } from "@/lib/pki/certificate-authority";
 import { signHost } from "@/lib/pki/sign-host";
 import { addressLimitKey } from "@/lib/ratelimit/address-key";
@@ -76,7 +76,7 @@ export async function enroll(input: EnrollInput, meta: RequestMeta): Promise<Enr
   const actor = { id: null, displayName: `join link ${link.description || link.id.slice(0, 8)}` };
   const status = pending ? "pending" : "active";
   try {
-    const signed = ca ? await signHost({ ca, name, ipWithPrefix: lease.ipWithPrefix, ip6WithPrefix: lease.ip6WithPrefix, groups: groupNames, publicKeyPem: input.publicKeyPem, durationHours: HOST_CERT_HOURS }) : null;
+    const signed = ca ? await signHost({ ca, name, ipWithPrefix: lease.ipWithPrefix, ip6WithPrefix: lease.ip6WithPrefix, groups: groupNames, publicKeyPem: input.publicKeyPem, durationHours: hostCertHours() }) : null;
     const credential = generateToken(NODE_CREDENTIAL_PREFIX);
     const write = {
       networkId: network.id,

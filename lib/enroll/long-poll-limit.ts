@@ -1,6 +1,7 @@
 /** How many polls one replica may hold open at once (long polling, lib/enroll/poll-wait.ts). */
 import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
+import { wholeNumberSetting, type Env } from "@/lib/core/whole-number-setting";
 import { metrics } from "@/lib/metrics/registry";
 
 export const DEFAULT_MAX_WAITING = 25_000;
@@ -70,9 +71,8 @@ export function openFileLimit(): number | null {
  * for that many beside descriptorReserve. 0 turns long polling off. Past it, polls are answered at
  * once and their hosts poll every interval instead. Validated when the server starts.
  */
-export function longPollMaxWaiting(env: Record<string, string | undefined> = process.env, openFiles: number | null = openFileLimit()): number {
-  const raw = env.NC_LONG_POLL_MAX_WAITING?.trim();
-  if (!raw) return openFiles === null ? DEFAULT_MAX_WAITING : Math.min(DEFAULT_MAX_WAITING, Math.max(0, openFiles - descriptorReserve(openFiles)));
-  if (!/^[0-9]{1,7}$/.test(raw)) throw new Error(`NC_LONG_POLL_MAX_WAITING must be a whole number of requests (0 to 9999999), not "${raw}"`);
-  return Number(raw);
+export function longPollMaxWaiting(env: Env = process.env, openFiles: number | null = openFileLimit()): number {
+  const set = wholeNumberSetting(env, "NC_LONG_POLL_MAX_WAITING", { unit: "requests", min: 0, max: 9_999_999 });
+  if (set !== null) return set;
+  return openFiles === null ? DEFAULT_MAX_WAITING : Math.min(DEFAULT_MAX_WAITING, Math.max(0, openFiles - descriptorReserve(openFiles)));
 }

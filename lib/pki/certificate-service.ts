@@ -2,11 +2,15 @@
 import type { Tx } from "@/lib/db/client";
 import { db } from "@/lib/db/client";
 import { AppError } from "@/lib/core/app-error";
+import { wholeNumberOr, type Env } from "@/lib/core/whole-number-setting";
 import { unsealCaKey } from "./certificate-authority";
 import { isRenewalDue, signHost, type SignedHost } from "./sign-host";
 
 /** Host certificates last a year unless the CA ends sooner; agents renew at two thirds. */
-export const HOST_CERT_HOURS = Number(process.env.NC_HOST_CERT_HOURS ?? 8760);
+/** NC_HOST_CERT_HOURS, or a year; signHost still keeps a certificate within its CA's life. */
+export function hostCertHours(env: Env = process.env): number {
+  return wholeNumberOr(env, "NC_HOST_CERT_HOURS", { unit: "hours", min: 1, max: 10 * 8760 }, 8760);
+}
 
 export async function activeCaWithKey(tx: Tx, networkId: string) {
   // Only the current CA signs; a rotation's next CA is trusted first and signs only after the switch (lib/pki/ca-rotation.ts).
@@ -45,7 +49,7 @@ export interface IssueRequest {
  */
 export async function issueCertificate(tx: Tx, req: IssueRequest) {
   const ca = req.ca ?? (await activeCaWithKey(tx, req.networkId));
-  const signed = await signHost({ ca, name: req.name, ipWithPrefix: req.ipWithPrefix, ip6WithPrefix: req.ip6WithPrefix, groups: [...req.groups].sort(), unsafeNetworks: req.unsafeNetworks, publicKeyPem: req.publicKeyPem, durationHours: HOST_CERT_HOURS });
+  const signed = await signHost({ ca, name: req.name, ipWithPrefix: req.ipWithPrefix, ip6WithPrefix: req.ip6WithPrefix, groups: [...req.groups].sort(), unsafeNetworks: req.unsafeNetworks, publicKeyPem: req.publicKeyPem, durationHours: hostCertHours() });
   if (!req.newNode && !req.keepSuperseded) {
     await tx.certificate.updateMany({
       where: { nodeId: req.nodeId, revokedAt: null },

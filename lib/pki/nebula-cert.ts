@@ -11,9 +11,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { AppError } from "@/lib/core/app-error";
+import { wholeNumberOr, type Env } from "@/lib/core/whole-number-setting";
 import { execFileViaHelper, HelperRunError, type HelperRunOptions } from "./spawn-helper";
 
-export const DEFAULT_TIMEOUT_MS = Number(process.env.NEBULA_CERT_TIMEOUT_MS ?? 15_000);
+/** NEBULA_CERT_TIMEOUT_MS, or 15 s: how long one nebula-cert run may take before it is killed. */
+export function nebulaCertTimeoutMs(env: Env = process.env): number {
+  return wholeNumberOr(env, "NEBULA_CERT_TIMEOUT_MS", { unit: "milliseconds", min: 100, max: 600_000 }, 15_000);
+}
 
 export interface NebulaCertVersion {
   text: string;
@@ -137,7 +141,7 @@ export class NebulaCert {
 
   constructor(
     readonly bin: string = nebulaCertPath(),
-    readonly timeoutMs: number = DEFAULT_TIMEOUT_MS,
+    readonly timeoutMs: number = nebulaCertTimeoutMs(),
   ) {}
 
   /** Runs nebula-cert in `cwd` (a directory from withTempDir). */

@@ -8,6 +8,7 @@
  * runs on the transaction), so an event exists exactly when its change committed.
  */
 import PgBoss from "pg-boss";
+import { wholeNumberOr, type Env } from "@/lib/core/whole-number-setting";
 import type { Tx } from "@/lib/db/client";
 import { hotPathPool } from "@/lib/db/pg-pool";
 import { pgConfigFromUrl } from "@/lib/db/pg-config";
@@ -29,12 +30,9 @@ export interface RetrySettings {
  * NC_WEBHOOK_RETRY_BASE_SECONDS × 2^(n-1) (default 30 s, with up to as much again of jitter), so
  * the last one comes about two hours after the first. pg-boss counts delays in whole seconds.
  */
-export function retrySettings(env: Record<string, string | undefined> = process.env): RetrySettings {
-  // Empty counts as unset: compose passes every variable, set or not.
-  const retryLimit = Number(env.NC_WEBHOOK_RETRY_LIMIT || 8);
-  const retryDelay = Number(env.NC_WEBHOOK_RETRY_BASE_SECONDS || 30);
-  if (!Number.isInteger(retryLimit) || retryLimit < 0 || retryLimit > 20) throw new Error("NC_WEBHOOK_RETRY_LIMIT must be a whole number from 0 to 20");
-  if (!Number.isInteger(retryDelay) || retryDelay < 1 || retryDelay > 3600) throw new Error("NC_WEBHOOK_RETRY_BASE_SECONDS must be a whole number of seconds from 1 to 3600");
+export function retrySettings(env: Env = process.env): RetrySettings {
+  const retryLimit = wholeNumberOr(env, "NC_WEBHOOK_RETRY_LIMIT", { unit: "retries", min: 0, max: 20 }, 8);
+  const retryDelay = wholeNumberOr(env, "NC_WEBHOOK_RETRY_BASE_SECONDS", { unit: "seconds", min: 1, max: 3600 }, 30);
   // An attempt takes at most 10 s; a job still active a minute later belonged to a worker that died.
   return { retryLimit, retryDelay, retryBackoff: true, expireInSeconds: 60 };
 }

@@ -6,6 +6,7 @@
 import PgBoss from "pg-boss";
 import { attemptDelivery, DeliveryFailedError } from "./deliver";
 import { emitExpiringCas, emitExpiringCertificates, emitHostTransitions } from "./periodic";
+import { wholeNumberOr, type Env } from "@/lib/core/whole-number-setting";
 import { bossConnection, CERT_EXPIRY_QUEUE, createQueues, DELIVERY_QUEUE, HOST_TRANSITIONS_QUEUE } from "./queue";
 
 export interface WebhookWorker {
@@ -23,6 +24,14 @@ export interface WorkerOptions {
   onAttempt?: (info: { deliveryId: string; attempt: number; ok: boolean; statusCode: number | null }) => void;
 }
 
+/** NC_WEBHOOK_POLL_SECONDS and NC_WEBHOOK_CONCURRENCY, or their defaults (2 s, 4 at once). */
+export function workerSettings(env: Env = process.env): Required<Pick<WorkerOptions, "pollingIntervalSeconds" | "concurrency">> {
+  return {
+    pollingIntervalSeconds: wholeNumberOr(env, "NC_WEBHOOK_POLL_SECONDS", { unit: "seconds", min: 1, max: 3600 }, 2),
+    concurrency: wholeNumberOr(env, "NC_WEBHOOK_CONCURRENCY", { unit: "deliveries", min: 1, max: 100 }, 4),
+  };
+}
+
 export async function startWebhookWorker(options: WorkerOptions = {}): Promise<WebhookWorker> {
   const schedule = options.schedule ?? true;
   const boss = new PgBoss({ ...bossConnection(), max: 4, application_name: "nc-webhooks", schedule });
@@ -30,8 +39,7 @@ export async function startWebhookWorker(options: WorkerOptions = {}): Promise<W
   boss.on("error", (error: Error) => console.error(`[webhooks] ${error.message}`));
   await boss.start();
   await createQueues(boss);
-  const pollingIntervalSeconds = options.pollingIntervalSeconds ?? Number(process.env.NC_WEBHOOK_POLL_SECONDS || 2);
-  const concurrency = options.concurrency ?? Number(process.env.NC_WEBHOOK_CONCURRENCY || 4);
+  const { pollingIntervalSeconds, concurrency } = { ...workerSettings(), ...options };
   for (let i = 0; i < concurrency; i++) {
     await boss.work<{ deliveryId: string }>(DELIVERY_QUEUE, { pollingIntervalSeconds, includeMetadata: true }, async ([job]) => {
       if (!job) return;
