@@ -19,7 +19,8 @@ describe("wholeNumberSetting", () => {
   });
 
   it("refuses what Number() would have let through, and anything out of range, naming the setting and the value", () => {
-    // Each of these is a number to Number(): exponent, hex, binary, a fraction, a sign.
+    // Number() reads most of these as numbers (an exponent, hex, binary, a fraction, a sign,
+    // Infinity) and the rest as NaN; none is a plain whole number within the range.
     for (const bad of ["1e3", "0x10", "0b11", "1.5", "+5", "-1", "0", "3601", "ten", "5s", "1 000", "Infinity", "99999999999999999999"]) {
       expect(() => wholeNumberSetting({ X: bad }, "X", SECONDS)).toThrow(new SettingError(`X must be a whole number of seconds from 1 to 3600, not "${bad.trim()}"`));
     }
