@@ -80,9 +80,11 @@ function migrate(databaseUrl: string): Promise<void> {
 async function startDatabase(): Promise<{ pg: RunningPostgres; url: string }> {
   await assertPortFree(PG_PORT);
   // A clean cluster every run, so that figures never depend on what an earlier run left behind.
-  rmSync(workDir, { recursive: true, force: true });
+  // Only the cluster: the logs and the UI bench's screenshots beside it stay until they are replaced.
+  const dataDir = path.join(workDir, "pg");
+  rmSync(dataDir, { recursive: true, force: true });
   console.log(`[bench] starting the embedded Postgres on port ${PG_PORT}`);
-  const pg = await startEmbeddedPostgres({ dataDir: path.join(workDir, "pg"), port: PG_PORT, password: "bench" });
+  const pg = await startEmbeddedPostgres({ dataDir, port: PG_PORT, password: "bench" });
   try {
     await pg.ensureDatabase(DATABASE);
     const url = pg.url(DATABASE);

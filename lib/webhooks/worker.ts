@@ -39,7 +39,9 @@ export async function startWebhookWorker(options: WorkerOptions = {}): Promise<W
   boss.on("error", (error: Error) => console.error(`[webhooks] ${error.message}`));
   await boss.start();
   await createQueues(boss);
-  const { pollingIntervalSeconds, concurrency } = { ...workerSettings(), ...options };
+  const settings = workerSettings();
+  const pollingIntervalSeconds = options.pollingIntervalSeconds ?? settings.pollingIntervalSeconds;
+  const concurrency = options.concurrency ?? settings.concurrency;
   for (let i = 0; i < concurrency; i++) {
     await boss.work<{ deliveryId: string }>(DELIVERY_QUEUE, { pollingIntervalSeconds, includeMetadata: true }, async ([job]) => {
       if (!job) return;
