@@ -6,8 +6,10 @@ import { wholeNumberOr, type Env } from "@/lib/core/whole-number-setting";
 import { unsealCaKey } from "./certificate-authority";
 import { isRenewalDue, signHost, type SignedHost } from "./sign-host";
 
-/** Host certificates last a year unless the CA ends sooner; agents renew at two thirds. */
-/** NC_HOST_CERT_HOURS, or a year; signHost still keeps a certificate within its CA's life. */
+/**
+ * How long host certificates last: NC_HOST_CERT_HOURS, or a year. signHost still keeps each within
+ * its CA's life, and agents renew at two thirds.
+ */
 export function hostCertHours(env: Env = process.env): number {
   return wholeNumberOr(env, "NC_HOST_CERT_HOURS", { unit: "hours", min: 1, max: 10 * 8760 }, 8760);
 }
