@@ -11,10 +11,12 @@
  * GET /api/health at the plain-polling rate. Each replica's memory is read from its /metrics
  * while its polls are held.
  *
- * A replica can hold only as many polls as it may open files. The goal is 25,000 per replica;
- * where the open-file limit is lower (and cannot be raised: prlimit needs CAP_SYS_RESOURCE), each
- * replica keeps its default bound for that limit (lib/enroll/long-poll-limit.ts), and the hosts past that bound
- * are answered at once and fall back to plain polling, as the agents do. The long-polling hosts
+ * A process can hold only as many polls as it may open files. The goal is 25,000 per replica;
+ * where one process's open-file limit leaves room for fewer (and cannot be raised: prlimit needs
+ * CAP_SYS_RESOURCE), each replica runs as many worker processes behind its port as hold 25,000
+ * together (NC_WORKERS, lib/core/replica-primary.ts), each with its default bound for that limit
+ * (lib/enroll/long-poll-limit.ts). FLEET_SCALE_REPLICA_WORKERS sets another count; with 1, the
+ * hosts past a replica's bound are answered at once and fall back to plain polling, as the agents do. The long-polling hosts
  * run in worker processes (bench/fleet-scale-worker.ts), each replica's hosts split over as many
  * as keep each worker within the same limit. The report says which bound applied.
  */
@@ -72,12 +74,14 @@ const tally = (): Tally => ({ latencies: [], statuses: new StatusCounter() });
 
 export async function run(): Promise<void> {
   const openFiles = raiseOpenFileLimit();
-  // The replicas' own default (lib/enroll/long-poll-limit.ts): the bound an operator gets.
-  const heldBound = longPollMaxWaiting({}, openFiles);
+  // Each process's own default (lib/enroll/long-poll-limit.ts): the bound an operator gets.
+  const perProcess = longPollMaxWaiting({}, openFiles);
+  const workers = replicaWorkers(perProcess);
+  const heldBound = perProcess * workers;
   const replicas: Started[] = [];
   try {
     for (const port of PORTS) {
-      replicas.push(await startAppAt({ host: APP_HOST, port, publicUrl: `http://${APP_HOST}:${port}` }));
+      replicas.push(await startAppAt({ host: APP_HOST, port, publicUrl: `http://${APP_HOST}:${port}` }, { NC_WORKERS: String(workers) }));
     }
     const setupStarted = performance.now();
     const actor = await benchActor();
@@ -123,13 +127,13 @@ export async function run(): Promise<void> {
     const plainMs = performance.now() - plainStarted;
     plainClients.forEach((c) => c.close());
 
-    reportPolling({ primeMs, prime, baseline, plain, plainMs, plainScheduled: schedule.length, setupSeconds });
+    reportPolling({ primeMs, prime, baseline, plain, plainMs, plainScheduled: schedule.length, setupSeconds, workers });
     console.log(`[fleet-scale] long polling for ${PHASE_MS / 1000} s; a rule change halfway`);
     const long = await longPollPhase(nodes, replicaOf, heldBound, openFiles, replicas.map((r) => r.child.pid ?? 0), async () => {
       await createRule(actor, networkId, ruleInputSchema.parse({ direction: "inbound", port: "7444", proto: "tcp", peer: { kind: "any" }, appliesTo: { kind: "all" }, description: "bench: fleet scale" }), benchMeta());
     });
 
-    reportLongPolling({ long, heldBound, openFiles });
+    reportLongPolling({ long, heldBound, perProcess, workers, openFiles });
   } finally {
     for (const replica of replicas.reverse()) await replica.stop();
   }
@@ -147,6 +151,13 @@ function raiseOpenFileLimit(): number {
   }
   // Read after prlimit: the replicas and workers, started later, inherit what this process has.
   return openFileLimit() ?? OPEN_FILES;
+}
+
+/** Worker processes per replica: FLEET_SCALE_REPLICA_WORKERS, or as many as hold HELD_GOAL polls together. */
+function replicaWorkers(perProcess: number): number {
+  const set = process.env.FLEET_SCALE_REPLICA_WORKERS;
+  if (set) return Math.max(1, Math.floor(Number(set)) || 1);
+  return perProcess > 0 ? Math.max(1, Math.ceil(HELD_GOAL / perProcess)) : 1;
 }
 
 /** Each node's polls within the phase: a random phase in the first period, then one each period; by time. */
@@ -281,9 +292,9 @@ function row(label: string, t: Tally, ok: readonly number[]): string[] {
 
 const COLUMNS = ["requests", "count", "statuses", "errors", "p50", "p99", "max"];
 
-function reportPolling(r: { primeMs: number; prime: Tally; baseline: Tally; plain: Tally; plainMs: number; plainScheduled: number; setupSeconds: number }): void {
+function reportPolling(r: { primeMs: number; prime: Tally; baseline: Tally; plain: Tally; plainMs: number; plainScheduled: number; setupSeconds: number; workers: number }): void {
   printReport({
-    title: `Fleet at scale: ${NODE_COUNT.toLocaleString("en")} nodes on ${PORTS.length} replicas polling every ${POLL_PERIOD_MS / 1000} s for ${PHASE_MS / 1000} s (production build, open loop)`,
+    title: `Fleet at scale: ${NODE_COUNT.toLocaleString("en")} nodes on ${PORTS.length} replicas${r.workers > 1 ? ` of ${r.workers} worker processes each` : ""} polling every ${POLL_PERIOD_MS / 1000} s for ${PHASE_MS / 1000} s (production build, open loop)`,
     goal: "0 errors; p50 and p99 beside the bare route at the same rate",
     columns: COLUMNS,
     rows: [
@@ -300,7 +311,7 @@ function reportPolling(r: { primeMs: number; prime: Tally; baseline: Tally; plai
   });
 }
 
-function reportLongPolling(r: { long: LongPollResult; heldBound: number; openFiles: number }): void {
+function reportLongPolling(r: { long: LongPollResult; heldBound: number; perProcess: number; workers: number; openFiles: number }): void {
   const merged = (pick: (t: WorkerTallies) => number[]) => r.long.tallies.flatMap(pick);
   const statuses = new StatusCounter();
   for (const t of r.long.tallies) {
@@ -312,12 +323,16 @@ function reportLongPolling(r: { long: LongPollResult; heldBound: number; openFil
   const arrivals = merged((t) => t.arrivals).sort((a, b) => a - b);
   const polls = r.long.tallies.reduce((sum, t) => sum + t.polls, 0);
   const failures = (pick: keyof WorkerTallies["failures"]) => r.long.tallies.reduce((sum, t) => sum + t.failures[pick], 0).toLocaleString("en");
+  const processes =
+    r.workers > 1
+      ? `each replica ran ${r.workers} worker processes behind its port (NC_WORKERS=${r.workers}), since one process may hold ${r.perProcess.toLocaleString("en")} (its default bound for this machine's open-file limit, ${r.openFiles.toLocaleString("en")}, which could not be raised); `
+      : "";
   const bound =
     r.heldBound < HELD_GOAL
-      ? `each replica held at most ${r.heldBound.toLocaleString("en")} (its default bound for this machine's open-file limit, ${r.openFiles.toLocaleString("en")}, which could not be raised), the other hosts fell back to plain polling`
-      : `each replica could hold ${HELD_GOAL.toLocaleString("en")}`;
+      ? `${processes}each replica held at most ${r.heldBound.toLocaleString("en")} (its default bound for this machine's open-file limit, ${r.openFiles.toLocaleString("en")}, which could not be raised), the other hosts fell back to plain polling`
+      : `${processes}each replica could hold ${r.heldBound.toLocaleString("en")}`;
   printReport({
-    title: `Fleet at scale: ${NODE_COUNT.toLocaleString("en")} nodes on ${PORTS.length} replicas long-polling for ${PHASE_MS / 1000} s, starting over ${Math.min(RAMP_MS, PHASE_MS / 3) / 1000} s (Prefer: wait=${WAIT_SECONDS}, production build)`,
+    title: `Fleet at scale: ${NODE_COUNT.toLocaleString("en")} nodes on ${PORTS.length} replicas${r.workers > 1 ? ` of ${r.workers} worker processes each` : ""} long-polling for ${PHASE_MS / 1000} s, starting over ${Math.min(RAMP_MS, PHASE_MS / 3) / 1000} s (Prefer: wait=${WAIT_SECONDS}, production build)`,
     goal: "0 errors; p50 and p99; each replica's memory at 25,000 held polls",
     columns: COLUMNS,
     rows: [row(`held polls answered 304 after the wait: time past ${WAIT_SECONDS} s`, overshoot, [304]), row("polls past the bound, answered at once", fallback, [200, 304])],
@@ -329,8 +344,8 @@ function reportLongPolling(r: { long: LongPollResult; heldBound: number; openFil
         ? `over the phase, the machine's listen queues overflowed ${r.long.tcp.listenOverflows.toLocaleString("en")} times and ${r.long.tcp.synRetransmits.toLocaleString("en")} SYNs were sent again (a client whose SYN finds a full queue tries again after 1 s, 3 s, 7 s…: new connections then wait seconds)`
         : "the machine's TCP counters could not be read",
       `${bound}; held when all hosts had started: ${r.long.heldPerReplica.map((n) => n.toLocaleString("en")).join(" + ")}`,
-      `memory (resident): ${PORTS.map((_, k) => `replica ${k + 1} ${Number.isNaN(r.long.memoryMb[k]!) ? "unknown (its /metrics did not answer)" : `${r.long.memoryMb[k]} MB`} holding ${r.long.heldPerReplica[k]!.toLocaleString("en")} polls (${r.long.idleMemoryMb[k]} MB before)`).join("; ")}`,
-      `open descriptors (limit ${r.openFiles.toLocaleString("en")}): ${PORTS.map((_, k) => `replica ${k + 1} ${r.long.descriptorsHeld[k]!.toLocaleString("en")} when held, at most ${r.long.descriptorsPeak[k]!.toLocaleString("en")} afterwards (sampled every ${DESCRIPTOR_SAMPLE_MS / 1000} s)`).join("; ")}`,
+      `memory (resident${r.workers > 1 ? ", each replica's processes together: its primary and its workers" : ""}): ${PORTS.map((_, k) => `replica ${k + 1} ${Number.isNaN(r.long.memoryMb[k]!) ? "unknown (its /metrics did not answer)" : `${r.long.memoryMb[k]} MB`} holding ${r.long.heldPerReplica[k]!.toLocaleString("en")} polls (${r.long.idleMemoryMb[k]} MB before)`).join("; ")}`,
+      `open descriptors of each replica's busiest process (limit ${r.openFiles.toLocaleString("en")} per process): ${PORTS.map((_, k) => `replica ${k + 1} ${r.long.descriptorsHeld[k]!.toLocaleString("en")} when held, at most ${r.long.descriptorsPeak[k]!.toLocaleString("en")} afterwards (sampled every ${DESCRIPTOR_SAMPLE_MS / 1000} s)`).join("; ")}`,
       arrivals.length
         ? `rule change halfway: ${arrivals.length.toLocaleString("en")} held polls answered with it; p50 ${formatMs(percentile(arrivals, 50))}, p99 ${formatMs(percentile(arrivals, 99))}, last ${formatMs(arrivals[arrivals.length - 1]!)} (hosts past the bound get it at their next plain poll)`
         : "rule change halfway: no held poll was answered with it",

@@ -1,6 +1,6 @@
 import { timingSafeEqual, createHash } from "node:crypto";
-import { registerFleetGauges } from "@/lib/metrics/fleet-gauges";
-import { metrics } from "@/lib/metrics/registry";
+import { fleetGauges } from "@/lib/metrics/fleet-gauges";
+import { replicaMetricsText } from "@/lib/metrics/worker-metrics";
 
 export const dynamic = "force-dynamic";
 
@@ -19,7 +19,8 @@ export async function GET(req: Request) {
   if (!timingSafeEqual(digest(given), digest(token))) {
     return new Response("Send Authorization: Bearer <METRICS_TOKEN>.\n", { status: 401, headers: { "www-authenticate": 'Bearer realm="metrics"' } });
   }
-  const { registry } = metrics();
-  registerFleetGauges(registry);
-  return new Response(await registry.metrics(), { headers: { "content-type": registry.contentType, "cache-control": "no-store" } });
+  // The replica's own metrics (summed over its worker processes, when it runs several), then the fleet's, read once.
+  const fleet = fleetGauges();
+  const [replica, shared] = await Promise.all([replicaMetricsText(), fleet.metrics()]);
+  return new Response(replica + shared, { headers: { "content-type": fleet.contentType, "cache-control": "no-store" } });
 }

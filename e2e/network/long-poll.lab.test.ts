@@ -1,11 +1,14 @@
 /**
- * Long polling across replicas: two app processes over one Postgres (the lab's app, "A", and a
- * second server this suite starts, "B"). A host's poll held by B is answered when a change is
- * made through A (Postgres LISTEN/NOTIFY, no other channel between them); a held poll cut by
- * killing B is retried by the agent's own client and converges on the change made meanwhile; a
- * host that goes away mid-wait frees its place in B's bound at once.
+ * Long polling across replicas: two replicas over one Postgres (the lab's app, "A", one process,
+ * and a second replica this suite starts, "B", that runs as two worker processes behind one port:
+ * NC_WORKERS=2). A host's poll held by B is answered when a change is made through A (Postgres
+ * LISTEN/NOTIFY, heard by B's primary process and passed to its workers; no other channel between
+ * A and B); a held poll cut by killing B is retried by the agent's own client and converges on the
+ * change made meanwhile; a host that goes away mid-wait frees its place in B's bound at once; a
+ * worker of B that dies is started again, and hears changes like the other.
  * Hosts are nc-agent's control-plane client, speaking to the real servers over HTTP.
  */
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pollConfig, reportHeaders, type PollOutcome, type Report } from "@/lib/agent/control-plane";
@@ -37,9 +40,47 @@ let etag = "";
 async function startB(): Promise<void> {
   replicaB = startService("replica-b", "npx", ["tsx", "server.ts"], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(B_PORT), HOST: "127.0.0.1", NEXTAUTH_URL: B, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", METRICS_TOKEN: METRICS_TOKEN },
+    env: { ...process.env, PORT: String(B_PORT), HOST: "127.0.0.1", NEXTAUTH_URL: B, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", METRICS_TOKEN: METRICS_TOKEN, NC_WORKERS: "2" },
   });
   await waitForHttp(`${B}/api/health`, 90_000, replicaB);
+}
+
+/** B's worker processes: the processes under B running server.ts that have no child of their own (the primary has them). */
+function workersOfB(): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The parent is the 4th field of stat, after the command in parentheses.
+      parents.set(Number(entry), Number(readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]!.split(" ")[1]));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const under = (pid: number): boolean => {
+    for (let p = pid, hops = 0; p > 1 && hops < 20; p = parents.get(p) ?? 0, hops++) if (p === replicaB?.child.pid) return true;
+    return false;
+  };
+  const hasChild = new Set(parents.values());
+  return [...parents.keys()].filter((pid) => {
+    if (hasChild.has(pid) || !under(pid)) return false;
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("server.ts");
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Several polls of the host held on B at once, each on a connection of its own: B's primary hands
+ * new connections to its workers in turn, so both workers hold some.
+ */
+async function holdOnBothWorkers(count: number): Promise<Array<Promise<PollOutcome>>> {
+  const before = await heldOnB();
+  const polls = Array.from({ length: count }, () => pollConfig(B, credential, "/etc/nebula", report()));
+  await waitFor(`replica B to hold ${count} more polls`, async () => (await heldOnB()) === before + count, { timeoutMs: 10_000, intervalMs: 100 });
+  return polls;
 }
 
 /** Kills B at once, as a crash would (no graceful answer to its held polls). */
@@ -90,6 +131,49 @@ describe("long polling across two replicas over one Postgres", () => {
     expect(outcome.payload.config).toContain("7101");
     expect(wakeMs).toBeLessThan(WAKE_BOUND_MS);
     etag = outcome.payload.etag;
+  });
+
+  it("one change through A answers the polls held by both of B's worker processes", async () => {
+    expect(workersOfB()).toHaveLength(2);
+    const held = await holdOnBothWorkers(4);
+    const changedAt = Date.now();
+    await addRule("7103");
+    const outcomes = await Promise.all(held);
+    const wakeMs = Date.now() - changedAt;
+    console.log(`[long-poll] 4 polls held by B's two workers, all answered ${wakeMs} ms after the change on A`);
+    expect(wakeMs).toBeLessThan(WAKE_BOUND_MS);
+    for (const outcome of outcomes) {
+      expect(outcome.kind).toBe("config");
+      if (outcome.kind === "config") expect(outcome.payload.config).toContain("7103");
+    }
+    if (outcomes[0]?.kind === "config") etag = outcomes[0].payload.etag;
+  });
+
+  it("a worker of B that dies is started again by B's primary, and hears changes like the other", async () => {
+    const [victim, survivor] = workersOfB();
+    process.kill(victim!, "SIGKILL");
+    const replaced = await waitFor(
+      "B's primary to start a new worker",
+      async () => {
+        const now = workersOfB();
+        return now.length === 2 && !now.includes(victim!) && now.includes(survivor!) ? now : null;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    expect(replaced).toHaveLength(2);
+    // Serving again: the new worker has started Next and listens (health answers from either).
+    await waitForHttp(`${B}/api/health`, 60_000);
+    await sleep(2_000);
+    const held = await holdOnBothWorkers(4);
+    const changedAt = Date.now();
+    await addRule("7104");
+    const outcomes = await Promise.all(held);
+    expect(Date.now() - changedAt).toBeLessThan(WAKE_BOUND_MS);
+    for (const outcome of outcomes) {
+      expect(outcome.kind).toBe("config");
+      if (outcome.kind === "config") expect(outcome.payload.config).toContain("7104");
+    }
+    if (outcomes[0]?.kind === "config") etag = outcomes[0].payload.etag;
   });
 
   it("a host that goes away mid-wait frees its place at once (the bound counts only live polls)", async () => {

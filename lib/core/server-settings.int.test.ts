@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
  * server.ts checks every setting before it starts Next (or opens a database connection), so that
  * a typo stops it at once with the setting's name, instead of failing requests later: a NaN
  * certificate lifetime made every enrollment fail, a NaN nebula-cert timeout killed every run.
+ * (What happens when it cannot serve needs a build: e2e/network/server-start.lab.test.ts.)
  */
 function startServer(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
@@ -24,6 +25,7 @@ describe("server.ts start-up checks", () => {
     ["NEBULA_CERT_TIMEOUT_MS", "15s", 'NEBULA_CERT_TIMEOUT_MS must be a whole number of milliseconds from 100 to 600000, not "15s"'],
     ["PORT", "http", 'PORT must be a whole number from 1 to 65535, not "http"'],
     ["NC_WEBHOOK_CONCURRENCY", "0", 'NC_WEBHOOK_CONCURRENCY must be a whole number of deliveries from 1 to 100, not "0"'],
+    ["NC_WORKERS", "0", 'NC_WORKERS must be a whole number of processes from 1 to 64, not "0"'],
   ])("refuses %s=%s, naming it, before it starts", async (name, value, message) => {
     const { code, stderr } = await startServer({ [name]: value });
     expect(stderr).toContain(`[server] configuration: ${message}`);

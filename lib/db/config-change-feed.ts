@@ -2,16 +2,19 @@
  * Which networks' configs changed, heard from Postgres: every change bumps the network's config
  * revision and, in the same transaction, sends NOTIFY (lib/networks/config-revision.ts), which
  * Postgres delivers on commit only, to every replica. Each replica keeps one LISTEN connection and
- * the long-polling agents that wait on it (lib/enroll/poll-wait.ts); no other infrastructure.
+ * the long-polling agents that wait on it (lib/enroll/poll-wait.ts); no other infrastructure. A
+ * replica of several worker processes keeps that one connection in its primary process, which
+ * passes what it hears to every worker (config-change-relay.ts).
  *
  * Nothing here is state that matters: a replica that loses its connection wakes all its waiters
  * (they re-check against the database) and listens again; a replica that dies takes its waiters'
  * requests with it, and their agents poll again elsewhere.
  */
-import pg from "pg";
-import { pgConfigFromUrl } from "./pg-config";
+import { PgChangeSource, type ChangeSource } from "./config-change-source";
+import { RelayedChangeSource } from "./config-change-relay";
+import { inReplicaWorker } from "@/lib/core/replica-workers";
 
-export const CONFIG_CHANNEL = "nc_config_changed";
+export { CONFIG_CHANNEL } from "./config-change-source";
 
 /** Why a wait ended: a change (or a lost connection: check again), the time ran out, or the client left. */
 export type WaitEnd = "changed" | "timeout" | "aborted";
@@ -22,16 +25,10 @@ interface Waiter {
   finish: (end: WaitEnd) => void;
 }
 
-/** `<network id>:<revision>`, as config-revision.ts sends it; anything else is ignored. */
-export function parseChange(payload: string | undefined): { networkId: string; revision: number } | null {
-  const m = /^([0-9a-f-]{36}):(\d+)$/.exec(payload ?? "");
-  return m ? { networkId: m[1]!, revision: Number(m[2]) } : null;
-}
-
 export class ConfigChangeFeed {
-  private client: pg.Client | null = null;
   private connecting: Promise<void> | null = null;
-  /** When the current LISTEN began: a revision read before it may have changed unheard. */
+  private listening = false;
+  /** When the current listening began: a revision read before it may have changed unheard. */
   private listeningSince = 0;
   private readonly waiters = new Map<string, Set<Waiter>>();
   private count = 0;
@@ -39,49 +36,37 @@ export class ConfigChangeFeed {
   /** The newest revision heard per network, so that a waiter arriving after the NOTIFY is not left waiting. */
   private readonly heard = new Map<string, number>();
 
-  constructor(private readonly connectionUrl: string | undefined = process.env.DATABASE_URL) {}
+  constructor(private readonly source: ChangeSource = new PgChangeSource()) {}
 
-  /** Requests waiting right now, on this replica. */
+  /** Requests waiting right now, in this process. */
   get waiting(): number {
     return this.count;
   }
 
-  /** LISTENs (once per process), resolving when notifications flow. */
+  /** Starts the source (once, and again after a loss), resolving when changes flow. */
   private listen(): Promise<void> {
-    if (this.client) return Promise.resolve();
-    this.connecting ??= (async () => {
-      const client = new pg.Client({ ...pgConfigFromUrl(this.connectionUrl), application_name: "nc-config-feed" });
-      client.on("notification", (msg) => {
-        const change = parseChange(msg.payload);
-        if (msg.channel === CONFIG_CHANNEL && change) this.changed(change.networkId, change.revision);
+    if (this.listening) return Promise.resolve();
+    this.connecting ??= this.source
+      .start({ changed: (networkId, revision) => this.changed(networkId, revision), lost: (error) => this.lost(error) })
+      .then((since) => {
+        this.listeningSince = since;
+        this.listening = true;
+      })
+      .finally(() => {
+        this.connecting = null;
       });
-      client.on("error", (error) => this.lost(client, error));
-      client.on("end", () => this.lost(client, new Error("connection ended")));
-      try {
-        await client.connect();
-        await client.query(`LISTEN ${CONFIG_CHANNEL}`);
-      } catch (error) {
-        await client.end().catch(() => {});
-        throw error;
-      }
-      this.listeningSince = Date.now();
-      this.client = client;
-    })().finally(() => {
-      this.connecting = null;
-    });
     return this.connecting;
   }
 
   /**
-   * A lost connection may have dropped notifications: every waiter checks again, and the first of
+   * A lost source may have dropped notifications: every waiter checks again, and the first of
    * them to wait again listens again (if Postgres is down, they answer at once instead).
    */
-  private lost(client: pg.Client, error: Error): void {
-    if (this.client !== client) return;
-    this.client = null;
+  private lost(error: Error): void {
+    if (!this.listening) return;
+    this.listening = false;
     this.heard.clear();
     console.error(`[config-feed] lost the LISTEN connection (${error.message}); waiting requests check again`);
-    client.end().catch(() => {});
     for (const set of this.waiters.values()) for (const w of [...set]) w.finish("changed");
   }
 
@@ -128,17 +113,19 @@ export class ConfigChangeFeed {
   /** Stops listening and answers every waiter now, for good (a server shutting down; tests). */
   async close(): Promise<void> {
     this.closed = true;
-    const client = this.client;
-    this.client = null;
+    this.listening = false;
     for (const set of this.waiters.values()) for (const w of [...set]) w.finish("changed");
-    await client?.end().catch(() => {});
+    await this.source.stop();
   }
 }
 
 const holder = globalThis as { __ncConfigFeed?: ConfigChangeFeed };
 
-/** This process's feed: one LISTEN connection per replica, opened by the first long poll. */
+/**
+ * This process's feed: one LISTEN connection per replica, opened by the first long poll; a worker
+ * of a replica that runs several (NC_WORKERS) hears changes from its primary process instead.
+ */
 export function configChangeFeed(): ConfigChangeFeed {
-  holder.__ncConfigFeed ??= new ConfigChangeFeed();
+  holder.__ncConfigFeed ??= new ConfigChangeFeed(inReplicaWorker() ? new RelayedChangeSource() : new PgChangeSource());
   return holder.__ncConfigFeed;
 }

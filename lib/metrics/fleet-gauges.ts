@@ -1,16 +1,21 @@
 /**
  * Gauges that describe the whole fleet, read from Postgres at scrape time (so every replica
  * reports the same values): nodes by status and by what their hosts reported, and the soonest
- * certificate expiry. Registered once, by the /metrics route.
+ * certificate expiry. In a registry of their own, read by the /metrics route beside the replica's
+ * own metrics: those are summed over a replica's worker processes (worker-metrics.ts), and these,
+ * the same everywhere, must be read once per scrape and never summed.
  */
-import { Gauge, type Registry } from "prom-client";
+import { Gauge, Registry } from "prom-client";
 import { db } from "@/lib/db/client";
 
-const registered = new WeakSet<Registry>();
+const holder = globalThis as { __ncFleetGauges?: Registry };
 
-export function registerFleetGauges(registry: Registry): void {
-  if (registered.has(registry)) return;
-  registered.add(registry);
+export function fleetGauges(): Registry {
+  return (holder.__ncFleetGauges ??= create());
+}
+
+function create(): Registry {
+  const registry = new Registry();
   new Gauge({
     name: "nc_nodes",
     help: "Nodes by status and by what their hosts last reported (applied, behind, down, offline, never)",
@@ -42,4 +47,5 @@ export function registerFleetGauges(registry: Registry): void {
       this.set(rows[0]?.t ? rows[0].t.getTime() / 1000 : 0);
     },
   });
+  return registry;
 }

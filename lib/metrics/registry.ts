@@ -58,8 +58,10 @@ function create(): AppMetrics {
   };
   new Gauge({
     name: "nc_node_polls_not_modified_ratio",
-    help: "Share of this process's polls answered 304 (nothing changed)",
+    help: "Share of this replica's polls answered 304 (nothing changed)",
     registers: [registry],
+    // Over a replica's worker processes (worker-metrics.ts): a share, not a count.
+    aggregator: "average",
     async collect() {
       const values = (await polls.get()).values;
       const total = values.reduce((s, v) => s + v.value, 0);
