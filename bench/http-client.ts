@@ -47,6 +47,9 @@ export interface ClientOptions {
   localAddress?: string;
 }
 
+/** undici's default, which nc-agent's fetch uses (checked with `ss -o`: its idle connection's first probe is due after 60 s). */
+const TCP_KEEPALIVE_IDLE_MS = 60_000;
+
 export class HttpClient {
   readonly agent: Agent;
   private readonly localAddress: string | undefined;
@@ -59,7 +62,11 @@ export class HttpClient {
     { scheduling = "lifo", localAddress }: ClientOptions = {},
   ) {
     // maxSockets bounds the connections; further requests queue in the agent, as a real client's would.
-    this.agent = new Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections, scheduling });
+    // TCP keep-alive probes start after a connection is idle for TCP_KEEPALIVE_IDLE_MS, as nc-agent's
+    // fetch (undici) does: node:http's own 1 s made each of 50,000 held long polls send a probe every
+    // second (100,000 packets a second on loopback with their ACKs): in bench/fleet-scale.ts, 307
+    // polls failed with "read ETIMEDOUT" and 1,878 more timed out after the change; with 60 s, none.
+    this.agent = new Agent({ keepAlive: true, keepAliveMsecs: TCP_KEEPALIVE_IDLE_MS, maxSockets: connections, maxFreeSockets: connections, scheduling });
     this.localAddress = localAddress;
   }
 

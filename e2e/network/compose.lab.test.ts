@@ -147,6 +147,11 @@ describe("docker compose: the stack operators run", () => {
     await page.getByText("System admin").waitFor();
 
     await page.getByRole("link", { name: "New network" }).click();
+    // The form submits through React: clicked before the page has hydrated, the browser submits it
+    // as a plain GET to the same URL (seen once in CI, on a loaded machine), so wait for the page's
+    // scripts to have loaded first.
+    await page.waitForURL(/\/networks\/new/);
+    await page.waitForLoadState("networkidle");
     await page.getByLabel("Name", { exact: true }).fill("Compose net");
     await page.getByLabel("Address range (CIDR)").fill("10.90.0.0/16");
     await page.getByRole("button", { name: "Create network" }).click();
