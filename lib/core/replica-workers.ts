@@ -8,7 +8,7 @@
  *
  * This module is what both sides share: the setting, and the IPC channel between them.
  */
-import cluster from "node:cluster";
+import cluster, { type Worker } from "node:cluster";
 import { wholeNumberSetting, type Env } from "./whole-number-setting";
 
 /** NC_WORKERS: worker processes per replica; 1 (the default) runs the app in one process, without a primary. */
@@ -38,34 +38,30 @@ export type IpcMessage = { nc: string } & Record<string, unknown>;
 
 const isIpcMessage = (m: unknown): m is IpcMessage => typeof m === "object" && m !== null && typeof (m as { nc?: unknown }).nc === "string";
 
-/** The worker's end: its own process. Sends to a primary that is gone are dropped (the worker is about to be stopped too). */
-export function primaryPort(): IpcPort {
+/** A port over one side's channel: its messages filtered to ours, and its send, given. */
+function portOver(channel: { on(event: "message", listener: (message: unknown) => void): unknown; off(event: "message", listener: (message: unknown) => void): unknown }, send: (message: IpcMessage) => void): IpcPort {
   return {
-    send: (message) => {
-      if (process.connected) process.send?.(message, undefined, undefined, () => {});
-    },
+    send,
     onMessage: (listener) => {
       const handler = (m: unknown) => {
         if (isIpcMessage(m)) listener(m);
       };
-      process.on("message", handler);
-      return () => process.off("message", handler);
+      channel.on("message", handler);
+      return () => channel.off("message", handler);
     },
   };
 }
 
+/** The worker's end: its own process. Sends to a primary that is gone are dropped (the worker is about to be stopped too). */
+export function primaryPort(): IpcPort {
+  return portOver(process, (message) => {
+    if (process.connected) process.send?.(message, undefined, undefined, () => {});
+  });
+}
+
 /** The primary's end of one worker's channel. Sends to a worker that has exited are dropped. */
-export function workerPort(worker: { isConnected(): boolean; send(message: IpcMessage, handle: undefined, options: undefined, callback: (error: Error | null) => void): boolean; on(event: "message", listener: (message: unknown) => void): unknown; off(event: "message", listener: (message: unknown) => void): unknown }): IpcPort {
-  return {
-    send: (message) => {
-      if (worker.isConnected()) worker.send(message, undefined, undefined, () => {});
-    },
-    onMessage: (listener) => {
-      const handler = (m: unknown) => {
-        if (isIpcMessage(m)) listener(m);
-      };
-      worker.on("message", handler);
-      return () => worker.off("message", handler);
-    },
-  };
+export function workerPort(worker: Worker): IpcPort {
+  return portOver(worker, (message) => {
+    if (worker.isConnected()) worker.send(message, undefined, undefined, () => {});
+  });
 }

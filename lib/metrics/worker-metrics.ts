@@ -27,24 +27,40 @@ const GATHER_TIMEOUT_MS = 15_000;
 
 let nextId = 1;
 
+/**
+ * Sends `request` with a fresh id and settles with the reply that carries it (`answer` maps it to a
+ * result), or with `onTimeout` after `timeoutMs`.
+ */
+function ask<T>(port: IpcPort, request: Omit<Extract<MetricsMessage, { op: "gather" | "collect" }>, "id">, reply: MetricsMessage["op"], answer: (message: MetricsMessage) => T, timeoutMs: number, onTimeout: () => T): Promise<T> {
+  const id = nextId++;
+  return new Promise<T>((resolve) => {
+    const timer = setTimeout(() => finish(onTimeout), timeoutMs);
+    const off = port.onMessage((m) => {
+      const message = asMetricsMessage(m);
+      if (message?.op === reply && message.id === id) finish(() => answer(message));
+    });
+    const finish = (result: () => T) => {
+      clearTimeout(timer);
+      off();
+      resolve(result());
+    };
+    send(port, { ...request, id } as MetricsMessage);
+  });
+}
+
 /** This replica's metrics in Prometheus' text format: this process's own, or, in a worker, the whole replica's. */
 export async function replicaMetricsText(port: IpcPort | null = inReplicaWorker() ? primaryPort() : null): Promise<string> {
   if (!port) return metrics().registry.metrics();
-  const id = nextId++;
-  return new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => finish(() => reject(new Error("the replica's primary process did not answer"))), GATHER_TIMEOUT_MS);
-    const off = port.onMessage((m) => {
-      const message = asMetricsMessage(m);
-      if (message?.op !== "gathered" || message.id !== id) return;
-      finish(() => (message.text === null ? reject(new Error(message.error ?? "no metrics")) : resolve(message.text)));
-    });
-    const finish = (done: () => void) => {
-      clearTimeout(timer);
-      off();
-      done();
-    };
-    send(port, { nc: "metrics", op: "gather", id });
-  });
+  const text = await ask<string | Error>(
+    port,
+    { nc: "metrics", op: "gather" },
+    "gathered",
+    (message) => (message.op === "gathered" && message.text !== null ? message.text : new Error((message.op === "gathered" && message.error) || "no metrics")),
+    GATHER_TIMEOUT_MS,
+    () => new Error("the replica's primary process did not answer"),
+  );
+  if (text instanceof Error) throw text;
+  return text;
 }
 
 /** In a worker: answers the primary's requests for this process's metrics. */
@@ -95,18 +111,5 @@ export class MetricsGatherer {
 
 /** One worker's metrics, or null when it does not answer in time (it may be restarting). */
 function collectFrom(port: IpcPort): Promise<Collected | null> {
-  const id = nextId++;
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => finish(null), COLLECT_TIMEOUT_MS);
-    const off = port.onMessage((m) => {
-      const message = asMetricsMessage(m);
-      if (message?.op === "collected" && message.id === id) finish(message.metrics);
-    });
-    const finish = (result: Collected | null) => {
-      clearTimeout(timer);
-      off();
-      resolve(result);
-    };
-    send(port, { nc: "metrics", op: "collect", id });
-  });
+  return ask<Collected | null>(port, { nc: "metrics", op: "collect" }, "collected", (message) => (message.op === "collected" ? message.metrics : null), COLLECT_TIMEOUT_MS, () => null);
 }
