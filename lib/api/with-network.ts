@@ -23,6 +23,7 @@ import { parseOrThrow } from "@/lib/core/zod-errors";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { metrics, routeLabel } from "@/lib/metrics/registry";
 import { MAX_JSON_BODY_BYTES, readJsonBody } from "./read-json-body";
+import { jsonResponse } from "./direct-route";
 
 export { MAX_JSON_BODY_BYTES };
 
@@ -101,15 +102,16 @@ function queryObject(req: Request): Record<string, string> {
   return Object.fromEntries(new URL(req.url).searchParams.entries());
 }
 
-function respond(result: Response | object | null, status: number, requestId: string): Response {
+function respond(req: Request, result: Response | object | null, status: number, requestId: string): Response {
   if (result instanceof Response) {
     result.headers.set("x-request-id", requestId);
     return result;
   }
   if (result === null) return new Response(null, { status: 204, headers: { "x-request-id": requestId } });
   // Plain Web Responses, not NextResponse: server.ts serves the agents' routes without Next
-  // (lib/api/direct-route.ts), and its image bundle cannot load next/server by itself.
-  return Response.json(result, { status, headers: { "x-request-id": requestId } });
+  // (lib/api/direct-route.ts), and its image bundle cannot load next/server by itself. There the
+  // JSON text is written as is, without a body stream (jsonResponse).
+  return jsonResponse(req, result, { status, headers: { "x-request-id": requestId } });
 }
 
 async function parseInputs<B extends z.ZodType | undefined, Q extends z.ZodType | undefined>(
@@ -166,7 +168,7 @@ function run<C>(build: (req: Request, params: RouteParams, meta: RequestMeta) =>
       const params = (await context?.params) ?? {};
       assertIdParams(params);
       const ctx = await build(req, params, meta);
-      response = respond(await handler(ctx), status, meta.requestId);
+      response = respond(req, await handler(ctx), status, meta.requestId);
     } catch (error) {
       response = errorResponse(error, meta.requestId);
     }

@@ -73,6 +73,17 @@ describe("spawn helper", () => {
       expect((failed as HelperRunError).stderr).toMatch(/missing\.txt/);
       expect(readdirSync(root)).toEqual([]);
     });
+
+    it("answers a program's output, which goes to files there, and refuses output past maxBuffer", async () => {
+      fresh();
+      const both = await execFileViaHelper(process.execPath, ["-e", "process.stdout.write('out\\n'); process.stderr.write('err\\n')"], { ...opts, workspace: { root, write: {}, read: [] } });
+      expect([both.stdout, both.stderr]).toEqual(["out\n", "err\n"]);
+      const flooded = await execFileViaHelper("head", ["-c", "1000000", "/dev/zero"], { ...opts, maxBuffer: 10_000, workspace: { root, write: {}, read: [] } }).catch((e: unknown) => e);
+      expect(flooded).toBeInstanceOf(HelperRunError);
+      expect((flooded as HelperRunError).code).toBe("EMAXBUFFER");
+      expect((flooded as HelperRunError).stdout).toBe("");
+      expect(readdirSync(root)).toEqual([]);
+    });
   });
 
   it("kills a program whose output passes maxBuffer", async () => {
