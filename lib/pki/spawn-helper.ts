@@ -22,8 +22,9 @@ export interface HelperRunOptions {
   cwd?: string;
   timeoutMs: number;
   /**
-   * Most characters of stdout and stderr together; past it the program is killed, or in a
-   * workspace (where its output goes to files, read after it exits) its run is refused.
+   * Most characters of stdout and stderr together; past it the program is killed. In a workspace
+   * its output goes to files, read after it exits: there the limit counts bytes, and a run past it
+   * is refused.
    */
   maxBuffer: number;
   env: Record<string, string>;
@@ -74,7 +75,7 @@ function run(m, reply) {
       if (outputs) {
         try {
           const sizes = outputs.map((f) => fs.statSync(f).size);
-          if (sizes[0] + sizes[1] > m.maxBuffer) error = error || { message: "the program's output passed " + m.maxBuffer + " characters", code: "EMAXBUFFER" };
+          if (sizes[0] + sizes[1] > m.maxBuffer) error = error || { message: "the program's output passed " + m.maxBuffer + " bytes", code: "EMAXBUFFER" };
           else [stdout, stderr] = outputs.map((f) => fs.readFileSync(f, "utf8"));
         } catch (e) { error = error || failure(e); }
       }
