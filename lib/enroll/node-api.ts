@@ -3,6 +3,7 @@
  * nothing changed, without rendering), and renew certificates (rotating the credential).
  */
 import { createHash } from "node:crypto";
+import DataLoader from "dataloader";
 import { db, transaction } from "@/lib/db/client";
 import { hotPathPool } from "@/lib/db/pg-pool";
 import { RELAXED_COMMIT } from "@/lib/db/relaxed-commit";
@@ -62,6 +63,42 @@ export function nodeAuthFrom(certColumns: string): string {
   LEFT JOIN LATERAL (SELECT id, "caId", "notBefore", "notAfter", "revokedAt"${certColumns} FROM "Certificate" WHERE "nodeId" = n.id ORDER BY "createdAt" DESC LIMIT 1) cert ON true`;
 }
 
+type NodeAuthRow = NodeAuth & { credentialRevoked: boolean };
+
+/** Most credentials in one query; a larger burst is read in several. */
+const AUTH_READ_BATCH = 500;
+
+/**
+ * Credential lookups asked for in the same turn of the event loop, read with one query (a named,
+ * prepared statement on the plain pg pool: this runs for every poll of every node). A change
+ * wakes thousands of held polls at once, and each host polls again the moment it has its answer:
+ * one query per poll was most of a replica's database work then. A poll that comes alone waits
+ * only for the end of its turn. Nothing is cached between turns: every poll reads the database.
+ */
+function nodeAuthReads(): DataLoader<string, NodeAuthRow | undefined> {
+  const holder = globalThis as { __ncNodeAuthReads?: DataLoader<string, NodeAuthRow | undefined> };
+  return (holder.__ncNodeAuthReads ??= new DataLoader(readNodeAuths, {
+    cache: false,
+    maxBatchSize: AUTH_READ_BATCH,
+    // After the turn's I/O callbacks, not after the current one: polls arrive in callbacks of their own.
+    batchScheduleFn: (run) => setImmediate(run),
+  }));
+}
+
+async function readNodeAuths(tokenHashes: readonly string[]): Promise<Array<NodeAuthRow | undefined>> {
+  const { rows } = await hotPathPool().query<NodeAuthRow & { tokenHash: string }>({
+    name: "nc-node-auth-v4",
+    text: `SELECT c."tokenHash", ${NODE_AUTH_COLUMNS} FROM ${NODE_AUTH_FROM} WHERE c."tokenHash" = ANY($1::text[])`,
+    values: [[...new Set(tokenHashes)]],
+  });
+  const byHash = new Map(rows.map(({ tokenHash, ...auth }) => [tokenHash, auth]));
+  // A copy each: two polls with one credential in the same turn must not share an object.
+  return tokenHashes.map((hash) => {
+    const auth = byHash.get(hash);
+    return auth && { ...auth };
+  });
+}
+
 const failureLimits = (meta: RequestMeta, tokenHash: string | null): Limit[] => [
   ...(meta.clientIp ? [{ key: addressLimitKey("cred-fail", meta.clientIp), windowSeconds: 300, max: 20 }] : []),
   ...(tokenHash ? [{ key: `cred-fail:token:${tokenHash}`, windowSeconds: 300, max: 5 }] : []),
@@ -81,17 +118,7 @@ export function credentialHashOf(req: Request): string | null {
  */
 export async function authenticateNode(req: Request, meta: RequestMeta): Promise<NodeAuth> {
   const tokenHash = credentialHashOf(req);
-  // A named (prepared) statement on a plain pg pool: this runs for every poll of every node.
-  const rows = tokenHash
-    ? (
-        await hotPathPool().query<NodeAuth & { credentialRevoked: boolean }>({
-          name: "nc-node-auth-v3",
-          text: `SELECT ${NODE_AUTH_COLUMNS} FROM ${NODE_AUTH_FROM} WHERE c."tokenHash" = $1`,
-          values: [tokenHash],
-        })
-      ).rows
-    : [];
-  const auth = rows[0];
+  const auth = tokenHash ? await nodeAuthReads().load(tokenHash) : undefined;
   // Blocking revokes the credentials too; the agent still deserves to hear why it was refused.
   if (auth?.status === "blocked") throw new AppError("node_blocked", BLOCKED_MESSAGE);
   if (!auth && tokenHash && (await db.retiredCredential.findUnique({ where: { tokenHash }, select: { tokenHash: true } }))) {
