@@ -63,7 +63,8 @@ export function nodeAuthFrom(certColumns: string): string {
   LEFT JOIN LATERAL (SELECT id, "caId", "notBefore", "notAfter", "revokedAt"${certColumns} FROM "Certificate" WHERE "nodeId" = n.id ORDER BY "createdAt" DESC LIMIT 1) cert ON true`;
 }
 
-type NodeAuthRow = NodeAuth & { credentialRevoked: boolean };
+/** authenticateNode's row: the node's auth, and whether the credential itself was revoked. */
+export type NodeAuthRow = NodeAuth & { credentialRevoked: boolean };
 
 /** Most credentials in one query; a larger burst is read in several. */
 const AUTH_READ_BATCH = 500;

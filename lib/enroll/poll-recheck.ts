@@ -26,6 +26,7 @@ import {
   saveRendered,
   type HostReport,
   type NodeAuth,
+  type NodeAuthRow,
   type PollResult,
 } from "./node-api";
 
@@ -42,14 +43,13 @@ interface Recheck {
   reject: (error: unknown) => void;
 }
 
-interface RecheckRow extends NodeAuth, RenderFieldRow {
+type RecheckRow = NodeAuthRow & RenderFieldRow & {
   tokenHash: string;
-  credentialRevoked: boolean;
   certPem: string | null;
   certIp: string | null;
   certIp6: string | null;
   certUnsafeNetworks: string[] | null;
-}
+};
 
 /**
  * authenticateNode's row for many credentials at once, with what rendering needs. The certificate
