@@ -20,6 +20,7 @@ import { HttpClient, StatusCounter } from "./http-client";
 import { Deadline, forEachParallel, formatMs, formatRatio, percentile } from "./measure";
 import { RawSignLoop, type RawSignJob } from "./raw-sign-loop";
 import { printReport } from "./table";
+import { metric } from "./replica-metrics";
 
 const ENROLLMENTS_PER_MODE = 100;
 const CONCURRENCY = 4;
@@ -33,6 +34,7 @@ const CIDR = "10.92.0.0/16";
 
 interface Fixture {
   client: HttpClient;
+  appPort: number;
   tokens: string[];
   keys: string[];
   /** Pre-written ca.crt, ca.key and host.pub for the raw loop. */
@@ -54,6 +56,16 @@ interface PathResult {
   /** Each enrollment's (or signature's) own time, from sending to the answer. */
   latencies: number[];
   statuses: StatusCounter;
+  /** Of the app's signatures, how many were made ahead (sign-ahead.ts), by outcome. */
+  ahead?: Record<AheadOutcome, number>;
+}
+
+const AHEAD_OUTCOMES = ["used", "discarded", "failed"] as const;
+type AheadOutcome = (typeof AHEAD_OUTCOMES)[number];
+
+async function aheadCounts(port: number): Promise<Record<AheadOutcome, number>> {
+  const values = await Promise.all(AHEAD_OUTCOMES.map((o) => metric(port, `nc_enroll_signed_ahead_total{outcome="${o}"}`)));
+  return Object.fromEntries(AHEAD_OUTCOMES.map((o, i) => [o, values[i]!])) as Record<AheadOutcome, number>;
 }
 
 interface Mode {
@@ -96,6 +108,7 @@ async function prepare(modeCount: number): Promise<Fixture> {
   await writeFile(path.join(dir, "host.pub"), keys[0]!);
   return {
     client: new HttpClient(APP_HOST, app.port, CONCURRENCY, REQUEST_TIMEOUT_MS),
+    appPort: app.port,
     tokens,
     keys,
     dir,
@@ -125,6 +138,7 @@ async function warmUp(f: Fixture): Promise<void> {
 async function measureMode(f: Fixture, mode: Mode): Promise<{ raw: PathResult; app: PathResult }> {
   const raw: PathResult = { label: `baseline: raw nebula-cert sign loop, ${mode.label}`, count: 0, ms: 0, latencies: [], statuses: new StatusCounter() };
   const app: PathResult = { label: `app: POST /api/v1/enroll, ${mode.label}`, count: 0, ms: 0, latencies: [], statuses: new StatusCounter() };
+  const aheadBefore = await aheadCounts(f.appPort);
   const deadline = new Deadline(BUDGET_PER_MODE_MS);
   const prefix = mode.parallel === 1 ? "seq" : `par${mode.parallel}`;
   while (!deadline.passed && app.count < ENROLLMENTS_PER_MODE) {
@@ -147,6 +161,8 @@ async function measureMode(f: Fixture, mode: Mode): Promise<{ raw: PathResult; a
     );
     app.count += size;
   }
+  const aheadAfter = await aheadCounts(f.appPort);
+  app.ahead = Object.fromEntries(AHEAD_OUTCOMES.map((o) => [o, aheadAfter[o] - aheadBefore[o]])) as Record<AheadOutcome, number>;
   return { raw, app };
 }
 
@@ -193,6 +209,10 @@ function report(f: Fixture, results: Array<{ mode: Mode; raw: PathResult; app: P
     rows,
     notes: [
       ...results.map(({ mode, raw, app }) => `${mode.label}: enrollments / raw signatures = ${formatRatio(rate(app) / rate(raw))}`),
+      ...results.map(
+        ({ mode, app }) =>
+          `${mode.label}: signed ahead while the preflight ran (an idle replica, a link that enrolled a host moments ago): ${app.ahead?.used ?? 0} used, ${app.ahead?.discarded ?? 0} discarded, ${app.ahead?.failed ?? 0} failed, of ${app.count}; the first enrollment of each block (a fresh link) is never signed ahead`,
+      ),
       `the limits are ${ENROLL_LIMITS.perAddress}/min per client address and ${ENROLL_LIMITS.perToken}/min per token: the app runs with TRUSTED_PROXIES=127.0.0.1/32 and every request carries its own X-Forwarded-For address, and each block of ${BLOCK} enrollments uses a fresh unlimited join link`,
       `raw loop and enrollments take turns in blocks of ${BLOCK}; public keys were made with nebula-cert keygen before timing; ${WARMUP} warm-up enrollments were not counted`,
       `per second is count / wall time of the blocks; p50/p99 each are the times of single enrollments (or signatures), from sending to the answer`,

@@ -6,7 +6,8 @@
  * Nothing is locked while nebula-cert signs, and the database is asked as little as possible
  * (enroll-statements.ts): one statement counts the attempt, reads the link, its network, its
  * groups and the CA, and claims the address (a link's fixed address is claimed by a statement of
- * its own; a claim is returned if anything fails); the certificate is signed; and one statement
+ * its own; a claim is returned if anything fails); the certificate is signed (on an idle replica,
+ * often while the preflight runs: sign-ahead.ts); and one statement
  * writes the node, its lease,
  * certificate, credential and audit event, and counts the link's use, checking the link again, so
  * that its row is locked only for that commit. A network's enrollments then run side by side
@@ -33,6 +34,7 @@ import type { EnrollInput } from "./link-schemas";
 import { hostnameTaken, UNUSABLE_LINK_TEXT } from "./join-messages";
 import { hostGroupsGuard } from "@/lib/firewall/host-groups-guard";
 import { insertEnrollment, readEnrollPreflight, type EnrollPreflight } from "./enroll-statements";
+import { beginEnrollment, type EnrollmentAhead, type LinkTemplate } from "./sign-ahead";
 
 /** One message for every unusable token, so a probe learns nothing about which links exist. */
 const unusable = () => new AppError("not_found", UNUSABLE_LINK_TEXT);
@@ -52,6 +54,18 @@ export interface EnrollResult {
 export async function enroll(input: EnrollInput, meta: RequestMeta): Promise<EnrollResult> {
   if (!looksLikeToken(input.token, JOIN_TOKEN_PREFIX)) throw unusable();
   const tokenHash = hashToken(input.token);
+  const ahead = beginEnrollment(tokenHash, input.hostname, input.publicKeyPem);
+  let template: LinkTemplate | null = null;
+  try {
+    const done = await enrollWithToken(input, meta, tokenHash, ahead);
+    template = done.template;
+    return done.result;
+  } finally {
+    ahead.finish(template);
+  }
+}
+
+async function enrollWithToken(input: EnrollInput, meta: RequestMeta, tokenHash: string, ahead: EnrollmentAhead): Promise<{ result: EnrollResult; template: LinkTemplate | null }> {
   const limits = enrollLimits();
   const rateLimits = [
     { key: `enroll:token:${tokenHash}`, windowSeconds: limits.windowSeconds, max: limits.perToken },
@@ -76,7 +90,10 @@ export async function enroll(input: EnrollInput, meta: RequestMeta): Promise<Enr
   const actor = { id: null, displayName: `join link ${link.description || link.id.slice(0, 8)}` };
   const status = pending ? "pending" : "active";
   try {
-    const signed = ca ? await signHost({ ca, name, ipWithPrefix: lease.ipWithPrefix, ip6WithPrefix: lease.ip6WithPrefix, groups: groupNames, publicKeyPem: input.publicKeyPem, durationHours: hostCertHours() }) : null;
+    const signed = ca
+      ? ((await ahead.signedFor({ linkId: link.id, caId: ca.id, name, groups: groupNames, lease })) ??
+        (await signHost({ ca, name, ipWithPrefix: lease.ipWithPrefix, ip6WithPrefix: lease.ip6WithPrefix, groups: groupNames, publicKeyPem: input.publicKeyPem, durationHours: hostCertHours() })))
+      : null;
     const credential = generateToken(NODE_CREDENTIAL_PREFIX);
     const write = {
       networkId: network.id,
@@ -145,7 +162,10 @@ export async function enroll(input: EnrollInput, meta: RequestMeta): Promise<Enr
     if (!written.nodeId) {
       throw written.claimHeld ? unusable() : new AppError("conflict", "The address claimed for this enrollment was taken back after a long wait; try again");
     }
-    return { nodeId: written.nodeId, networkId: network.id, networkName: link.networkName, name, ip: lease.ip, status, credential };
+    const result: EnrollResult = { nodeId: written.nodeId, networkId: network.id, networkName: link.networkName, name, ip: lease.ip, status, credential };
+    // The preflight's claim moved the cursor: the link's next host most likely gets the address after it.
+    const template = ca && read.claim && read.ca ? { linkId: link.id, network, fixedName: link.fixedName, groups: groupNames, ca: read.ca, claimedAddress: lease.address } : null;
+    return { result, template };
   } catch (error) {
     await returnClaim(network.id, lease.leaseId);
     throw error;

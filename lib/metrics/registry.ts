@@ -11,6 +11,7 @@ export interface AppMetrics {
   httpRequests: Counter<"route" | "method" | "status">;
   polls: Counter<"answer">;
   enrollments: Counter<"result">;
+  enrollSignedAhead: Counter<"outcome">;
   nebulaCertSeconds: Histogram<"subcommand" | "result">;
   rateLimitHits: Counter<"limit">;
   longPollsWaiting: Gauge;
@@ -35,6 +36,12 @@ function create(): AppMetrics {
     httpRequests: new Counter({ name: "nc_http_requests_total", help: "API requests by route, method and status", labelNames: ["route", "method", "status"] as const, registers: [registry] }),
     polls,
     enrollments: new Counter({ name: "nc_enrollments_total", help: "Enrollments by result (ok, or the error code)", labelNames: ["result"] as const, registers: [registry] }),
+    enrollSignedAhead: new Counter({
+      name: "nc_enroll_signed_ahead_total",
+      help: "Certificates an idle replica signed while an enrollment's preflight ran, by outcome (used; discarded when the preflight admitted other inputs or refused; failed)",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
     nebulaCertSeconds: new Histogram({
       name: "nc_nebula_cert_duration_seconds",
       help: "How long nebula-cert runs take, by subcommand and result",
