@@ -8,7 +8,6 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-import { keepAbortSignal } from "@/lib/core/request-signal";
 import { FRAME_AND_SNIFF_HEADERS } from "./security-headers";
 
 export type RouteHandler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
@@ -53,11 +52,10 @@ export async function serveDirect(req: IncomingMessage, res: ServerResponse, han
   const request = new Request(new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`), {
     method,
     headers: webHeaders(req),
+    signal: aborted.signal,
     ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: "half" } : {}),
   } as RequestInit);
   directRequests.add(request);
-  // Beside the request, not given to it (lib/core/request-signal.ts says why).
-  keepAbortSignal(request, aborted.signal);
   let response: Response;
   try {
     response = await handler(request, { params: Promise.resolve({}) });

@@ -13,7 +13,6 @@ import { configChangeFeed } from "@/lib/db/config-change-feed";
 import type { RequestMeta } from "@/lib/core/request-meta";
 import { LONG_POLL_MAX_SECONDS, PREFER_HEADER, PREFERENCE_APPLIED_HEADER, preferredWait } from "@/lib/agent/protocol";
 import { metrics } from "@/lib/metrics/registry";
-import { abortSignalOf } from "@/lib/core/request-signal";
 import { longPollMaxWaiting } from "./long-poll-limit";
 import { pollAnswerHeaders, pollConfig, type PollResult } from "./node-api";
 import { recheckPoll } from "./poll-recheck";
@@ -73,7 +72,7 @@ async function holdPoll(req: Request, meta: RequestMeta, unchanged: Exclude<Poll
     let end;
     gauge.inc();
     try {
-      end = await feed.wait(result.networkId, result.revision, readAt, remaining, abortSignalOf(req));
+      end = await feed.wait(result.networkId, result.revision, readAt, remaining, req.signal);
     } catch (error) {
       metrics().longPolls.inc({ end: "unavailable" });
       if (Date.now() - unavailableLogged > 60_000) {
