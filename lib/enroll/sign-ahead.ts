@@ -115,13 +115,14 @@ export function beginEnrollment(tokenHash: string, hostname: string, publicKeyPe
 
 function signAhead(tokenHash: string, hostname: string, publicKeyPem: string): { inputs: SigningInputs; signed: Promise<SignedHost | null> } | null {
   const t = templates.get(tokenHash);
-  if (!t) return null;
+  const claimed = t && lastClaimed.get(t.network.id);
+  if (!t || claimed === undefined) return null;
   if (Date.now() - t.rememberedAt > TEMPLATE_MS) {
     templates.delete(tokenHash);
     return null;
   }
   try {
-    const lease = leaseFromRow(t.network, { leaseId: "ahead", address: (lastClaimed.get(t.network.id) ?? Number.NaN) + 1 });
+    const lease = leaseFromRow(t.network, { leaseId: "ahead", address: claimed + 1 });
     const inputs: SigningInputs = { linkId: t.linkId, caId: t.ca.id, name: t.fixedName ?? hostname, groups: t.groups, lease };
     const keyPem = unsealCaKey(t.ca);
     // A failure here only means the enrollment signs as usual: never an unhandled rejection.
