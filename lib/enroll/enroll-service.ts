@@ -22,9 +22,8 @@ import { auditActorName } from "@/lib/audit/record-audit";
 import { emitWebhookEvents } from "@/lib/webhooks/emit";
 import { bumpConfigRevision } from "@/lib/networks/config-revision";
 import { CLAIM_SECONDS, claimLease, leaseFromRow, releaseClaimedLease, type ClaimedLease } from "@/lib/ipam/lease-allocator";
-import { hostCertHours } from "@/lib/pki/certificate-service";
 import { unsealCaKey } from "@/lib/pki/certificate-authority";
-import { signHost } from "@/lib/pki/sign-host";
+import type { SignedHost } from "@/lib/pki/sign-host";
 import { addressLimitKey } from "@/lib/ratelimit/address-key";
 import { refuseOver } from "@/lib/ratelimit/enforce-limit";
 import { enrollLimits } from "./enroll-limits";
@@ -34,7 +33,7 @@ import type { EnrollInput } from "./link-schemas";
 import { hostnameTaken, UNUSABLE_LINK_TEXT } from "./join-messages";
 import { hostGroupsGuard } from "@/lib/firewall/host-groups-guard";
 import { insertEnrollment, readEnrollPreflight, type EnrollPreflight } from "./enroll-statements";
-import { beginEnrollment, type EnrollmentAhead, type LinkTemplate } from "./sign-ahead";
+import { beginEnrollment, signEnrollment, type EnrollmentAhead, type LinkTemplate } from "./sign-ahead";
 
 /** One message for every unusable token, so a probe learns nothing about which links exist. */
 const unusable = () => new AppError("not_found", UNUSABLE_LINK_TEXT);
@@ -90,10 +89,11 @@ async function enrollWithToken(input: EnrollInput, meta: RequestMeta, tokenHash:
   const actor = { id: null, displayName: `join link ${link.description || link.id.slice(0, 8)}` };
   const status = pending ? "pending" : "active";
   try {
-    const signed = ca
-      ? ((await ahead.signedFor({ linkId: link.id, caId: ca.id, name, groups: groupNames, lease })) ??
-        (await signHost({ ca, name, ipWithPrefix: lease.ipWithPrefix, ip6WithPrefix: lease.ip6WithPrefix, groups: groupNames, publicKeyPem: input.publicKeyPem, durationHours: hostCertHours() })))
-      : null;
+    let signed: SignedHost | null = null;
+    if (ca) {
+      const inputs = { linkId: link.id, caId: ca.id, name, groups: groupNames, lease };
+      signed = (await ahead.signedFor(inputs)) ?? (await signEnrollment(ca, inputs, input.publicKeyPem));
+    }
     const credential = generateToken(NODE_CREDENTIAL_PREFIX);
     const write = {
       networkId: network.id,

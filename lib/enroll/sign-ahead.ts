@@ -23,7 +23,7 @@ import { leaseFromRow, type ClaimedLease } from "@/lib/ipam/lease-allocator";
 import type { NetworkRanges } from "@/lib/ipam/address-space";
 import { unsealCaKey } from "@/lib/pki/certificate-authority";
 import { hostCertHours } from "@/lib/pki/certificate-service";
-import { signHost, type SignedHost } from "@/lib/pki/sign-host";
+import { signHost, type SignedHost, type SignRequest } from "@/lib/pki/sign-host";
 import { metrics } from "@/lib/metrics/registry";
 
 /** How long a link's last enrollment is remembered: a rollout enrolls hosts seconds apart. */
@@ -53,7 +53,7 @@ export interface SigningInputs {
 }
 
 const templates = new Map<string, Omit<LinkTemplate, "claimedAddress"> & { rememberedAt: number }>();
-/** Per network, not per link: links into one network share its cursor. */
+/** Per network, not per link: links into one network share its cursor. One number per network that enrolled a host here. */
 const lastClaimed = new Map<string, number>();
 let inFlight = 0;
 
@@ -66,6 +66,15 @@ export interface EnrollmentAhead {
    * for this token until it succeeds again.
    */
   finish(template: LinkTemplate | null): void;
+}
+
+/**
+ * Signs an enrolling host's certificate from its inputs: the one call both the enrollment and the
+ * guess make, so that a certificate signed ahead is exactly the one the enrollment would sign.
+ */
+export function signEnrollment(ca: SignRequest["ca"], inputs: SigningInputs, publicKeyPem: string): Promise<SignedHost> {
+  const { name, groups, lease } = inputs;
+  return signHost({ ca, name, ipWithPrefix: lease.ipWithPrefix, ip6WithPrefix: lease.ip6WithPrefix, groups, publicKeyPem, durationHours: hostCertHours() });
 }
 
 const sameInputs = (a: SigningInputs, b: SigningInputs) =>
@@ -100,12 +109,7 @@ export function beginEnrollment(tokenHash: string, hostname: string, publicKeyPe
       if (ahead && !consumed) metrics().enrollSignedAhead.inc({ outcome: "discarded" });
       templates.delete(tokenHash);
       if (!template) return;
-      if (templates.size >= MAX_TEMPLATES) {
-        const oldest = templates.keys().next().value!;
-        const network = templates.get(oldest)!.network.id;
-        templates.delete(oldest);
-        if (![...templates.values()].some((t) => t.network.id === network)) lastClaimed.delete(network);
-      }
+      if (templates.size >= MAX_TEMPLATES) templates.delete(templates.keys().next().value!);
       const { claimedAddress, ...rest } = template;
       templates.set(tokenHash, { ...rest, rememberedAt: Date.now() });
       lastClaimed.set(template.network.id, claimedAddress);
@@ -115,8 +119,8 @@ export function beginEnrollment(tokenHash: string, hostname: string, publicKeyPe
 
 function signAhead(tokenHash: string, hostname: string, publicKeyPem: string): { inputs: SigningInputs; signed: Promise<SignedHost | null> } | null {
   const t = templates.get(tokenHash);
-  const claimed = t && lastClaimed.get(t.network.id);
-  if (!t || claimed === undefined) return null;
+  if (!t) return null;
+  const claimed = lastClaimed.get(t.network.id)!; // set with every template, never removed
   if (Date.now() - t.rememberedAt > TEMPLATE_MS) {
     templates.delete(tokenHash);
     return null;
@@ -124,9 +128,8 @@ function signAhead(tokenHash: string, hostname: string, publicKeyPem: string): {
   try {
     const lease = leaseFromRow(t.network, { leaseId: "ahead", address: claimed + 1 });
     const inputs: SigningInputs = { linkId: t.linkId, caId: t.ca.id, name: t.fixedName ?? hostname, groups: t.groups, lease };
-    const keyPem = unsealCaKey(t.ca);
     // A failure here only means the enrollment signs as usual: never an unhandled rejection.
-    const signed = signHost({ ca: { ...t.ca, keyPem }, name: inputs.name, ipWithPrefix: lease.ipWithPrefix, ip6WithPrefix: lease.ip6WithPrefix, groups: t.groups, publicKeyPem, durationHours: hostCertHours() }).catch(() => null);
+    const signed = signEnrollment({ ...t.ca, keyPem: unsealCaKey(t.ca) }, inputs, publicKeyPem).catch(() => null);
     return { inputs, signed };
   } catch {
     return null;
