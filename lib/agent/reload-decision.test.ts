@@ -34,6 +34,21 @@ describe("restartKeyOf", () => {
   it("keeps the key of a config without DNS as it was, so upgrading the server restarts no host", () => {
     expect(key()).toBe("8372bbd4192fc346");
   });
+  it("keeps the key of a lighthouse serving DNS as it was", () => {
+    expect(key((s) => s.replace("am_lighthouse: false", "am_lighthouse: true\n  serve_dns: true\n  dns:\n    host: 10.0.0.5\n    port: 53"))).toBe("8268f93ebb3f6d81");
+  });
+  // One rendered config object is shared by every node alike, and its text is kept per object.
+  it("gives each node sharing one config object its own key, and each nebula version its own", () => {
+    const shared = { tun: { dev: "nebula1", mtu: 1300, unsafe_routes: [{ route: "192.168.50.0/24", via: "10.42.0.9" }] }, listen: { port: 0 } };
+    const copy = () => structuredClone(shared);
+    for (const nets of [["10.42.0.5/16"], ["10.42.0.6/16"], ["10.42.0.5/16"]]) {
+      for (const unsafeRoutesReloadable of [false, true, false]) {
+        expect(restartKeyOf(shared, nets, { unsafeRoutesReloadable })).toBe(restartKeyOf(copy(), nets, { unsafeRoutesReloadable }));
+      }
+    }
+    expect(restartKeyOf(shared, ["10.42.0.5/16"])).not.toBe(restartKeyOf(shared, ["10.42.0.6/16"]));
+    expect(restartKeyOf(shared, ["10.42.0.5/16"], { unsafeRoutesReloadable: true })).not.toBe(restartKeyOf(shared, ["10.42.0.5/16"]));
+  });
   it("ignores key order", () => {
     expect(restartKeyOf({ tun: { mtu: 1300, dev: "a" } }, [])).toBe(restartKeyOf({ tun: { dev: "a", mtu: 1300 } }, []));
   });

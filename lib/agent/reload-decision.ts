@@ -51,17 +51,39 @@ function stable(value: unknown): string {
  * empty list, which keeps the key of a config without routes exactly what it was.
  */
 export function restartKeyOf(config: unknown, certNetworks: string[], opts: { unsafeRoutesReloadable?: boolean } = {}): string {
+  const { parts, optional } = notReloadableText(config, opts.unsafeRoutesReloadable ?? false);
+  // Exactly stable({ parts, networks, optional? }), keys in stable's order: the digest must never
+  // change for a config whose parts did not (a changed key restarts every host).
+  const networks = stable([...certNetworks].sort());
+  const digested = optional === null ? `{"networks":${networks},"parts":${parts}}` : `{"networks":${networks},"optional":${optional},"parts":${parts}}`;
+  return createHash("sha256").update(digested).digest("hex").slice(0, 16);
+}
+
+/**
+ * The stable text of a config's parts that nebula cannot reload (null `optional` when it has none
+ * of NOT_RELOADABLE_IF_PRESENT), kept per config object: nodes alike share one rendered config
+ * object (render-node-config.ts), and writing the same text again for each of a woken fleet's
+ * thousands of hosts was a tenth of a replica's CPU. Rendered configs are never changed after.
+ */
+function notReloadableText(config: unknown, unsafeRoutesReloadable: boolean): { parts: string; optional: string | null } {
+  const memo = config && typeof config === "object" ? notReloadableTexts.get(config) : undefined;
+  const known = memo?.[unsafeRoutesReloadable ? 1 : 0];
+  if (known) return known;
   const parts = NOT_RELOADABLE.map((path) => {
     const value = at(config, path);
-    return opts.unsafeRoutesReloadable && path[0] === "tun" && value && typeof value === "object" ? { ...value, unsafe_routes: [] } : value;
+    return unsafeRoutesReloadable && path[0] === "tun" && value && typeof value === "object" ? { ...value, unsafe_routes: [] } : value;
   });
   const optional = NOT_RELOADABLE_IF_PRESENT.map((path) => at(config, path));
-  const digested = optional.every((v) => v === undefined) ? { parts, networks: [...certNetworks].sort() } : { parts, networks: [...certNetworks].sort(), optional };
-  return createHash("sha256")
-    .update(stable(digested))
-    .digest("hex")
-    .slice(0, 16);
+  const text = { parts: stable(parts), optional: optional.every((v) => v === undefined) ? null : stable(optional) };
+  if (config && typeof config === "object") {
+    const texts = memo ?? [];
+    texts[unsafeRoutesReloadable ? 1 : 0] = text;
+    if (!memo) notReloadableTexts.set(config, texts);
+  }
+  return text;
 }
+
+const notReloadableTexts = new WeakMap<object, Array<{ parts: string; optional: string | null }>>();
 
 export interface BundleIdentity {
   /** The ETag of the bundle (config, CA and certificate together). */

@@ -123,7 +123,16 @@ export function renderNodeConfig(input: RenderInput, memo?: BodyMemo): RenderedC
     if (shape !== null) memo!.set(shape, rendered);
   }
   const yaml = `${headerText(input)}\n\n${rendered.body}`;
-  return { object: rendered.object, yaml, etag: etagOf(yaml) };
+  // Hashed only when asked for: the agents' poll answers carry the bundle's ETag (node-api.ts),
+  // which hashes this text itself, so hashing it here too doubled the hashing of a woken fleet.
+  let etag: string | undefined;
+  return {
+    object: rendered.object,
+    yaml,
+    get etag() {
+      return (etag ??= etagOf(yaml));
+    },
+  };
 }
 
 /**
