@@ -104,7 +104,13 @@ describe("agent routes served directly", () => {
     const again = await pollDirect(enrolled.json.credential, { "if-none-match": etag });
     expect(again.status).toBe(304);
     expect(await again.text()).toBe("");
-    expect((await pollThroughHandler(enrolled.json.credential, etag)).res.status).toBe(304);
+    const againViaHandler = await pollThroughHandler(enrolled.json.credential, etag);
+    expect(againViaHandler.res.status).toBe(304);
+    // The 304's headers, too, are the handler's own: the ETag, the interval, no-store, and a request id.
+    expect(protocolHeaders(again.headers)).toEqual(protocolHeaders(againViaHandler.res.headers));
+    expect(protocolHeaders(again.headers)).toMatchObject({ etag, "cache-control": "no-store" });
+    expect(protocolHeaders(again.headers)["x-nc-poll-seconds"]).toBeDefined();
+    expect(again.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it("errors keep their JSON shape; a body over the limit is refused while it arrives", async () => {

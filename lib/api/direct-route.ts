@@ -12,23 +12,46 @@ import { FRAME_AND_SNIFF_HEADERS } from "./security-headers";
 
 export type RouteHandler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
-/** Requests that serveDirect is serving, so that jsonResponse knows whose answer it writes. */
+/** Requests that serveDirect is serving, so that answer() knows whose answer it makes. */
 const directRequests = new WeakSet<Request>();
-/** The JSON text of answers to those requests, written as is instead of through a body stream. */
-const preparedBodies = new WeakMap<Response, string>();
+
+/** What serveDirect writes for an answer made by answer(): its headers (names in lower case) and text. */
+interface PreparedAnswer {
+  headers: Record<string, string>;
+  text: string | null;
+}
+const preparedAnswers = new WeakMap<Response, PreparedAnswer>();
 
 /**
- * A JSON answer. To a request that serveDirect serves, the text rides beside a bodiless Response
- * and is written as is: a Web body stream made and read back per answer was a fifth of a woken
- * poll's CPU. To any other caller (Next, tests) it is an ordinary JSON Response.
+ * An answer with these headers and text. To a request that serveDirect serves, both ride beside a
+ * bare Response and are written as they are: a Web body stream made and read back per answer was
+ * a fifth of a woken poll's CPU, and filling and reading back undici's Headers (validated and
+ * sorted on every pass) most of what an answer cost beyond its JSON. To any other caller (Next,
+ * tests) it is an ordinary Response.
  */
-export function jsonResponse(req: Request, body: unknown, init: { status?: number; headers?: Record<string, string> } = {}): Response {
-  const text = JSON.stringify(body);
-  const headers = { "content-type": "application/json", ...init.headers };
-  if (!directRequests.has(req)) return new Response(text, { status: init.status, headers });
-  const response = new Response(null, { status: init.status, headers });
-  preparedBodies.set(response, text);
+export function answer(req: Request, status: number, headers: Record<string, string>, text: string | null): Response {
+  if (!directRequests.has(req)) return new Response(text, { status, headers });
+  const prepared: PreparedAnswer = { headers: {}, text };
+  for (const name in headers) prepared.headers[name.toLowerCase()] = headers[name]!;
+  const response = new Response(null, { status });
+  preparedAnswers.set(response, prepared);
   return response;
+}
+
+/** A JSON answer (see answer). */
+export function jsonResponse(req: Request, body: unknown, init: { status?: number; headers?: Record<string, string> } = {}): Response {
+  return answer(req, init.status ?? 200, { "content-type": "application/json", ...init.headers }, JSON.stringify(body));
+}
+
+/** Sets a header on any answer, prepared by answer() or not; with `unlessSet`, only when it has none of that name. */
+export function setAnswerHeader(response: Response, name: string, value: string, unlessSet = false): void {
+  const prepared = preparedAnswers.get(response);
+  const key = name.toLowerCase();
+  if (prepared) {
+    if (!(unlessSet && key in prepared.headers)) prepared.headers[key] = value;
+  } else if (!(unlessSet && response.headers.has(key))) {
+    response.headers.set(key, value);
+  }
 }
 
 function webHeaders(req: IncomingMessage): Headers {
@@ -65,9 +88,10 @@ export async function serveDirect(req: IncomingMessage, res: ServerResponse, han
     response = Response.json({ error: { code: "internal", message: "Internal error" } }, { status: 500 });
   }
   if (res.destroyed) return;
-  const prepared = preparedBodies.get(response);
-  const body = prepared !== undefined ? Buffer.from(prepared) : response.body ? Buffer.from(await response.arrayBuffer()) : null;
+  const prepared = preparedAnswers.get(response);
+  const body = prepared ? (prepared.text === null ? null : Buffer.from(prepared.text)) : response.body ? Buffer.from(await response.arrayBuffer()) : null;
   for (const [name, value] of FRAME_AND_SNIFF_HEADERS) res.setHeader(name, value);
+  if (prepared) for (const name in prepared.headers) res.setHeader(name, prepared.headers[name]!);
   response.headers.forEach((value, name) => res.setHeader(name, value));
   if (body) res.setHeader("content-length", body.byteLength);
   res.writeHead(response.status);

@@ -23,7 +23,7 @@ import { parseOrThrow } from "@/lib/core/zod-errors";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { metrics, routeLabel } from "@/lib/metrics/registry";
 import { MAX_JSON_BODY_BYTES, readJsonBody } from "./read-json-body";
-import { jsonResponse } from "./direct-route";
+import { jsonResponse, setAnswerHeader } from "./direct-route";
 
 export { MAX_JSON_BODY_BYTES };
 
@@ -104,7 +104,7 @@ function queryObject(req: Request): Record<string, string> {
 
 function respond(req: Request, result: Response | object | null, status: number, requestId: string): Response {
   if (result instanceof Response) {
-    result.headers.set("x-request-id", requestId);
+    setAnswerHeader(result, "x-request-id", requestId);
     return result;
   }
   if (result === null) return new Response(null, { status: 204, headers: { "x-request-id": requestId } });
@@ -174,7 +174,7 @@ function run<C>(build: (req: Request, params: RouteParams, meta: RequestMeta) =>
     }
     // Every answer is for one caller, and some carry a secret shown once (a join link's token, a
     // node credential, a one-time key): none may be kept by a browser or a shared cache.
-    if (!response.headers.has("cache-control")) response.headers.set("cache-control", "no-store");
+    setAnswerHeader(response, "cache-control", "no-store", true);
     metrics().httpRequests.inc({ route: routeLabel(new URL(req.url).pathname), method: req.method, status: String(response.status) });
     return response;
   };
