@@ -68,7 +68,8 @@ export function restartKeyOf(config: unknown, certNetworks: string[], opts: { un
  */
 function notReloadableText(config: unknown, unsafeRoutesReloadable: boolean): { parts: string; optional: string | null } {
   const memo = config && typeof config === "object" ? notReloadableTexts.get(config) : undefined;
-  const known = memo?.[unsafeRoutesReloadable ? 1 : 0];
+  const slot = unsafeRoutesReloadable ? 1 : 0;
+  const known = memo?.[slot];
   if (known) return known;
   const parts = NOT_RELOADABLE.map((path) => {
     const value = at(config, path);
@@ -78,7 +79,7 @@ function notReloadableText(config: unknown, unsafeRoutesReloadable: boolean): { 
   const text = { parts: stable(parts), optional: optional.every((v) => v === undefined) ? null : stable(optional) };
   if (config && typeof config === "object") {
     const texts = memo ?? [];
-    texts[unsafeRoutesReloadable ? 1 : 0] = text;
+    texts[slot] = text;
     if (!memo) notReloadableTexts.set(config, texts);
   }
   return text;

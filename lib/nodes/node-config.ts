@@ -239,8 +239,9 @@ export function renderFromSnapshot(snapshot: NetworkSnapshot, node: NodeRenderFi
       },
       memoFor(snapshot),
     );
-    // Not spread: that would compute the YAML's ETag (a getter) for every poll, which never reads it.
-    return { object: rendered.object, yaml: rendered.yaml, get etag() { return rendered.etag; }, caPem: snapshot.caPem, certPem: cert.pem, certNetworks: [...new Set([cert.ip, ...(cert.ip6 ? [cert.ip6] : []), ...cert.unsafeNetworks])], dns: dnsResolversFor({ node, lighthouses: snapshot.lighthouses }), certId: cert.id ?? null, revision: snapshot.revision };
+    // Added to the rendered config, not spread into a new object: spreading would compute the YAML's
+    // ETag (a getter, render-node-config.ts) for every poll, which never reads it.
+    return Object.assign(rendered, { caPem: snapshot.caPem, certPem: cert.pem, certNetworks: [...new Set([cert.ip, ...(cert.ip6 ? [cert.ip6] : []), ...cert.unsafeNetworks])], dns: dnsResolversFor({ node, lighthouses: snapshot.lighthouses }), certId: cert.id ?? null, revision: snapshot.revision });
   } catch (error) {
     if (error instanceof ConfigRenderError) throw new AppError("conflict", `The config for ${node.name} cannot be rendered: ${error.message}`);
     throw error;
